@@ -1,0 +1,84 @@
+/**
+ * The `ocrdet` program: the command table and the one place that turns errors into exit codes.
+ *
+ * Start-up stays fast because only the invoked command's module is imported; each command module
+ * imports its heavy libraries (onnxruntime, sharp, openai, fastify) lazily inside its action.
+ * Exit codes: 0 ok, 1 some inputs failed (the rest done), 2 usage or configuration error.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { OcrdetError, describeError, toOcrdetError } from '../core/errors.js';
+
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<{ createCommand: () => Command }>;
+}
+
+/** Every command: one file each under src/cli/. */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'detect', summary: 'detect text regions in images (embedded PP-OCRv4, or a multimodal LLM server)', load: () => import('./detect.js') },
+  { name: 'eval', summary: 'score detections against ground truth (ICDAR 2015 hmean-IoU)', load: () => import('./eval.js') },
+  { name: 'data', summary: 'datasets: stats, convert to fine-tuning JSONL, preview', load: () => import('./data.js') },
+  { name: 'reparse', summary: 're-parse saved raw model answers with a grounding dialect', load: () => import('./reparse.js') },
+  { name: 'train', summary: 'fine-tune a multimodal LLM with ms-swift (LoRA), and follow runs', load: () => import('./train.js') },
+  { name: 'merge', summary: 'merge a LoRA checkpoint into its base model (ms-swift export)', load: () => import('./merge.js') },
+  { name: 'deploy', summary: 'serve a model behind an OpenAI-compatible API (swift deploy, vLLM, LMDeploy)', load: () => import('./deploy.js') },
+  { name: 'serve', summary: 'HTTP API and web page over the detectors', load: () => import('./serve.js') },
+];
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Commander usage errors exit with 2, help and version with 0, on every (sub)command. */
+function applyExitOverride(command: Command): void {
+  command.exitOverride();
+  command.showHelpAfterError('(add --help for usage)');
+  for (const sub of command.commands) applyExitOverride(sub);
+}
+
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
+  const program = new Command('ocrdet')
+    .description('Text detection with multimodal LLMs and an embedded PP-OCRv4 detector.')
+    .version(packageVersion(), '-V, --version')
+    .option('--debug', 'print stack traces and extra diagnostics')
+    .enablePositionalOptions();
+  const wanted = argv.find((arg) => !arg.startsWith('-'));
+  const entry = COMMANDS.find((c) => c.name === wanted);
+  if (entry) {
+    const module = await entry.load();
+    program.addCommand(module.createCommand().summary(entry.summary));
+  } else {
+    for (const c of COMMANDS) program.command(c.name).description(c.summary);
+  }
+  applyExitOverride(program);
+  return program;
+}
+
+export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const program = await buildProgram(argv);
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
+      return 2;
+    }
+    const e = toOcrdetError(error);
+    process.stderr.write(`${describeError(e)}\n`);
+    if (debug || !(error instanceof OcrdetError)) {
+      if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+      else process.stderr.write('(run again with --debug for the stack trace)\n');
+    }
+    return e.exitCode;
+  }
+}
+

@@ -1,0 +1,54 @@
+/**
+ * The small vocabulary every part of ocrdet speaks (../ARCHITECTURE.md, "Core types").
+ *
+ * Coordinates are always pixels of the ORIGINAL image after EXIF orientation, i.e. the image as a
+ * person sees it. Normalised coordinates (0–1000, bins, y-first, model input pixels) exist only inside
+ * a grounding dialect, at the edge.
+ */
+
+/** A point in original-image pixels. */
+export type Point = [x: number, y: number];
+
+/** Axis-aligned box in original-image pixels: left, top, right, bottom (x1 ≤ x2, y1 ≤ y2). */
+export type Box = [x1: number, y1: number, x2: number, y2: number];
+
+/** Width and height in pixels (after EXIF orientation). */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/** One text line, word or object. */
+export interface Region {
+  /** Polygon, clockwise from the top-left point; 4 points for a quadrilateral. */
+  points: Point[];
+  /** Axis-aligned bounds of `points`. */
+  box: Box;
+  /** Transcription or label, when known. */
+  text?: string;
+  /** Detector confidence, 0..1. */
+  score?: number;
+  /** Ground truth only: a "don't care" region ('###' or difficult). */
+  ignore?: boolean;
+}
+
+/** One annotated (or detected) image. `width`/`height` are 0 when unknown (annotation-only datasets). */
+export interface Sample {
+  image: string;
+  width: number;
+  height: number;
+  regions: Region[];
+  /** Subset the image belongs to (a dataset's sub-folder, or a `source` field), for per-subset scores. */
+  source?: string;
+}
+
+/** What a detector returns for one image. */
+export interface Detection extends Sample {
+  backend: string;
+  model: string;
+  /** Milliseconds per stage: decode, det, rec, total (embedded); encode, request, parse (vlm). */
+  timings: Record<string, number>;
+  warnings?: string[];
+  /** Set when the image could not be processed: `CODE: message`. `regions` is then empty. */
+  error?: string;
+}
