@@ -1,0 +1,34 @@
+/**
+ * The one interface every detection backend implements (the embedded PP-OCRv4 pipeline, multimodal LLMs
+ * over OpenAI-compatible servers). The batch engine, the CLI and the server only ever see this.
+ */
+import type { Detection } from '../core/types.js';
+
+export interface DetectCallOptions {
+  /** Aborts the work for this image (Ctrl-C, timeouts). */
+  signal?: AbortSignal;
+  /** Path or name recorded as `Detection.image` when the input is a buffer. */
+  name?: string;
+}
+
+export interface Detector {
+  /** Backend name as written into each Detection (`ppocr`, `vlm`). */
+  readonly backend: string;
+  /** Model identity as written into each Detection (file names or served model id). */
+  readonly model: string;
+  /**
+   * Detects text in one image. Never throws for a bad image: returns a Detection with `error` set
+   * (`CODE: message`) and no regions. Throws only for misuse or a broken detector (e.g. closed).
+   */
+  detect(input: string | Buffer, options?: DetectCallOptions): Promise<Detection>;
+  /** Releases sessions, sockets and workers. */
+  close(): Promise<void>;
+}
+
+/** One registry entry per backend (src/detectors/index.ts). */
+export interface DetectorBackend<Options = Record<string, unknown>> {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly description: string;
+  create(options: Options): Promise<Detector>;
+}

@@ -1,0 +1,66 @@
+/**
+ * The one door to sharp (libvips). Every image read in ocrdet goes through `openImage`, which applies the
+ * same safe defaults everywhere: a pixel limit against decompression bombs, the first frame only of
+ * animated images, fail on truncated files, EXIF orientation applied (coordinates always refer to the
+ * image as a person sees it), and RGB output whatever the input colour model.
+ */
+import { stat } from 'node:fs/promises';
+import sharp, { type Sharp } from 'sharp';
+import { BadImageError, NotFoundError } from '../core/errors.js';
+
+export { sharp };
+
+export const IMAGE_DEFAULTS = Object.freeze({
+  /** Largest image accepted, in pixels (width × height as stored). 100 MP: well above any photo, far below a bomb. */
+  maxPixels: 100_000_000,
+});
+
+export interface OpenImageOptions {
+  /** Largest image accepted, in pixels. Default IMAGE_DEFAULTS.maxPixels. */
+  maxPixels?: number;
+}
+
+/** A readable name for an input in messages. */
+export function describeInput(input: string | Buffer): string {
+  return typeof input === 'string' ? input : `<buffer of ${input.length} bytes>`;
+}
+
+/** Rejects missing and empty files with a clear error before libvips sees them. */
+export async function checkInputFile(input: string | Buffer): Promise<void> {
+  if (typeof input !== 'string') {
+    if (input.length === 0) throw new BadImageError(`${describeInput(input)}: empty buffer`);
+    return;
+  }
+  let info;
+  try {
+    info = await stat(input);
+  } catch (error) {
+    throw new NotFoundError(`${input}: no such file`, { cause: error });
+  }
+  if (info.isDirectory()) throw new BadImageError(`${input}: is a directory, not an image`);
+  if (info.size === 0) throw new BadImageError(`${input}: empty file (0 bytes)`);
+}
+
+/**
+ * Opens an image as a sharp pipeline: oriented, first frame, RGB 8-bit, alpha flattened on white
+ * (text drawn on transparent backgrounds stays readable). Nothing is decoded until the pipeline runs.
+ */
+export function openImage(input: string | Buffer, options: OpenImageOptions = {}): Sharp {
+  const maxPixels = options.maxPixels ?? IMAGE_DEFAULTS.maxPixels;
+  return sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, page: 0 })
+    .rotate()
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb');
+}
+
+/** Turns a libvips message into a one-line reason a person understands. */
+export function explainSharpError(input: string | Buffer, error: unknown): BadImageError {
+  const raw = error instanceof Error ? error.message : String(error);
+  const first = raw.split('\n')[0] ?? raw;
+  let reason: string;
+  if (/pixel limit/i.test(raw)) reason = `larger than the pixel limit (${first}); raise it with --max-pixels if the image is genuine`;
+  else if (/unsupported image format/i.test(raw)) reason = 'not an image sharp can read (unsupported or unrecognised format)';
+  else if (/premature end|truncated|unexpected end|not enough data|short read|read error/i.test(raw)) reason = `truncated or corrupt file (${first})`;
+  else reason = first;
+  return new BadImageError(`${describeInput(input)}: ${reason}`, { cause: error });
+}
