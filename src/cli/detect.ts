@@ -1,9 +1,243 @@
-// SCAFFOLD: replaced by the real command. Until then the command says it is not built yet.
-import { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+/**
+ * `ocrdet detect <image|dir|glob>...`: a thin shell over `runBatch` (src/batch/run.ts).
+ *
+ * One file argument → one Detection as pretty JSON on stdout. Anything else → JSONL, one Detection per line
+ * in input order, on stdout or in `--out FILE` (resumable). Per-image errors: one `path: CODE: message`
+ * line on stderr each, the batch goes on, exit 1. Ctrl-C once: no new image starts, those in flight finish
+ * and are written, exit 130; twice: the ones in flight are aborted too; three times: exit at once.
+ *
+ * Backend options are not listed here: each backend's registry entry (src/detectors/index.ts) declares its
+ * flags, which appear under their own help heading and reach only that backend.
+ */
+import { stat } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
+import { InterruptedError, UsageError } from '../core/errors.js';
+import { parseOptions } from '../core/options.js';
+import type { Detection } from '../core/types.js';
+import { BACKENDS, DEFAULT_BACKEND, createBackendDetector, type BackendFlag } from '../detectors/index.js';
+import { printJson, positiveInt, showProgress, warn } from './output.js';
+
+const detectFlagsSchema = z.object({
+  backend: z.string().min(1),
+  out: z.string().min(1).optional(),
+  overlay: z.string().min(1).optional(),
+  concurrency: z.number().int().positive().optional(),
+  retryErrors: z.boolean().default(false),
+  quiet: z.boolean().default(false),
+});
+type DetectFlags = z.infer<typeof detectFlagsSchema>;
+
+function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
+  const name = flag.flags.split(/[ ,]/)[0];
+  switch (flag.type) {
+    case 'integer':
+      return (value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} expects an integer, got "${value}"`);
+        return n;
+      };
+    case 'number':
+      return (value) => {
+        const n = Number(value);
+        if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} expects a number, got "${value}"`);
+        return n;
+      };
+    case 'json':
+      return (value) => {
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          throw new InvalidArgumentError(`${name} expects JSON, got "${value}"`);
+        }
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Adds every backend's flags under a heading per backend; a flag two backends share is added once. */
+function addBackendFlags(command: Command): void {
+  const added = new Map<string, string>();
+  for (const entry of BACKENDS.all()) {
+    for (const flag of entry.flags) {
+      const option = new Option(flag.flags, flag.description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
+      const previous = added.get(option.attributeName());
+      if (previous !== undefined) {
+        if (previous !== flag.flags) throw new Error(`backend flags: ${flag.flags} of ${entry.name} conflicts with ${previous}`);
+        continue;
+      }
+      const parse = parseFlagValue(flag);
+      if (parse) option.argParser(parse);
+      command.addOption(option);
+      added.set(option.attributeName(), flag.flags);
+    }
+  }
+}
+
+/** The options of the chosen backend that the user gave; a flag of another backend is a usage error. */
+function backendOptions(command: Command, backendName: string): Record<string, unknown> {
+  const chosen = BACKENDS.get(backendName);
+  const options: Record<string, unknown> = {};
+  for (const entry of BACKENDS.all()) {
+    for (const flag of entry.flags) {
+      const attribute = new Option(flag.flags).attributeName();
+      if (command.getOptionValueSource(attribute) !== 'cli') continue;
+      const own = chosen.flags.find((f) => f.flags === flag.flags);
+      if (!own) {
+        const owners = BACKENDS.all().filter((e) => e.flags.some((f) => f.flags === flag.flags)).map((e) => e.name);
+        throw new UsageError(`${flag.flags.split(' ')[0]} is an option of the ${owners.join('/')} backend, not ${chosen.name}; add --backend ${owners[0]}`);
+      }
+      options[own.key] = command.getOptionValue(attribute);
+    }
+  }
+  return options;
+}
+
+/** `path: CODE: message`, without repeating the path when the message starts with it. */
+export function imageErrorLine(image: string, error: string): string {
+  const match = /^([A-Z_]+): ([\s\S]*)$/.exec(error);
+  if (match && match[2].startsWith(`${image}: `)) return `${image}: ${match[1]}: ${match[2].slice(image.length + 2)}`;
+  return `${image}: ${error}`;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() ?? false;
+}
+
+/** Overlays written into an input directory would be read as inputs by the next run. */
+async function checkOverlayDir(overlay: string, inputs: readonly string[]): Promise<void> {
+  const info = await stat(overlay).catch(() => undefined);
+  if (info && !info.isDirectory()) throw new UsageError(`--overlay ${overlay}: exists and is not a directory`);
+  const target = resolve(overlay) + sep;
+  for (const input of inputs) {
+    if (!(await stat(input).catch(() => undefined))?.isDirectory()) continue;
+    if (target.startsWith(resolve(input) + sep)) {
+      throw new UsageError(`--overlay ${overlay}: is inside the input directory ${input}; the overlays would be read as images next time`);
+    }
+  }
+}
+
+/** JSONL on stdout with back-pressure; a closed pipe (`| head`) stops the batch quietly. */
+function stdoutSink(onClosed: () => void): (detection: Detection) => Promise<void> {
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    closed = true;
+    onClosed();
+  });
+  return async (detection) => {
+    if (closed) return;
+    const { image, ...rest } = detection;
+    if (process.stdout.write(`${JSON.stringify({ image, ...rest })}\n`)) return;
+    await new Promise<void>((done) => {
+      process.stdout.once('drain', done);
+      process.stdout.once('error', () => done());
+    });
+  };
+}
+
+/** SIGINT/SIGTERM: first → stop, second → abort, third → exit now. Returns the function that detaches it. */
+function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
+  let count = 0;
+  const onSignal = () => {
+    count++;
+    if (count === 1) {
+      stop.abort();
+      log('detect: stopping: no new images; waiting for those in flight (Ctrl-C again to abort them)');
+    } else if (count === 2) {
+      abort.abort();
+      log('detect: aborting the images in flight (Ctrl-C again to exit at once)');
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+async function runDetect(inputs: string[], flags: DetectFlags, command: Command): Promise<void> {
+  const entry = BACKENDS.get(flags.backend);
+  const detectorOptions = backendOptions(command, entry.name);
+  if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
+  const single = inputs.length === 1 && !flags.out && (await isFile(inputs[0]));
+  // Heavy modules (sharp, onnxruntime, the batch engine) load only now.
+  const { expandInputs } = await import('../batch/inputs.js');
+  const { runBatch } = await import('../batch/run.js');
+  const images = await expandInputs(inputs);
+  const detector = await createBackendDetector(entry.name, detectorOptions);
+
+  const { ProgressBar } = await import('./progress.js');
+  const bar = showProgress(flags.quiet) && !single ? new ProgressBar(process.stderr, { label: 'detect', counters: entry.counters }) : undefined;
+  const log = (line: string) => (bar ? bar.log(line) : warn(line));
+  const stop = new AbortController();
+  const abort = new AbortController();
+  const detach = handleSignals(stop, abort, log);
+  let singleResult: Detection | undefined;
+  let pipeClosed = false;
+  const toStdout = single || flags.out ? undefined : stdoutSink(() => ((pipeClosed = true), stop.abort()));
+  try {
+    const summary = await runBatch({
+      images,
+      detector,
+      concurrency: flags.concurrency,
+      out: flags.out,
+      retryErrors: flags.retryErrors,
+      overlayDir: flags.overlay,
+      maxPixels: typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined,
+      stopSignal: stop.signal,
+      signal: abort.signal,
+      onDetection: (detection) => (single ? void (singleResult = detection) : toStdout?.(detection)),
+      onImageError: (image, error) => log(imageErrorLine(image, error)),
+      onProgress: (progress) => bar?.update(progress),
+      onNotice: (message) => (flags.quiet ? undefined : log(`detect: ${message}`)),
+    });
+    bar?.finish();
+    if (singleResult) printJson(singleResult);
+    if (!single && !flags.quiet) {
+      const rate = summary.elapsedMs > 0 ? (summary.done / summary.elapsedMs) * 1000 : 0;
+      const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';
+      warn(`detect: ${summary.done} image(s) done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)`);
+      if (summary.previouslyFailed > 0) {
+        warn(`detect: ${summary.previouslyFailed} image(s) failed in an earlier run and were not retried; add --retry-errors to redo them`);
+      }
+    }
+    if (summary.interrupted && !pipeClosed) {
+      const left = summary.total - summary.skipped - summary.done;
+      const where = flags.out ? ` (kept in ${flags.out}; run the same command again to do the other ${left})` : '';
+      throw new InterruptedError(`stopped by a signal after ${summary.done} of ${summary.total - summary.skipped} image(s)${where}`);
+    }
+    if (summary.failed > 0 || summary.previouslyFailed > 0) process.exitCode = 1;
+  } finally {
+    bar?.finish();
+    detach();
+    await detector.close();
+  }
+}
 
 export function createCommand(): Command {
-  return new Command('detect').allowUnknownOption().allowExcessArguments().action(() => {
-    throw new UsageError('"ocrdet detect" is not implemented yet');
+  const command = new Command('detect')
+    .description('Detect text regions in images: one Detection (JSON) per image, in input order.')
+    .argument('<inputs...>', 'image files, directories (recursive) and glob patterns (quote them: \'scans/**/*.png\')')
+    .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
+    .option('--out <file>', 'write JSONL to this file; a rerun skips the images already in it')
+    .option('--overlay <dir>', 'write one PNG per image with the regions drawn (names mirror the input paths)')
+    .option('--concurrency <n>', 'images in flight at once (default: per backend, ppocr 2)', positiveInt('--concurrency'))
+    .option('--retry-errors', 'with --out: redo images recorded with an error (default: keep them)')
+    .option('-q, --quiet', 'no progress bar, notices or summary (per-image errors are still printed)')
+    .addOption(new Option('--json', 'output is always JSON (accepted for symmetry with other commands)').hideHelp())
+    .addOption(new Option('--debug', 'print stack traces').hideHelp());
+  addBackendFlags(command);
+  command.addHelpText(
+    'after',
+    '\nOutput: one input file → a Detection as JSON; several images → JSONL (one Detection per line, input order).\n' +
+      'Exit codes: 0 all done, 1 some images failed (each named on stderr), 2 usage error, 130 interrupted.',
+  );
+  return command.action(async (inputs: string[], raw: Record<string, unknown>, cmd: Command) => {
+    const flags = parseOptions(detectFlagsSchema, { ...raw, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false }, 'ocrdet detect');
+    await runDetect(inputs, { ...flags }, cmd);
   });
 }

@@ -28,6 +28,8 @@ export interface Region {
   text?: string;
   /** Detector confidence, 0..1. */
   score?: number;
+  /** Recogniser confidence in `text`, 0..1, when a recogniser produced it (ppocr: mean per-character probability). */
+  textScore?: number;
   /** Ground truth only: a "don't care" region ('###' or difficult). */
   ignore?: boolean;
 }

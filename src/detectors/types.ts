@@ -9,6 +9,11 @@ export interface DetectCallOptions {
   signal?: AbortSignal;
   /** Path or name recorded as `Detection.image` when the input is a buffer. */
   name?: string;
+  /**
+   * Reports work a backend did beyond images, for the batch progress line (e.g. `retries` +1,
+   * `tokens` +312). Optional; which names a backend reports is declared in its registry entry.
+   */
+  onCounter?: (name: string, increment: number) => void;
 }
 
 export interface Detector {

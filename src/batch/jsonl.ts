@@ -1,0 +1,211 @@
+/**
+ * The resumable results file: one Detection JSON per line, appended, never rewritten in place.
+ *
+ * Crash safety: each line goes to the file in one write() call, ending with its newline, so after a kill -9
+ * the file is complete lines plus, at worst, one partial last line. `scanResults` finds that broken tail and
+ * `cutBrokenTail` removes exactly it (and nothing else) before a rerun appends. Data written with write() is
+ * in the kernel's page cache and survives the process being killed; fsync (at most once per
+ * `syncIntervalMs`, and at close) only bounds what an OS crash or power loss can take.
+ */
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { BadResultsError } from '../core/errors.js';
+import type { Detection } from '../core/types.js';
+
+/** Every line starts with this: `image` is written first so a torn line is recognisable as ours. */
+const LINE_START = '{"image":';
+
+export interface RecordedImage {
+  /** The image as recorded in the file. */
+  image: string;
+  /** At least one line for this image has no `error`. */
+  ok: boolean;
+}
+
+export interface ResultsScan {
+  /** Recorded images, keyed by absolute path (resolved against the working directory). */
+  images: Map<string, RecordedImage>;
+  /** Complete, valid lines. */
+  lines: number;
+  /** Bytes of complete, valid lines: where a rerun appends. */
+  validBytes: number;
+  /** Bytes after `validBytes`: the half-written tail of an interrupted run (0 when the file is clean). */
+  brokenTailBytes: number;
+}
+
+/** The key results and inputs are matched by. */
+export function imageKey(image: string): string {
+  return resolve(image);
+}
+
+function parseDetectionLine(text: string): { image: string; error?: unknown } | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const record = value as { image?: unknown; regions?: unknown; error?: unknown };
+    if (typeof record.image !== 'string' || !Array.isArray(record.regions)) return undefined;
+    return { image: record.image, error: record.error };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A torn line is a prefix of one of our lines, or the NUL bytes some filesystems leave after a crash. */
+function looksLikeTornLine(bytes: Buffer): boolean {
+  const text = bytes.toString('utf8');
+  if (/^\0+$/.test(text)) return true;
+  const head = text.slice(0, LINE_START.length);
+  return LINE_START.startsWith(head) && !text.includes('\n');
+}
+
+/**
+ * Reads a results file line by line (streaming: any size). A partial last line (no newline) is reported as
+ * the broken tail. Anything else that is not a Detection line throws BadResultsError naming the line:
+ * ocrdet never cuts or rewrites what it did not write itself.
+ */
+export async function scanResults(path: string): Promise<ResultsScan> {
+  const scan: ResultsScan = { images: new Map(), lines: 0, validBytes: 0, brokenTailBytes: 0 };
+  let pending: Buffer[] = [];
+  let lineNumber = 0;
+  const takeLine = (bytes: Buffer) => {
+    lineNumber++;
+    const text = bytes.toString('utf8');
+    if (text.trim() === '') {
+      scan.validBytes += bytes.length + 1;
+      return;
+    }
+    const record = parseDetectionLine(text);
+    if (!record) {
+      throw new BadResultsError(
+        `${path}:${lineNumber}: not a Detection JSON line (${JSON.stringify(text.slice(0, 60))}…); ` +
+          'is --out the right file? ocrdet only appends to its own results',
+      );
+    }
+    const key = imageKey(record.image);
+    const ok = record.error === undefined || record.error === null;
+    const known = scan.images.get(key);
+    scan.images.set(key, { image: record.image, ok: ok || Boolean(known?.ok) });
+    scan.lines++;
+    scan.validBytes += bytes.length + 1;
+  };
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+      takeLine(Buffer.concat([...pending, chunk.subarray(from, nl)]));
+      pending = [];
+      from = nl + 1;
+    }
+    if (from < chunk.length) pending.push(chunk.subarray(from));
+  }
+  const tail = Buffer.concat(pending);
+  if (tail.length > 0) {
+    if (!looksLikeTornLine(tail)) {
+      throw new BadResultsError(`${path}:${lineNumber + 1}: the last line is not a Detection line ocrdet wrote; is --out the right file?`);
+    }
+    scan.brokenTailBytes = tail.length;
+  }
+  return scan;
+}
+
+/** Truncates the file to its valid part (only ever the broken tail found by `scanResults`). */
+export async function cutBrokenTail(path: string, scan: ResultsScan): Promise<void> {
+  if (scan.brokenTailBytes === 0) return;
+  const handle = await open(path, 'r+');
+  try {
+    await handle.truncate(scan.validBytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * For --retry-errors: rewrites the file without the error lines of `dropImages` (absolute keys). The kept
+ * lines are copied byte for byte to a temporary file, synced, then renamed over the original: at every
+ * instant the file on disk is either the old one or the new one, never a mix.
+ */
+export async function dropErrorLines(path: string, dropImages: ReadonlySet<string>): Promise<number> {
+  const temporary = `${path}.ocrdet-tmp-${process.pid}`;
+  const out = await open(temporary, 'w');
+  let dropped = 0;
+  let pending: Buffer[] = [];
+  const keep = async (line: Buffer) => {
+    const record = line.length > 0 ? parseDetectionLine(line.toString('utf8')) : undefined;
+    const isError = record && record.error !== undefined && record.error !== null;
+    if (record && isError && dropImages.has(imageKey(record.image))) dropped++;
+    else if (line.length > 0) await out.write(Buffer.concat([line, Buffer.from('\n')]));
+  };
+  try {
+    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
+        await keep(Buffer.concat([...pending, chunk.subarray(from, nl)]));
+        pending = [];
+        from = nl + 1;
+      }
+      if (from < chunk.length) pending.push(chunk.subarray(from));
+    }
+    await out.sync();
+    await out.close();
+    await rename(temporary, path);
+  } catch (error) {
+    await out.close().catch(() => undefined);
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  return dropped;
+}
+
+/** One Detection as one line, `image` first (see LINE_START). */
+export function detectionLine(detection: Detection): string {
+  const { image, ...rest } = detection;
+  return `${JSON.stringify({ image, ...rest })}\n`;
+}
+
+export interface JsonlWriterOptions {
+  /** Longest time between fsyncs while lines are being appended. */
+  syncIntervalMs?: number;
+}
+
+/** Appends Detection lines to a file, one write() each. */
+export class JsonlWriter {
+  private lastSyncMs = performance.now();
+  private unsynced = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly syncIntervalMs: number,
+  ) {}
+
+  static async open(path: string, options: JsonlWriterOptions = {}): Promise<JsonlWriter> {
+    return new JsonlWriter(await open(path, 'a'), options.syncIntervalMs ?? 1000);
+  }
+
+  async append(detection: Detection): Promise<void> {
+    let bytes = Buffer.from(detectionLine(detection), 'utf8');
+    // One call writes the whole line in practice; the loop only covers a short write (e.g. disk nearly full).
+    for (;;) {
+      const { bytesWritten } = await this.handle.write(bytes);
+      if (bytesWritten >= bytes.length) break;
+      bytes = bytes.subarray(bytesWritten);
+    }
+    this.unsynced = true;
+    if (performance.now() - this.lastSyncMs >= this.syncIntervalMs) await this.sync();
+  }
+
+  async sync(): Promise<void> {
+    if (!this.unsynced) return;
+    await this.handle.datasync();
+    this.unsynced = false;
+    this.lastSyncMs = performance.now();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.sync();
+    } finally {
+      await this.handle.close();
+    }
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Overlay files of a batch: one PNG per image under the overlay directory, named after the image's path
+ * relative to its input, so the overlay tree mirrors the input tree.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Detection } from '../core/types.js';
+import { drawOverlay } from '../image/overlay.js';
+import type { ImageInput } from './inputs.js';
+
+/** Replaces the extension (if any) of the last path segment with `.png`. */
+function withPngExtension(path: string): string {
+  return path.replace(/(\.[^./]*)?$/, '.png');
+}
+
+/** `a/../b` and absolute parts must not escape the overlay directory. */
+function safeRelative(path: string): string {
+  return path
+    .split(/[\\/]+/)
+    .filter((segment) => segment !== '' && segment !== '.')
+    .map((segment) => (segment === '..' ? '__' : segment))
+    .join('/');
+}
+
+/**
+ * Overlay file names (relative to the overlay directory), one per image, without collisions, computed over
+ * the whole input list so a resumed run names every image as the first run did:
+ *  - `dir/photo.jpg` → `dir/photo.png`;
+ *  - names that would collide (photo.jpg + photo.png, or A.jpg + a.jpg on case-insensitive disks) keep the
+ *    original extension: `photo.jpg.png`, `photo.png.png`;
+ *  - the same relative path under two inputs: the later ones get `-2`, `-3`… in input order.
+ */
+export function overlayNames(images: readonly ImageInput[]): string[] {
+  const relatives = images.map((image) => safeRelative(image.relativePath));
+  const count = (names: readonly string[]) => {
+    const counts = new Map<string, number>();
+    for (const name of names) counts.set(name.toLowerCase(), (counts.get(name.toLowerCase()) ?? 0) + 1);
+    return counts;
+  };
+  const simple = relatives.map(withPngExtension);
+  const simpleCounts = count(simple);
+  const names = relatives.map((rel, i) => ((simpleCounts.get(simple[i].toLowerCase()) ?? 0) > 1 ? `${rel}.png` : simple[i]));
+  const taken = new Set(names.map((name) => name.toLowerCase()));
+  const assigned = new Set<string>();
+  return names.map((name) => {
+    let unique = name;
+    for (let n = 2; assigned.has(unique.toLowerCase()); n++) {
+      unique = name.replace(/\.png$/, `-${n}.png`);
+      if (taken.has(unique.toLowerCase())) unique = name; // another image's own name: keep counting
+    }
+    assigned.add(unique.toLowerCase());
+    return unique;
+  });
+}
+
+/** Draws the regions of a finished detection and writes the PNG to `file` (parents created). */
+export async function writeOverlay(detection: Detection, file: string, maxPixels?: number): Promise<void> {
+  const png = await drawOverlay(detection.image, detection.regions, maxPixels === undefined ? {} : { maxPixels });
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, png);
+}
+
+export function overlayPath(overlayDir: string, name: string): string {
+  return join(overlayDir, ...name.split('/'));
+}

@@ -1,0 +1,249 @@
+/**
+ * The batch engine: run one Detector over many images, `concurrency` at a time, results in input order,
+ * to a resumable JSONL file and/or a callback, with overlays and progress. `ocrdet detect` is a thin shell
+ * over `runBatch`; programs can call it directly, or iterate results with `detectMany` (./iterate.ts).
+ *
+ * Stopping: `stopSignal` (first Ctrl-C) starts no new image and lets the ones in flight finish and be
+ * written; `signal` (second Ctrl-C) also aborts the ones in flight through `DetectCallOptions.signal`.
+ * An image cut off that way is not recorded, so the next run does it.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { OcrdetError, UsageError, toOcrdetError } from '../core/errors.js';
+import type { Detection } from '../core/types.js';
+import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
+import type { Detector } from '../detectors/types.js';
+import { expandInputs, type ImageInput } from './inputs.js';
+import { JsonlWriter, cutBrokenTail, dropErrorLines, imageKey, scanResults } from './jsonl.js';
+import { lockResultsFile } from './lock.js';
+import { overlayNames, overlayPath, writeOverlay } from './overlays.js';
+import { runOrdered } from './pool.js';
+import { BatchStats, type BatchProgress } from './stats.js';
+
+export interface RunBatchOptions {
+  /** Image files, directories (recursive) and glob patterns, in the order results should come. */
+  inputs?: readonly string[];
+  /** Already expanded inputs (instead of `inputs`), e.g. from `expandInputs`. */
+  images?: readonly ImageInput[];
+  /** The detector to use (the caller closes it). Otherwise one is created from `backend` and closed at the end. */
+  detector?: Detector;
+  /** Backend name for the detector created here. Default `ppocr`. */
+  backend?: string;
+  /** Options for that backend (validated by it). */
+  detectorOptions?: Record<string, unknown>;
+  /** Images in flight at once. Default: the backend's `defaultConcurrency`. */
+  concurrency?: number;
+  /** Results file (JSONL). Images already in it are skipped; new lines are appended in input order. */
+  out?: string;
+  /** Redo images whose recorded line has an `error` (their old error lines are removed first). */
+  retryErrors?: boolean;
+  /** Directory for one overlay PNG per processed image. */
+  overlayDir?: string;
+  /** Pixel limit for overlay drawing (the detector has its own). */
+  maxPixels?: number;
+  /** Each result of this run, in input order, after it is written to `out`. */
+  onDetection?: (detection: Detection, index: number) => void | Promise<void>;
+  /** An image finished with an error (called as soon as it fails, before it is written). */
+  onImageError?: (image: string, error: string) => void;
+  /** Called on every change; throttle drawing yourself. */
+  onProgress?: (progress: BatchProgress) => void;
+  /** Things worth telling the user that are not per-image errors: resume counts, a repaired tail, overlay failures. */
+  onNotice?: (message: string) => void;
+  /** Graceful stop: no new image starts; the ones in flight finish and are written. */
+  stopSignal?: AbortSignal;
+  /** Hard stop: aborts the images in flight too. */
+  signal?: AbortSignal;
+  /** Finished results allowed to wait for an earlier, slower image (see ./pool.ts). Default 1024. */
+  maxWaiting?: number;
+  /** fsync interval of the results file. Default 1000 ms. */
+  syncIntervalMs?: number;
+}
+
+export interface BatchSummary {
+  total: number;
+  /** Already in `out` with regions (or with an error, without `retryErrors`). */
+  skipped: number;
+  /** Of the skipped: recorded with an error by an earlier run (redo them with `retryErrors`). */
+  previouslyFailed: number;
+  /** Finished by this run. */
+  done: number;
+  /** Finished by this run with an error. */
+  failed: number;
+  /** Stopped (signal) before every image was done: rerun to finish. */
+  interrupted: boolean;
+  elapsedMs: number;
+  counters: Record<string, number>;
+}
+
+/** Errors that mean the detector itself cannot work: stop the batch rather than fail every image. */
+const FATAL_CODES = new Set(['OCRDET_MODEL', 'OCRDET_CONFIG', 'OCRDET_USAGE']);
+
+function errorDetection(image: string, detector: Detector, error: OcrdetError, totalMs: number): Detection {
+  return { image, width: 0, height: 0, regions: [], backend: detector.backend, model: detector.model, timings: { total: totalMs }, error: `${error.code}: ${error.message}` };
+}
+
+interface Resume {
+  done: Set<string>;
+  previouslyFailed: number;
+}
+
+/** --out must be a file; its folder is created. Returns whether the file exists already. */
+async function prepareOutPath(out: string): Promise<boolean> {
+  const info = await stat(out).catch(() => undefined);
+  if (info?.isDirectory()) throw new UsageError(`--out ${out}: is a directory; give a file name, e.g. ${join(out, 'dets.jsonl')}`);
+  if (info && !info.isFile()) throw new UsageError(`--out ${out}: not a regular file`);
+  if (!info) {
+    await mkdir(dirname(out), { recursive: true }).catch((error: unknown) => {
+      throw new UsageError(`--out ${out}: cannot create its folder (${(error as Error).message})`, { cause: error });
+    });
+  }
+  return Boolean(info);
+}
+
+/** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
+async function prepareResults(out: string, images: readonly ImageInput[], options: RunBatchOptions): Promise<Resume> {
+  const scan = await scanResults(out);
+  if (scan.brokenTailBytes > 0) {
+    await cutBrokenTail(out, scan);
+    options.onNotice?.(`${out}: removed a half-written last line (${scan.brokenTailBytes} bytes) left by an interrupted run; that image is redone`);
+  }
+  const wanted = new Set(images.map((image) => imageKey(image.path)));
+  const failedBefore = new Set([...scan.images].filter(([key, r]) => wanted.has(key) && !r.ok).map(([key]) => key));
+  if (options.retryErrors && failedBefore.size > 0) {
+    const dropped = await dropErrorLines(out, failedBefore);
+    options.onNotice?.(`${out}: retrying ${failedBefore.size} image(s) that failed before (${dropped} error line(s) removed)`);
+  }
+  const done = new Set([...scan.images.keys()].filter((key) => wanted.has(key) && !(options.retryErrors && failedBefore.has(key))));
+  return { done, previouslyFailed: options.retryErrors ? 0 : failedBefore.size };
+}
+
+function defaultConcurrency(detector: Detector): number {
+  return BACKENDS.has(detector.backend) ? BACKENDS.get(detector.backend).defaultConcurrency : 1;
+}
+
+function checkOptions(options: RunBatchOptions): void {
+  const { concurrency, maxWaiting } = options;
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new UsageError(`runBatch: option "concurrency" expected a positive integer, received ${concurrency}`);
+  }
+  if (maxWaiting !== undefined && (!Number.isInteger(maxWaiting) || maxWaiting < 1)) {
+    throw new UsageError(`runBatch: option "maxWaiting" expected a positive integer, received ${maxWaiting}`);
+  }
+  if (!options.inputs && !options.images) throw new UsageError('runBatch: give "inputs" (paths, directories, globs) or "images"');
+}
+
+/** Runs a batch to the end (or to a stop). Throws only for usage/config problems and a broken detector. */
+export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> {
+  checkOptions(options);
+  const images = options.images ?? (await expandInputs(options.inputs ?? []));
+  const names = options.overlayDir ? overlayNames(images) : [];
+  const outExists = options.out ? await prepareOutPath(options.out) : false;
+  const release = options.out ? await lockResultsFile(options.out) : undefined;
+  let detector = options.detector;
+  let writer: JsonlWriter | undefined;
+  try {
+    const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), previouslyFailed: 0 };
+    const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path)));
+    const stats = new BatchStats(images.length, images.length - todo.length);
+    if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${images.length} images already done; doing the other ${todo.length}`);
+    if (todo.length > 0) detector ??= await createBackendDetector(options.backend ?? DEFAULT_BACKEND, options.detectorOptions ?? {});
+    if (options.out && todo.length > 0) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
+    const outcome = detector ? await runTodo(todo, detector, names, stats, writer, options) : { interrupted: false };
+    return {
+      total: images.length,
+      skipped: stats.skipped,
+      previouslyFailed: resume.previouslyFailed,
+      done: stats.done,
+      failed: stats.failed,
+      interrupted: outcome.interrupted,
+      elapsedMs: stats.elapsedMs(),
+      counters: { ...stats.counters },
+    };
+  } finally {
+    await writer?.close();
+    if (detector && !options.detector) await detector.close();
+    await release?.();
+  }
+}
+
+async function runTodo(
+  todo: readonly { image: ImageInput; index: number }[],
+  detector: Detector,
+  names: readonly string[],
+  stats: BatchStats,
+  writer: JsonlWriter | undefined,
+  options: RunBatchOptions,
+): Promise<{ interrupted: boolean }> {
+  const stopSignals = [options.stopSignal, options.signal].filter((s): s is AbortSignal => Boolean(s));
+  const stopSignal = stopSignals.length > 0 ? AbortSignal.any(stopSignals) : undefined;
+  const onStop = () => {
+    stats.stopping = true;
+    options.onProgress?.(stats.snapshot());
+  };
+  stopSignal?.addEventListener('abort', onStop, { once: true });
+  const report = () => options.onProgress?.(stats.snapshot());
+  report();
+  try {
+    const outcome = await runOrdered(todo, {
+      concurrency: options.concurrency ?? defaultConcurrency(detector),
+      maxWaiting: options.maxWaiting ?? 1024,
+      stopSignal,
+      run: async ({ image, index }) => {
+        stats.started();
+        report();
+        const detection = await detectOne(image, detector, stats, options).catch((error: unknown) => {
+          stats.dropped();
+          throw error;
+        });
+        if (detection === undefined) stats.dropped();
+        else {
+          stats.finished(Boolean(detection.error));
+          if (detection.error) options.onImageError?.(detection.image, detection.error);
+          else if (options.overlayDir) await addOverlay(detection, overlayPath(options.overlayDir, names[index]), options);
+        }
+        report();
+        return detection;
+      },
+      deliver: async (detection, position) => {
+        await writer?.append(detection);
+        await options.onDetection?.(detection, todo[position].index);
+      },
+    });
+    return { interrupted: outcome.stopped || stats.done < todo.length };
+  } finally {
+    stopSignal?.removeEventListener('abort', onStop);
+  }
+}
+
+/** One image: the detector's Detection, an error Detection, or undefined when a hard abort cut it off. */
+async function detectOne(image: ImageInput, detector: Detector, stats: BatchStats, options: RunBatchOptions): Promise<Detection | undefined> {
+  const startMs = performance.now();
+  let detection: Detection;
+  try {
+    detection = await detector.detect(image.path, {
+      signal: options.signal,
+      onCounter: (name, increment) => stats.count(name, increment),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) return undefined;
+    const e = toOcrdetError(error);
+    if (FATAL_CODES.has(e.code)) throw e;
+    detection = errorDetection(image.path, detector, e, performance.now() - startMs);
+  }
+  if (detection.error && options.signal?.aborted) return undefined;
+  // The path as given is the key a rerun matches on, whatever the backend wrote; `image` comes first.
+  const { image: _asRecorded, ...rest } = detection;
+  return { image: image.path, ...rest };
+}
+
+async function addOverlay(detection: Detection, file: string, options: RunBatchOptions): Promise<void> {
+  const startMs = performance.now();
+  try {
+    await writeOverlay(detection, file, options.maxPixels);
+    detection.timings = { ...detection.timings, overlay: Math.round(performance.now() - startMs) };
+  } catch (error) {
+    const message = `overlay not written (${file}): ${toOcrdetError(error).message}`;
+    detection.warnings = [...(detection.warnings ?? []), message];
+    options.onNotice?.(`${detection.image}: ${message}`);
+  }
+}

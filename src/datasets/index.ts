@@ -1,0 +1,82 @@
+/**
+ * Datasets in, Samples out: `readDataset` streams any supported annotation set as `Sample`s in ocrdet's
+ * frame (oriented original-image pixels, points clockwise from the top-left), `detectFormat` tells the
+ * format from a path, `datasetStats` summarises a set (what `ocrdet data stats --json` prints).
+ *
+ * Contract: one bad file or record never ends the stream; each problem is reported once through
+ * `onProblem` (file, line or element, reason) and the rest goes on. Only a dataset path that does not exist,
+ * an unknown or undetectable format, or an `--images` folder that does not exist throw (NotFoundError,
+ * UsageError). Memory does not grow with the number of images: folders are walked, not listed, and
+ * samples are yielded one at a time. Order is the file system's (use the image path as a key, not the order).
+ */
+import { NotFoundError, UsageError } from '../core/errors.js';
+import type { Sample } from '../core/types.js';
+import { pathKind } from './files.js';
+import { DATASET_FORMATS, detectFormat } from './formats.js';
+import type { DatasetProblem } from './problems.js';
+import type { DatasetFormat, ReadDatasetOptions, ReaderContext } from './reader.js';
+import { SampleBuilder } from './sample-builder.js';
+import { StatsCollector, type DatasetStats } from './stats.js';
+
+export { detectFormat, DATASET_FORMATS } from './formats.js';
+export { formatProblem, type DatasetProblem, type DatasetProblemKind } from './problems.js';
+export type { DatasetFormat, DatasetReader, ReadDatasetOptions, CoordinateFrame } from './reader.js';
+export type { DatasetStats, Distribution, SourceStats } from './stats.js';
+
+async function resolveFormat(path: string, options: ReadDatasetOptions): Promise<DatasetFormat> {
+  if ((await pathKind(path)) === 'missing') throw new NotFoundError(`${path}: no such file or folder`);
+  if (options.images !== undefined && (await pathKind(options.images)) !== 'dir') {
+    throw new NotFoundError(`--images ${options.images}: no such folder`);
+  }
+  if (options.format === undefined) return detectFormat(path);
+  if (typeof options.format !== 'string') throw new UsageError(`format must be a string, got ${typeof options.format}`);
+  return DATASET_FORMATS.get(options.format).name;
+}
+
+/** Streams the samples of the dataset at `path` (see the module comment for the contract). */
+export async function* readDataset(path: string, options: ReadDatasetOptions = {}): AsyncGenerator<Sample> {
+  const reader = DATASET_FORMATS.get(await resolveFormat(path, options));
+  const report = (problem: DatasetProblem): void => options.onProblem?.(problem);
+  const probeImages = options.probeImages ?? true;
+  const builder = new SampleBuilder({ frame: reader.frame, probeImages, report, dataset: path, ...(options.images !== undefined ? { images: options.images } : {}) });
+  const context: ReaderContext = {
+    options: { probeImages, ...(options.images !== undefined ? { images: options.images } : {}) },
+    report,
+    finish: (raw) => builder.finish(raw),
+    get missingImageKind() {
+      return builder.missingImageKind;
+    },
+    set missingImageKind(kind) {
+      builder.missingImageKind = kind;
+    },
+  };
+  try {
+    yield* reader.read(path, context);
+  } finally {
+    builder.flush();
+  }
+}
+
+export interface DatasetStatsOptions extends ReadDatasetOptions {
+  /** Called with each sample as it is read (e.g. for progress). */
+  onSample?: (sample: Sample) => void;
+}
+
+/** Reads a whole dataset and summarises it; problems are counted and passed on to `onProblem`. */
+export async function datasetStats(path: string, options: DatasetStatsOptions = {}): Promise<DatasetStats> {
+  const format = await resolveFormat(path, options);
+  const collector = new StatsCollector();
+  const samples = readDataset(path, {
+    ...options,
+    format,
+    onProblem: (problem) => {
+      collector.addProblem(problem);
+      options.onProblem?.(problem);
+    },
+  });
+  for await (const sample of samples) {
+    collector.addSample(sample);
+    options.onSample?.(sample);
+  }
+  return collector.result(path, format);
+}

@@ -1,0 +1,167 @@
+/**
+ * The embedded PP-OCRv4 detector: decode → det (resize, normalise, run, DB post-processing) →
+ * [direction classifier] → recognition → regions in reading order, in original-image pixels.
+ *
+ * Region fields: `points` (quad clockwise from the top-left) and `box` from DB post-processing, `score` =
+ * the det box score (mean text probability inside the box, 0..1); with text on, `text` and `textScore`
+ * (the recogniser's mean per-character probability, 0..1).
+ */
+import { readFile } from 'node:fs/promises';
+import { InterruptedError, ModelError, OcrdetError, UsageError, describeError } from '../../core/errors.js';
+import { makeRegion, sortReadingOrder } from '../../core/geometry.js';
+import { parseOptions } from '../../core/options.js';
+import type { Detection, Region } from '../../core/types.js';
+import { describeInput } from '../../image/sharp.js';
+import { IMAGENET_NORMALIZE, loadDetImage, rgbToChw, type DetImage } from '../../image/tensor.js';
+import type { DetectCallOptions, Detector } from '../types.js';
+import { planCrop } from './crop.js';
+import { charsetFromDictionary, type CtcCharset } from './ctc.js';
+import { boxesFromProbabilityMap, type DbBox } from './db-postprocess.js';
+import { modelIdentity, resolveModelFiles, type ModelFiles } from './models.js';
+import { ppocrOptionsSchema, type PpocrOptions, type ResolvedPpocrOptions } from './options.js';
+import { classifyDirections, recognizeCrops } from './recognize.js';
+import { SessionHandle } from './session.js';
+
+export const BACKEND_NAME = 'ppocr';
+
+/** Validates options (UsageError naming each bad one), resolves model files (ModelError), loads nothing yet. */
+export async function createPpocrDetector(options: PpocrOptions = {}): Promise<PpocrDetector> {
+  const resolved = parseOptions(ppocrOptionsSchema, options, 'ppocr');
+  const files = await resolveModelFiles(resolved);
+  return new PpocrDetector(resolved, files);
+}
+
+export class PpocrDetector implements Detector {
+  readonly backend = BACKEND_NAME;
+  readonly model: string;
+  private readonly det: SessionHandle;
+  private readonly rec?: SessionHandle;
+  private readonly cls?: SessionHandle;
+  private charset?: Promise<CtcCharset>;
+  private closed = false;
+
+  constructor(
+    readonly options: ResolvedPpocrOptions,
+    readonly files: ModelFiles,
+  ) {
+    const settings = { intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads };
+    this.model = modelIdentity(files);
+    this.det = new SessionHandle(files.det, 'det', settings);
+    if (options.text && files.rec) this.rec = new SessionHandle(files.rec, 'rec', settings);
+    if (options.text && options.cls && files.cls) this.cls = new SessionHandle(files.cls, 'cls', settings);
+  }
+
+  /** Loads the sessions now instead of on the first image (start-up cost paid up front). */
+  async warmUp(): Promise<void> {
+    await Promise.all([this.det.get(), this.rec?.get(), this.cls?.get(), this.loadCharset()]);
+  }
+
+  async detect(input: string | Buffer, call: DetectCallOptions = {}): Promise<Detection> {
+    if (this.closed) throw new UsageError('ppocr detector: detect() called after close()');
+    const started = performance.now();
+    const name = call.name ?? (typeof input === 'string' ? input : describeInput(input));
+    const timings: Record<string, number> = {};
+    const lap = (key: string, since: number) => {
+      timings[key] = round2(performance.now() - since);
+      return performance.now();
+    };
+    let image: DetImage;
+    try {
+      call.signal?.throwIfAborted();
+      image = await loadDetImage(input, { ...this.options, keepFull: this.rec !== undefined });
+    } catch (error) {
+      if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
+      if (error instanceof OcrdetError && (error.code === 'OCRDET_BAD_IMAGE' || error.code === 'OCRDET_NOT_FOUND')) {
+        return this.failed(name, describeError(error), started);
+      }
+      throw error;
+    }
+    try {
+      let t = lap('decode', started);
+      const boxes = await this.detectBoxes(image);
+      t = lap('det', t);
+      const regions = await this.recognize(image, boxes, call.signal, timings);
+      timings.total = round2(performance.now() - started);
+      return { image: name, width: image.original.width, height: image.original.height, regions, backend: this.backend, model: this.model, timings };
+    } catch (error) {
+      if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
+      throw error;
+    }
+  }
+
+  private failed(name: string, error: string, started: number): Detection {
+    const timings = { total: round2(performance.now() - started) };
+    return { image: name, width: 0, height: 0, regions: [], backend: this.backend, model: this.model, timings, error };
+  }
+
+  /** Det stage: normalised tensor → probability map → DB boxes in original pixels. */
+  private async detectBoxes(image: DetImage): Promise<DbBox[]> {
+    const { resized, original } = image;
+    const det = await this.det.get();
+    const tensor = rgbToChw(resized, IMAGENET_NORMALIZE);
+    const output = await det.run(tensor, [1, 3, resized.height, resized.width]);
+    const [, channels, mapHeight, mapWidth] = output.dims;
+    if (output.dims.length !== 4 || channels < 1 || mapHeight !== resized.height || mapWidth !== resized.width) {
+      throw new ModelError(`det model: output [${output.dims.join(', ')}] is not a 1×1×H×W probability map of the ${resized.width}×${resized.height} input`);
+    }
+    const map = { data: output.data.subarray(0, mapWidth * mapHeight), width: mapWidth, height: mapHeight };
+    return boxesFromProbabilityMap(map, original, this.options);
+  }
+
+  /** Cls + rec stages (when on) and the regions in reading order. */
+  private async recognize(image: DetImage, boxes: DbBox[], signal: AbortSignal | undefined, timings: Record<string, number>): Promise<Region[]> {
+    const regions = boxes.map((box) => makeRegion(box.points, { score: round4(box.score) }));
+    if (!this.rec || !image.full || boxes.length === 0) {
+      if (this.rec) timings.rec = 0;
+      return sortReadingOrder(regions);
+    }
+    let plans = boxes.map((box) => planCrop(box.points));
+    if (this.cls) {
+      const t = performance.now();
+      const cls = await this.cls.get();
+      plans = (await classifyDirections(image.full, plans, cls, { ...this.options, signal })).plans;
+      timings.cls = round2(performance.now() - t);
+    }
+    const t = performance.now();
+    const [rec, charset] = await Promise.all([this.rec.get(), this.loadCharset()]);
+    if (!charset) throw new ModelError('ppocr detector: text recognition is on but no dictionary was resolved');
+    const texts = await recognizeCrops(image.full, plans, rec, charset, { ...this.options, signal });
+    regions.forEach((region, i) => {
+      region.text = texts[i].text;
+      region.textScore = round4(texts[i].confidence);
+    });
+    timings.rec = round2(performance.now() - t);
+    return sortReadingOrder(regions);
+  }
+
+  private loadCharset(): Promise<CtcCharset> | undefined {
+    const file = this.files.dictionary;
+    if (!this.rec || !file) return undefined;
+    this.charset ??= readFile(file, 'utf8').then(
+      (text) => charsetFromDictionary(text, this.options.useSpaceChar),
+      (error: unknown) => {
+        this.charset = undefined;
+        throw new ModelError(`dictionary ${file} cannot be read (${(error as Error).message})`, { cause: error });
+      },
+    );
+    return this.charset;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.det.release(), this.rec?.release(), this.cls?.release()]);
+  }
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return Boolean(signal?.aborted) && (error === signal?.reason || (error instanceof Error && error.name === 'AbortError'));
+}
+
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function round4(value: number): number {
+  return Math.round(value * 10_000) / 10_000;
+}

@@ -1,0 +1,97 @@
+/**
+ * Options of the embedded PP-OCRv4 detector: one frozen DEFAULTS object (PaddleOCR's inference defaults,
+ * each with where it comes from), one zod schema that validates user options and fills in the defaults.
+ *
+ * Sources: PaddlePaddle/PaddleOCR tools/infer/utility.py (`parse_args` defaults), tools/infer/predict_det.py,
+ * predict_rec.py, predict_cls.py, ppocr/postprocess/db_postprocess.py.
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { IMAGE_DEFAULTS } from '../../image/decode.js';
+
+export const DEFAULTS = Object.freeze({
+  /** Recognise the text of each region. PaddleOCR's system pipeline always does (predict_system.py). */
+  text: true,
+  /** Run the 0°/180° direction classifier before recognition. PaddleOCR's `use_angle_cls` default: False. */
+  cls: false,
+
+  /** Longest (limitType 'max') side of the det input, px. PaddleOCR's `det_limit_side_len` default 960. */
+  limitSideLen: 960,
+  /** How limitSideLen applies. PaddleOCR's `det_limit_type` default 'max' (shrink only, never enlarge). */
+  limitType: 'max' as 'max' | 'min' | 'resize_long',
+
+  /** Probability above which a det map pixel is text. PaddleOCR's `det_db_thresh` default 0.3. */
+  binaryThreshold: 0.3,
+  /** Mean probability inside a candidate box needed to keep it. PaddleOCR's `det_db_box_thresh` default 0.6. */
+  boxScoreThreshold: 0.6,
+  /** How far shrunk text kernels are grown back: area × ratio / perimeter. `det_db_unclip_ratio` default 1.5. */
+  unclipRatio: 1.5,
+  /** Candidates (connected components) examined per image. predict_det.py sets `max_candidates` 1000. */
+  maxCandidates: 1000,
+  /** Shortest box side kept, in det-map pixels (after unclip: + 2). DBPostProcess's `min_size` = 3. */
+  minSide: 3,
+  /** Dilate the binary map with a 2×2 kernel first. PaddleOCR's `use_dilation` default False. */
+  useDilation: false,
+
+  /** Crops per recognition run. PaddleOCR's `rec_batch_num` default 6. */
+  recBatchSize: 6,
+  /**
+   * Narrowest recognition input, px. PaddleOCR pads every batch to at least 320 (`rec_image_shape`
+   * 3,48,320); ocrdet pads only to the widest crop of the batch (sorted by aspect ratio, so crops of
+   * similar width share a batch), which costs ~2× less time on short lines. Set 320 for PaddleOCR's input.
+   */
+  recMinWidthPx: 0,
+  /** Append ' ' to the dictionary. PaddleOCR's `use_space_char` default True (the v4 model has 6625 classes). */
+  useSpaceChar: true,
+  /** Minimum classifier probability to turn a crop by 180°. PaddleOCR's `cls_thresh` default 0.9. */
+  clsThreshold: 0.9,
+  /** Crops per classifier run. PaddleOCR's `cls_batch_num` default 6. */
+  clsBatchSize: 6,
+
+  /**
+   * onnxruntime intra-op threads per session. All cores (up to 4): on a 2-vCPU machine 2 threads run the
+   * det model ~1.5–1.8× faster than 1 (bench/ppocr.bench.js; ../shared/research/peers-seed-test.md).
+   */
+  intraOpThreads: Math.max(1, Math.min(4, availableParallelism())),
+  /** onnxruntime inter-op threads (the models are sequential graphs: 1 is enough). */
+  interOpThreads: 1,
+  /** Largest image accepted, in pixels (IMAGE_DEFAULTS of src/image). */
+  maxPixels: IMAGE_DEFAULTS.maxPixels,
+});
+
+const positiveInt = z.number().int().positive();
+const probability = z.number().min(0).max(1);
+
+/** Options accepted by `createPpocrDetector` / the `ppocr` backend; every field is optional. */
+export const ppocrOptionsSchema = z.strictObject({
+  /** A directory of user models: see `resolveModelFiles` (src/detectors/ppocr/models.ts) for the file rules. */
+  modelDir: z.string().min(1).optional(),
+  /** Explicit model files; each overrides what modelDir or the bundled models would give. */
+  detModel: z.string().min(1).optional(),
+  recModel: z.string().min(1).optional(),
+  clsModel: z.string().min(1).optional(),
+  dictionary: z.string().min(1).optional(),
+  text: z.boolean().default(DEFAULTS.text),
+  cls: z.boolean().default(DEFAULTS.cls),
+  limitSideLen: positiveInt.default(DEFAULTS.limitSideLen),
+  limitType: z.enum(['max', 'min', 'resize_long']).default(DEFAULTS.limitType),
+  binaryThreshold: probability.default(DEFAULTS.binaryThreshold),
+  boxScoreThreshold: probability.default(DEFAULTS.boxScoreThreshold),
+  unclipRatio: z.number().positive().default(DEFAULTS.unclipRatio),
+  maxCandidates: positiveInt.default(DEFAULTS.maxCandidates),
+  minSide: z.number().min(0).default(DEFAULTS.minSide),
+  useDilation: z.boolean().default(DEFAULTS.useDilation),
+  recBatchSize: positiveInt.default(DEFAULTS.recBatchSize),
+  recMinWidthPx: z.number().int().min(0).default(DEFAULTS.recMinWidthPx),
+  useSpaceChar: z.boolean().default(DEFAULTS.useSpaceChar),
+  clsThreshold: probability.default(DEFAULTS.clsThreshold),
+  clsBatchSize: positiveInt.default(DEFAULTS.clsBatchSize),
+  intraOpThreads: positiveInt.default(DEFAULTS.intraOpThreads),
+  interOpThreads: positiveInt.default(DEFAULTS.interOpThreads),
+  maxPixels: positiveInt.default(DEFAULTS.maxPixels),
+});
+
+/** What callers pass (all optional). */
+export type PpocrOptions = z.input<typeof ppocrOptionsSchema>;
+/** The validated, complete, frozen options used inside the detector. */
+export type ResolvedPpocrOptions = Readonly<z.output<typeof ppocrOptionsSchema>>;

@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import {
+  BadImageError,
+  ERROR_CODES,
+  OcrdetError,
+  UsageError,
+  describeError,
+  fromErrorPayload,
+  toErrorPayload,
+} from '../src/core/errors.js';
+import { parseOptions } from '../src/core/options.js';
+import { createRegistry } from '../src/core/registry.js';
+
+describe('error table', () => {
+  it('the README documents every code with its exit code and description, and nothing else', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `(OCRDET_[A-Z_]+)` \| (\d+) \| (.+) \|$/gm)].map((m) => [m[1], Number(m[2]), m[3]]);
+    const table = Object.entries(ERROR_CODES).map(([code, v]) => [code, v.exitCode, v.description]);
+    expect(rows).toEqual(table);
+  });
+
+  it('round-trips through a process boundary as the same class with details', () => {
+    const original = new BadImageError('a.jpg: truncated or corrupt file', { details: { path: 'a.jpg' } });
+    const back = fromErrorPayload(JSON.parse(JSON.stringify(toErrorPayload(original))));
+    expect(back).toBeInstanceOf(BadImageError);
+    expect(back).toMatchObject({ code: 'OCRDET_BAD_IMAGE', message: original.message, details: { path: 'a.jpg' } });
+  });
+
+  it('wraps foreign errors as OCRDET_INTERNAL keeping the cause and only the first line', () => {
+    const cause = new TypeError('x is undefined\n    at f (a.js:1:1)');
+    expect(describeError(cause)).toBe('OCRDET_INTERNAL: x is undefined');
+    expect(fromErrorPayload({ code: 'NOPE', message: 'm' }).code).toBe('OCRDET_INTERNAL');
+  });
+
+  it('usage errors exit with 2, bad inputs with 1', () => {
+    expect(new UsageError('x').exitCode).toBe(2);
+    expect(new BadImageError('x').exitCode).toBe(1);
+    expect(new UsageError('x')).toBeInstanceOf(OcrdetError);
+  });
+});
+
+describe('registry', () => {
+  const registry = createRegistry('dialect', [
+    { name: 'internvl2', aliases: ['InternVL2.5', 'internvl3'] },
+    { name: 'qwen2-vl' },
+  ]);
+  it('finds entries by name or alias, case-insensitively', () => {
+    expect(registry.get('internvl3').name).toBe('internvl2');
+    expect(registry.get('QWEN2-VL').name).toBe('qwen2-vl');
+  });
+  it('an unknown name is a usage error that lists the known ones', () => {
+    expect(() => registry.get('llava')).toThrow('unknown dialect "llava"; known: internvl2, qwen2-vl');
+  });
+});
+
+describe('parseOptions', () => {
+  const schema = z.object({ concurrency: z.number().int().positive().default(2), name: z.string().optional() }).strict();
+  it('fills defaults and freezes the result', () => {
+    const options = parseOptions(schema, {}, 'createDetector');
+    expect(options).toEqual({ concurrency: 2 });
+    expect(Object.isFrozen(options)).toBe(true);
+  });
+  it('names the option, what was expected and what was received', () => {
+    expect(() => parseOptions(schema, { concurrency: 'two' }, 'createDetector')).toThrow(/createDetector: option "concurrency" .*number.*string/i);
+    expect(() => parseOptions(schema, { concurency: 2 }, 'createDetector')).toThrow(/concurency/);
+  });
+});
