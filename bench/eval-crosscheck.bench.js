@@ -7,7 +7,7 @@
  * Skipped (with how to get it) when PaddleOCR's file or Python's shapely is absent.
  * Env: OCRDET_BENCH_CROSSCHECK_IMAGES (default 600), OCRDET_BENCH_SEED (default 42).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluate } from '../dist/eval/index.js';
@@ -31,7 +31,10 @@ if (paddle.skipped) {
 }
 
 const data = generateCrosscheckData({ images, seed });
-const dataFile = path.join(outDir, 'data.json');
+mkdirSync(outDir, { recursive: true });
+const runDir = mkdtempSync(path.join(outDir, 'run-')); // two runs at once must not share data files
+process.on('exit', () => rmSync(runDir, { recursive: true, force: true }));
+const dataFile = path.join(runDir, 'data.json');
 writePaddleJson(data, dataFile);
 const { samples, detections } = toOcrdet(data, '/crosscheck');
 const regions = data.reduce((n, img) => n + img.gt.length, 0);

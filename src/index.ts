@@ -13,3 +13,5 @@ export { runBatch, detectMany, expandInputs, type RunBatchOptions, type BatchSum
 export { drawOverlay, type OverlayOptions, type OverlayRegion } from './image/overlay.js';
 export { createPpocrDetector, ppocrBackend, PpocrDetector, PPOCR_DEFAULTS, bundledModelDir, resolveModelFiles, type PpocrOptions, type ModelFiles } from './detectors/ppocr/index.js';
 export { boxesFromProbabilityMap, ctcGreedyDecode, charsetFromDictionary, type ProbabilityMap, type DbOptions, type DbBox, type CtcCharset } from './detectors/ppocr/index.js';
+export { readDataset, detectFormat, datasetStats, formatProblem, DATASET_FORMATS, type DatasetStatsOptions } from './datasets/index.js';
+export type { DatasetFormat, DatasetProblem, DatasetProblemKind, ReadDatasetOptions, DatasetReader, CoordinateFrame, DatasetStats, Distribution, SourceStats } from './datasets/index.js';

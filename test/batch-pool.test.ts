@@ -27,9 +27,10 @@ function manualTasks(count: number) {
         reject(error);
       });
     });
-  const finish = (item: number, value: string | undefined = `r${item}`) => finishers.get(item)!(value);
+  const finish = (item: number) => finishers.get(item)!(`r${item}`);
+  const finishEmpty = (item: number) => finishers.get(item)!(undefined);
   const fail = (item: number, error: Error) => failers.get(item)!(error);
-  return { items: Array.from({ length: count }, (_, i) => i), run, finish, fail, started, stats: () => ({ inFlight, maxInFlight }) };
+  return { items: Array.from({ length: count }, (_, i) => i), run, finish, finishEmpty, fail, started, stats: () => ({ inFlight, maxInFlight }) };
 }
 
 describe('runOrdered', () => {
@@ -71,16 +72,17 @@ describe('runOrdered', () => {
   it('stops starting tasks when `maxWaiting` finished results wait behind a slow one', async () => {
     const t = manualTasks(10);
     const pool = runOrdered(t.items, { concurrency: 2, maxWaiting: 3, run: t.run, deliver: () => undefined });
-    for (const item of [1, 2, 3, 4]) {
+    for (const item of [1, 2, 3]) {
       await until(() => t.started.includes(item));
       t.finish(item);
     }
     await settle();
-    // 0 in flight, 1–3 waiting (= maxWaiting), 4 finished too: 5 waiting would exceed the bound, so the pool
-    // started 0–4 and holds; as soon as 0 is delivered, the rest flows.
-    expect(t.started).toEqual([0, 1, 2, 3, 4]);
+    // 0 in flight, 1–3 finished and waiting behind it (= maxWaiting): the pool holds with a free slot rather
+    // than let more finished results pile up; as soon as 0 is delivered, the rest flows.
+    expect(t.started).toEqual([0, 1, 2, 3]);
+    expect(t.stats().inFlight).toBe(1);
     t.finish(0);
-    for (const item of [5, 6, 7, 8, 9]) {
+    for (const item of [4, 5, 6, 7, 8, 9]) {
       await until(() => t.started.includes(item));
       t.finish(item);
     }
@@ -108,7 +110,7 @@ describe('runOrdered', () => {
     const pool = runOrdered(t.items, { concurrency: 3, maxWaiting: 100, run: t.run, deliver: (r) => void delivered.push(r) });
     await until(() => t.started.length === 3);
     t.finish(2);
-    t.finish(0, undefined);
+    t.finishEmpty(0);
     t.finish(1);
     await expect(pool).resolves.toMatchObject({ delivered: 2 });
     expect(delivered).toEqual(['r1', 'r2']);

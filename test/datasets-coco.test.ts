@@ -90,9 +90,17 @@ describe('coco records', () => {
     const dir = tempDataset({ 'a.json': '{"images": [\n{"id": 1,,}]}', 'b.json': '{"annotations": []}' });
     const { samples, problems } = await readAll(dir, { format: 'coco' });
     expect(samples).toEqual([]);
-    expect(problems.map((p) => [p.kind, p.file.split('/').pop(), p.line ?? null])).toEqual([
+    const sorted = problems.map((p) => [p.kind, p.file.split('/').pop(), p.line ?? null]).sort((a, b) => String(a[1]).localeCompare(String(b[1])));
+    expect(sorted).toEqual([
       ['bad-file', 'a.json', 2],
       ['bad-file', 'b.json', null],
-    ].sort((a, b) => String(a[1]).localeCompare(String(b[1]))));
+    ]);
+  });
+
+  it('an empty file is one bad-file problem', async () => {
+    const dir = tempDataset({ 'instances.json': '' });
+    const { samples, problems } = await readAll(`${dir}/instances.json`, { format: 'coco' });
+    expect(samples).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ kind: 'bad-file', message: 'empty file', skipped: true })]);
   });
 });

@@ -147,4 +147,14 @@ describe('voc-quad bad input', () => {
     expect(at('object[4]')?.message).toContain('entirely outside the 100×80 image');
     expect(at('object[5]')).toMatchObject({ kind: 'bad-record', skipped: true });
   });
+
+  it('an unreadable image is one bad-file problem on the image; the annotation is still read with its size', async () => {
+    const dataset = tempDataset({ [`Annotations/${ODD}.xml`]: good, [`Images/${ODD}.jpg`]: 'not an image at all' });
+    const { samples, problems } = await readAll(dataset);
+    expect(samples).toHaveLength(1);
+    expect([samples[0].width, samples[0].height]).toEqual([350, 300]);
+    expect(samples[0].regions).toHaveLength(4);
+    expect(problems).toEqual([expect.objectContaining({ kind: 'bad-file', file: join(dataset, 'Images', `${ODD}.jpg`), skipped: true })]);
+    expect(problems[0].message).toMatch(/^image header unreadable \(/);
+  });
 });

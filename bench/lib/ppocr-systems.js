@@ -11,9 +11,10 @@
  *   guten-det       @gutenye/ocr-node's own det stage (models/Detection.js), boxes mapped back to the original
  *                   (it returns them in the pixels of its resized input)
  *   guten-detrec    @gutenye/ocr-node `detect()` (det + rec), boxes mapped back likewise
- *   ppu-det         ppu-paddle-ocr `detect()` (axis-aligned boxes in original pixels)
- *   ppu-detrec      ppu-paddle-ocr `recognize()`, result cache off (`noCache`)
+ *   ppu-det         ppu-paddle-ocr `detect()` (axis-aligned boxes in original pixels), file bytes in
+ *   ppu-detrec      ppu-paddle-ocr `recognize()`, result cache off (`noCache`: it caches by image content)
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -100,16 +101,22 @@ const systems = {
   },
   async 'ppu-det'() {
     const service = await ppuService();
-    return async (image) => ({ regions: (await service.detect(image.path)).boxes.map(quadOfBox) });
+    return async (image) => ({ regions: (await service.detect(await readArrayBuffer(image.path))).boxes.map(quadOfBox) });
   },
   async 'ppu-detrec'() {
     const service = await ppuService();
     return async (image) => {
-      const result = await service.recognize(image.path, { noCache: true, flatten: true });
+      const result = await service.recognize(await readArrayBuffer(image.path), { noCache: true, flatten: true });
       return { regions: result.results.map((r) => quadOfBox(r.box)), texts: result.results.map((r) => r.text) };
     };
   },
 };
+
+/** ppu-paddle-ocr's Node service takes the file's bytes (an ArrayBuffer), not a path. */
+async function readArrayBuffer(file) {
+  const bytes = await readFile(file);
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
 
 async function ppuService() {
   const { PaddleOcrService } = await import('ppu-paddle-ocr');

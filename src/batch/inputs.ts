@@ -3,8 +3,8 @@
  *
  * Each input is, in this order of precedence: an existing file (taken as given, whatever its extension),
  * an existing directory (every image file below it, recursively), or a glob (tinyglobby syntax; image
- * files only). Order is deterministic: inputs in the order given, paths sorted by code point within each
- * input; a file reached twice is kept at its first place. An input that matches nothing is a usage error
+ * files only); hidden files and folders are skipped in both. Order is deterministic: inputs in the order
+ * given, paths sorted by code point within each input; a file reached twice is kept at its first place. An input that matches nothing is a usage error
  * (a typo should stop the run before any work, not be noticed at the end).
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -29,6 +29,18 @@ export interface ImageInput {
   relativePath: string;
 }
 
+/** Extensions listed above that sharp's prebuilt binaries cannot decode, with what to tell the user. */
+const UNREADABLE_FORMATS: Readonly<Record<string, string>> = {
+  '.bmp': 'BMP is not a format sharp (libvips) reads; convert it, e.g. to PNG',
+  '.heic': "HEIC needs a HEVC decoder that sharp's prebuilt libvips leaves out; convert it, e.g. to JPEG",
+  '.heif': "HEIF/HEVC needs a decoder that sharp's prebuilt libvips leaves out; convert it, e.g. to JPEG",
+};
+
+/** A hint for an image that failed to decode, when its extension explains why. */
+export function unreadableFormatHint(path: string): string | undefined {
+  return UNREADABLE_FORMATS[extname(path).toLowerCase()];
+}
+
 export function isImagePath(path: string): boolean {
   return IMAGE_EXTENSIONS.includes(extname(path).toLowerCase());
 }
@@ -46,7 +58,10 @@ async function statOrUndefined(path: string) {
   }
 }
 
-/** Image files below `dir`, recursively, as paths relative to it (with `/`), sorted. Follows symlinks. */
+/**
+ * Image files below `dir`, recursively, as paths relative to it (with `/`), sorted. Hidden files and
+ * folders are left out, as globs leave them out (they hold thumbnails, `.git`, macOS `._photo.jpg` stubs).
+ */
 async function listImagesBelow(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   const found: string[] = [];
@@ -56,7 +71,8 @@ async function listImagesBelow(dir: string): Promise<string[]> {
     const parent = entry.parentPath ?? (entry as unknown as { path: string }).path;
     const full = join(parent, entry.name);
     const isFile = entry.isFile() || (entry.isSymbolicLink() && (await statOrUndefined(full))?.isFile());
-    if (isFile) found.push(relative(dir, full).split(sep).join('/'));
+    const path = relative(dir, full).split(sep).join('/');
+    if (isFile && !path.split('/').some((segment) => segment.startsWith('.'))) found.push(path);
   }
   return found.sort(byCodePoint);
 }

@@ -32,14 +32,15 @@ function safeRelative(path: string): string {
  */
 export function overlayNames(images: readonly ImageInput[]): string[] {
   const relatives = images.map((image) => safeRelative(image.relativePath));
-  const count = (names: readonly string[]) => {
-    const counts = new Map<string, number>();
-    for (const name of names) counts.set(name.toLowerCase(), (counts.get(name.toLowerCase()) ?? 0) + 1);
-    return counts;
-  };
   const simple = relatives.map(withPngExtension);
-  const simpleCounts = count(simple);
-  const names = relatives.map((rel, i) => ((simpleCounts.get(simple[i].toLowerCase()) ?? 0) > 1 ? `${rel}.png` : simple[i]));
+  // Images whose names differ only by extension or case keep their extension; identical relative paths
+  // (from different inputs) are numbered below instead.
+  const distinctSources = new Map<string, Set<string>>();
+  simple.forEach((name, i) => {
+    const key = name.toLowerCase();
+    distinctSources.set(key, (distinctSources.get(key) ?? new Set()).add(relatives[i]));
+  });
+  const names = relatives.map((rel, i) => ((distinctSources.get(simple[i].toLowerCase())?.size ?? 0) > 1 ? `${rel}.png` : simple[i]));
   const taken = new Set(names.map((name) => name.toLowerCase()));
   const assigned = new Set<string>();
   return names.map((name) => {

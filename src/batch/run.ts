@@ -13,7 +13,7 @@ import { OcrdetError, UsageError, toOcrdetError } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
 import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
-import { expandInputs, type ImageInput } from './inputs.js';
+import { expandInputs, unreadableFormatHint, type ImageInput } from './inputs.js';
 import { JsonlWriter, cutBrokenTail, dropErrorLines, imageKey, scanResults } from './jsonl.js';
 import { lockResultsFile } from './lock.js';
 import { overlayNames, overlayPath, writeOverlay } from './overlays.js';
@@ -222,6 +222,7 @@ async function detectOne(image: ImageInput, detector: Detector, stats: BatchStat
   try {
     detection = await detector.detect(image.path, {
       signal: options.signal,
+      concurrency: options.concurrency ?? defaultConcurrency(detector),
       onCounter: (name, increment) => stats.count(name, increment),
     });
   } catch (error) {
@@ -231,6 +232,8 @@ async function detectOne(image: ImageInput, detector: Detector, stats: BatchStat
     detection = errorDetection(image.path, detector, e, performance.now() - startMs);
   }
   if (detection.error && options.signal?.aborted) return undefined;
+  const hint = detection.error?.startsWith('OCRDET_BAD_IMAGE') ? unreadableFormatHint(image.path) : undefined;
+  if (hint && !detection.error?.includes(hint)) detection = { ...detection, error: `${detection.error}; ${hint}` };
   // The path as given is the key a rerun matches on, whatever the backend wrote; `image` comes first.
   const { image: _asRecorded, ...rest } = detection;
   return { image: image.path, ...rest };

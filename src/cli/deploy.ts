@@ -1,9 +1,110 @@
-// SCAFFOLD: replaced by the real command. Until then the command says it is not built yet.
-import { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+/**
+ * `ocrdet deploy MODEL` — serve a merged model (or a LoRA checkpoint, with swift) behind an
+ * OpenAI-compatible API, wait until /v1/models answers, then print the base URL and the exact
+ * `ocrdet detect --backend vlm …` command for it. Ctrl-C stops the server's whole process group.
+ */
+import { Command, Option } from 'commander';
+import { ServerError } from '../core/errors.js';
+import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
+
+interface DeployFlags {
+  engine: 'swift' | 'vllm' | 'lmdeploy';
+  host: string;
+  port: number;
+  servedModelName: string;
+  maxModelLen: number;
+  imagesPerPrompt: number;
+  inferBackend?: string;
+  gpus?: string;
+  dialect?: string;
+  swiftVersion?: string;
+  readyTimeout: number;
+  log?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+async function runDeployCommand(target: string, flags: DeployFlags): Promise<void> {
+  const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor } = await import('../train/deploy.js');
+  const { formatMultiline } = await import('../train/shell.js');
+  const info = await resolveDeployModel(target, flags.dialect);
+  let version: import('../train/version.js').SwiftVersion | undefined;
+  if (flags.engine === 'swift') {
+    const { chooseSwiftVersion } = await import('../train/version.js');
+    const chosen = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun) });
+    version = chosen.version;
+    if (!flags.quiet) warn(chosen.note);
+  }
+  const command = buildDeployCommand(info, { ...flags, version });
+  for (const w of command.warnings) warn(`warning: ${w}`);
+  if (!info.dialect) warn('warning: the model\'s dialect is unknown; pass --dialect to get a complete detect command');
+  const baseUrl = baseUrlOf(flags.host, flags.port);
+  if (flags.dryRun) {
+    if (flags.json) return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detectCommandFor(baseUrl, flags.servedModelName, info.dialect) });
+    printLine(formatMultiline(command));
+    if (!flags.quiet) warn(`once it answers: ${detectCommandFor(baseUrl, flags.servedModelName, info.dialect)}`);
+    return;
+  }
+  const { runDeploy } = await import('../train/deploy-run.js');
+  const { interceptSignals } = await import('../train/process.js');
+  let stop: (() => void) | undefined;
+  const restore = interceptSignals((_signal, count) => {
+    if (!flags.quiet) warn(count === 1 ? `stopping ${command.program}…` : `stopping ${command.program} harder…`);
+    stop?.();
+  });
+  try {
+    const result = await runDeploy({
+      command,
+      baseUrl,
+      logPath: flags.log,
+      readyTimeoutMs: flags.readyTimeout * 1000,
+      onStart: (running) => {
+        stop = running.stop;
+        if (!flags.quiet) warn(`started ${command.program} (process group ${running.pid}); waiting for ${baseUrl}/models`);
+      },
+      onOutput: (text) => !flags.quiet && process.stderr.write(text),
+      onReady: (modelId) => {
+        if (flags.json) printJson({ baseUrl, model: modelId, dialect: info.dialect, detect: detectCommandFor(baseUrl, modelId, info.dialect) });
+        else {
+          printLine(`serving ${modelId} at ${baseUrl} (from other machines: http://<this host>:${flags.port}/v1)`);
+          printLine(detectCommandFor(baseUrl, modelId, info.dialect));
+        }
+      },
+    });
+    if (result.timedOut) throw new ServerError(`${command.program} did not answer ${baseUrl}/models within ${flags.readyTimeout} s; stopped it`);
+    if (result.stopped && result.ready) {
+      if (!flags.quiet) warn(`${command.program} stopped`);
+      return; // Ctrl-C on a serving model is the normal way to end: exit 0.
+    }
+    if (result.exitCode !== 0 || !result.ready) {
+      warn(`${command.program} exited ${result.ready ? '' : 'before it answered '}with exit code ${result.exitCode}`);
+      if (result.failure) warn(`error: ${result.failure.message}${result.failure.hint ? `\nhint: ${result.failure.hint}` : ''}`);
+      process.exitCode = result.exitCode || 1;
+    }
+  } finally {
+    restore();
+  }
+}
 
 export function createCommand(): Command {
-  return new Command('deploy').allowUnknownOption().allowExcessArguments().action(() => {
-    throw new UsageError('"ocrdet deploy" is not implemented yet');
-  });
+  return new Command('deploy')
+    .description('serve a merged model behind an OpenAI-compatible API (swift deploy, vLLM, LMDeploy) and print the detect command')
+    .argument('<model>', 'merged model directory (e.g. runs/ocr/merged), a LoRA checkpoint (swift only), or a hub id')
+    .addOption(new Option('--engine <engine>', 'serving engine').choices(['swift', 'vllm', 'lmdeploy']).default('swift'))
+    .option('--host <address>', 'address to listen on', '0.0.0.0')
+    .option('--port <port>', 'port', numberIn('--port', 1, 65535), 8000)
+    .option('--served-model-name <name>', 'model name clients ask for', 'ocrdet')
+    .option('--max-model-len <tokens>', 'context length (image tokens + prompt + answer)', positiveInt('--max-model-len'), 8192)
+    .option('--images-per-prompt <n>', 'images allowed in one request', positiveInt('--images-per-prompt'), 1)
+    .option('--infer-backend <backend>', 'swift engine only: pt, vllm, lmdeploy or sglang (default: ms-swift\'s)')
+    .option('--gpus <list>', 'CUDA_VISIBLE_DEVICES for the server; more than one sets tensor parallelism (vllm, lmdeploy)')
+    .option('--dialect <name>', 'grounding dialect of the model (default: from the run that trained it)')
+    .option('--swift-version <version>', 'build for this ms-swift (2, 3, 4 or x.y.z) instead of the installed one')
+    .option('--ready-timeout <seconds>', 'how long to wait for the model to load', positiveInt('--ready-timeout'), 1800)
+    .option('--log <file>', 'also copy the server\'s output to this file')
+    .option('--dry-run', 'print the command, run nothing')
+    .option('--json', 'machine-readable output')
+    .option('-q, --quiet', 'no server output or diagnostics')
+    .action((target: string, flags: DeployFlags) => runDeployCommand(target, flags));
 }

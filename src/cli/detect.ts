@@ -17,7 +17,7 @@ import { InterruptedError, UsageError } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detection } from '../core/types.js';
 import { BACKENDS, DEFAULT_BACKEND, createBackendDetector, type BackendFlag } from '../detectors/index.js';
-import { printJson, positiveInt, showProgress, warn } from './output.js';
+import { positiveInt, showProgress, warn } from './output.js';
 
 const detectFlagsSchema = z.object({
   backend: z.string().min(1),
@@ -93,6 +93,26 @@ function backendOptions(command: Command, backendName: string): Record<string, u
     }
   }
   return options;
+}
+
+/**
+ * Pretty JSON for one Detection, with arrays of numbers (points, boxes) kept on one line each:
+ * `"points": [[743, 536], [1040, 578], …]` instead of one number per line.
+ */
+export function prettyDetectionJson(value: unknown, indent = ''): string {
+  const isNumbers = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'number' || isNumbers(x));
+  if (isNumbers(value)) return JSON.stringify(value).replace(/,/g, ', ');
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + prettyDetectionJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyDetectionJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /** `path: CODE: message`, without repeating the path when the message starts with it. */
@@ -196,7 +216,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
       onNotice: (message) => (flags.quiet ? undefined : log(`detect: ${message}`)),
     });
     bar?.finish();
-    if (singleResult) printJson(singleResult);
+    if (singleResult) process.stdout.write(`${prettyDetectionJson(singleResult)}\n`);
     if (!single && !flags.quiet) {
       const rate = summary.elapsedMs > 0 ? (summary.done / summary.elapsedMs) * 1000 : 0;
       const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';

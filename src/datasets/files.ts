@@ -2,7 +2,7 @@
  * File-system helpers for readers: streamed directory walks (never a whole listing in memory), line
  * reading with BOM handling, the first bytes of a file for format sniffing, and case-insensitive lookup.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,8 +25,17 @@ export async function pathKind(path: string): Promise<PathKind> {
   }
 }
 
-export async function isFile(path: string): Promise<boolean> {
-  return (await pathKind(path)) === 'file';
+/**
+ * Whether a file exists. Synchronous on purpose: readers probe several candidate names per image, most of
+ * them absent, and a non-throwing stat costs microseconds where a rejected promise costs an exception and a
+ * thread-pool round trip (a 5,000-file dataset without images spent 2 s there).
+ */
+export function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+export function isDir(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 export interface WalkedFile {

@@ -4,10 +4,9 @@
  * path, or only by a file name derived from their own. `--images DIR` overrides where to look: the ref is
  * tried as a path relative to DIR, then by its file name (the rule of issue 2, §4).
  */
-import { stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ImageProbe } from '../image/probe.js';
-import { CaseInsensitiveIndex } from './files.js';
+import { CaseInsensitiveIndex, isDir, isFile } from './files.js';
 import type { ImageRef } from './reader.js';
 
 export interface LocatedImage {
@@ -27,36 +26,41 @@ function isAbsoluteRef(ref: string): boolean {
   return isAbsolute(ref) || /^[A-Za-z]:\//.test(ref);
 }
 
-async function fileExists(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
 export class ImageLocator {
   private readonly caseIndex = new CaseInsensitiveIndex();
+  /** Folders known to exist or not: annotation-only datasets then cost no file-system calls per image. */
+  private readonly folders = new Map<string, boolean>();
 
   constructor(private readonly imagesDir?: string) {}
 
   async locate(image: ImageRef): Promise<LocatedImage> {
     const ref = image.ref === undefined ? undefined : normaliseRef(image.ref);
     const dirs = this.imagesDir ? [this.imagesDir] : image.baseDirs;
-    const candidates = this.candidates(ref, dirs, image.names ?? []);
+    const present = dirs.filter((dir) => this.folderExists(dir));
+    const candidates = this.candidates(ref, present, image.names ?? []);
     for (const candidate of candidates) {
-      if (await fileExists(candidate)) return { path: resolve(candidate), exists: true, searched: dirs };
+      if (isFile(candidate)) return { path: resolve(candidate), exists: true, searched: dirs };
     }
     const wanted = [ref ? basename(ref) : undefined, ...(image.names ?? [])].filter((n): n is string => Boolean(n));
-    for (const dir of dirs) {
+    for (const dir of present) {
       for (const name of wanted) {
         const found = await this.caseIndex.find(dir, name);
         if (found) return { path: resolve(found), exists: true, searched: dirs };
       }
     }
     // Another machine's absolute path is not where the image would be here: its name in the first folder is.
-    const wouldBe = image.wouldBe ?? candidates.find((c) => c !== ref) ?? candidates[0];
+    const all = this.candidates(ref, dirs, image.names ?? []);
+    const wouldBe = image.wouldBe ?? all.find((c) => c !== ref) ?? all[0];
     return { path: resolve(wouldBe ?? dirs[0] ?? '.'), exists: false, searched: dirs };
+  }
+
+  private folderExists(dir: string): boolean {
+    let exists = this.folders.get(dir);
+    if (exists === undefined) {
+      exists = isDir(dir);
+      this.folders.set(dir, exists);
+    }
+    return exists;
   }
 
   private candidates(ref: string | undefined, dirs: readonly string[], names: readonly string[]): string[] {

@@ -10,6 +10,8 @@
 import { UsageError } from '../core/errors.js';
 import { createRegistry, type Named } from '../core/registry.js';
 import type { PpocrOptions } from './ppocr/options.js';
+import { VLM_ENTRY } from './vlm/entry.js';
+import type { VlmOptions } from './vlm/options.js';
 import type { Detector, DetectorBackend } from './types.js';
 
 export type { Detector, DetectorBackend, DetectCallOptions } from './types.js';
@@ -67,13 +69,14 @@ export const PPOCR_ENTRY: BackendEntry = {
  * Every backend. Issue 5 adds `VLM_ENTRY` (src/detectors/vlm/) here, and `vlm: VlmOptions` to
  * `BackendOptions` below; nothing else in the engine or the CLI changes.
  */
-export const BACKENDS = createRegistry<BackendEntry>('detector backend', [PPOCR_ENTRY]);
+export const BACKENDS = createRegistry<BackendEntry>('detector backend', [PPOCR_ENTRY, VLM_ENTRY]);
 
 export const DEFAULT_BACKEND = 'ppocr';
 
 /** The options each backend accepts, by backend name. */
 export interface BackendOptions {
   ppocr: PpocrOptions;
+  vlm: VlmOptions;
 }
 
 type NonDefaultBackend = Exclude<keyof BackendOptions, typeof DEFAULT_BACKEND>;

@@ -14,6 +14,11 @@ export interface DetectCallOptions {
    * `tokens` +312). Optional; which names a backend reports is declared in its registry entry.
    */
   onCounter?: (name: string, increment: number) => void;
+  /**
+   * The caller's limit on images in flight (the batch's --concurrency). A backend that sends several
+   * requests per image (vlm tiles) keeps all its requests in flight within it. Optional.
+   */
+  concurrency?: number;
 }
 
 export interface Detector {

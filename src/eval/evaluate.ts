@@ -10,9 +10,10 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../core/options.js';
-import type { Detection, Point, Sample } from '../core/types.js';
+import type { Detection, Sample } from '../core/types.js';
 import { addCounts, imageScores, setScores, type HmeanCounts, type HmeanScores } from './hmean.js';
 import { emptyImageCounts, scoreImage, type GroundTruthPolygon, type ImageCounts } from './image.js';
+import { packPolygons, unpackPolygons, type PackedPolygons } from './packed.js';
 import { PredictionIndex } from './pairing.js';
 
 /** The defaults, and where each comes from. */
@@ -100,7 +101,7 @@ interface PendingImage {
 }
 
 interface PredictedImage {
-  polygons: Point[][];
+  polygons: PackedPolygons;
   error?: string;
 }
 
@@ -121,7 +122,7 @@ export async function evaluate(
   };
   const index = new PredictionIndex<PredictedImage>({ root: opts.root, images: opts.images, cwd: process.cwd() });
   for await (const detection of predictions) {
-    const polygons = (detection.regions ?? []).map((r) => (Array.isArray(r.points) ? r.points : []));
+    const polygons = packPolygons((detection.regions ?? []).map((r) => r?.points));
     const entry: PredictedImage = detection.error ? { polygons, error: detection.error } : { polygons };
     if (!index.add(detection.image, entry)) {
       problem(detection.image, 'predicted more than once; the last prediction is used');
@@ -131,8 +132,9 @@ export async function evaluate(
   const perImage: ImageReport[] = [];
   const pending: PendingImage[] = [];
   const seen = new Set<string>();
+  const bases = displayBases(opts);
   const score = (slot: number, sample: Sample, predicted: PredictedImage | undefined): void => {
-    perImage[slot] = scoreSample(sample, predicted, opts, displayName(sample.image, opts));
+    perImage[slot] = scoreSample(sample, predicted, opts, displayName(sample.image, bases));
   };
   for await (const sample of gt) {
     const key = path.resolve(sample.image);
@@ -165,7 +167,8 @@ function scoreSample(
     points: Array.isArray(r.points) ? r.points : [],
     ignore: r.ignore === true,
   }));
-  const { pairs: _pairs, ...counts } = scoreImage(regions, predicted?.polygons ?? [], opts);
+  const detections = predicted ? unpackPolygons(predicted.polygons) : [];
+  const { pairs: _pairs, ...counts } = scoreImage(regions, detections, opts);
   const report: ImageReport = { image, ...counts, ...imageScores(counts), predicted: predicted !== undefined };
   if (sample.source) report.source = sample.source;
   if (predicted?.error) report.error = predicted.error;
@@ -173,13 +176,17 @@ function scoreSample(
 }
 
 /** The image relative to the images folder or dataset root when inside one, else as given. */
-function displayName(image: string, opts: { root?: string; images?: string }): string {
-  for (const base of [opts.images, opts.root]) {
-    if (!base) continue;
-    const relative = path.relative(path.resolve(base), path.resolve(image));
-    if (relative && !relative.startsWith('..') && !path.isAbsolute(relative)) return relative.split(path.sep).join('/');
+function displayName(image: string, bases: readonly string[]): string {
+  const absolute = path.resolve(image);
+  for (const base of bases) {
+    if (absolute.startsWith(base)) return absolute.slice(base.length).split(path.sep).join('/');
   }
   return image;
+}
+
+/** `--images` then the root, absolute, each ending with a separator. */
+function displayBases(opts: { root?: string; images?: string }): string[] {
+  return [opts.images, opts.root].filter((b): b is string => Boolean(b)).map((b) => path.join(path.resolve(b), path.sep));
 }
 
 function buildReport(

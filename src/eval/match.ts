@@ -13,17 +13,42 @@
  */
 import { createRegistry, type Named } from '../core/registry.js';
 import type { Box, Point } from '../core/types.js';
-import { boundsOf, intersectionArea, polygonArea } from '../core/geometry.js';
+import {
+  boundsOf,
+  clipConvex,
+  generalIntersectionArea,
+  isAxisAlignedRect,
+  isConvex,
+  polygonArea,
+  signedArea,
+} from '../core/geometry.js';
 
-/** A polygon with what the inner loop needs precomputed. */
+/**
+ * A valid polygon with what the inner loop needs computed once, not once per pair: bounds, area, a
+ * clockwise-on-screen ring, and which of geometry's intersection paths applies (the same dispatch as
+ * geometry.ts `intersectionArea`: axis-aligned rectangles, convex pairs by clipping, else the general path).
+ */
 export interface PreparedPolygon {
   points: readonly Point[];
   bounds: Box;
   area: number;
+  /** The points clockwise on screen (positive shoelace sum), as clipConvex and the general path expect. */
+  ring: readonly Point[];
+  axisAligned: boolean;
+  convex: boolean;
 }
 
 export function preparePolygon(points: readonly Point[]): PreparedPolygon {
-  return { points, bounds: boundsOf(points), area: polygonArea(points) };
+  const signed = signedArea(points);
+  const ring = signed < 0 ? [...points].reverse() : points;
+  return {
+    points,
+    bounds: boundsOf(points),
+    area: Math.abs(signed),
+    ring,
+    axisAligned: isAxisAlignedRect(points),
+    convex: isConvex(ring),
+  };
 }
 
 function boundsOverlap(a: Box, b: Box): boolean {
@@ -32,7 +57,12 @@ function boundsOverlap(a: Box, b: Box): boolean {
 
 /** Intersection area, 0 at once when the bounds do not overlap (most pairs in a real image). */
 export function preparedIntersection(a: PreparedPolygon, b: PreparedPolygon): number {
-  return boundsOverlap(a.bounds, b.bounds) ? intersectionArea(a.points, b.points) : 0;
+  const ab = a.bounds;
+  const bb = b.bounds;
+  if (!boundsOverlap(ab, bb)) return 0;
+  if (a.axisAligned && b.axisAligned) return (Math.min(ab[2], bb[2]) - Math.max(ab[0], bb[0])) * (Math.min(ab[3], bb[3]) - Math.max(ab[1], bb[1]));
+  if (a.convex && b.convex) return polygonArea(clipConvex(a.ring, b.ring));
+  return generalIntersectionArea(a.ring, b.ring);
 }
 
 /** IoU = intersection / (area A + area B − intersection); 0 when the polygons do not overlap. */

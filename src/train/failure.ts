@@ -29,7 +29,7 @@ export function cleanLogLine(line: string): string {
 }
 
 const OOM = /(?:torch\.)?(?:cuda\.)?OutOfMemoryError: CUDA out of memory\.?\s*(.*)$|RuntimeError: CUDA out of memory\.?\s*(.*)$/;
-const NCCL = /Watchdog caught collective operation timeout: (WorkNCCL\([^)]*\)) ran for (\d+) milliseconds/;
+const NCCL = /Watchdog caught collective operation timeout: (WorkNCCL\(.*?\)) ran for (\d+) milliseconds/;
 const MISSING = /FileNotFoundError: \[Errno 2\] No such file or directory: '([^']+)'/;
 const EXCEPTION = /^([A-Za-z_][\w.]*(?:Error|Exception|Interrupt)): (.+)$/;
 /** Wrapper exceptions that only say "a child failed". */

@@ -18,7 +18,8 @@ const GPU_LIST = /^\d+(,\d+)*$/;
 /** ms-swift's built-in DeepSpeed configs by their 3.x names (mapped to 2.x names in command.ts), or a JSON path. */
 const DEEPSPEED = /^(zero[0-3]|zero[23]_offload)$|\.json$/;
 
-export const RecipeSchema = z
+/** The fields, without the checks across fields (so files can be validated field by field). */
+export const RecipeFieldsSchema = z
   .object({
     /** Model preset (presets.ts) the model, model_type, dialect and maintainer settings come from. */
     preset: z.string().min(1),
@@ -90,11 +91,12 @@ export const RecipeSchema = z
     /** GPU memory the run needs per GPU, GiB; default: estimated from the preset's published figure. */
     requiredGpuMemoryGiB: z.number().positive().optional(),
   })
-  .strict()
-  .superRefine((recipe, ctx) => {
-    if (recipe.nodeRank >= recipe.nnodes) ctx.addIssue({ code: 'custom', path: ['nodeRank'], message: `must be below nnodes (${recipe.nnodes})` });
-    if (recipe.nnodes > 1 && !recipe.masterAddr) ctx.addIssue({ code: 'custom', path: ['masterAddr'], message: 'is required with more than one node' });
-  });
+  .strict();
+
+export const RecipeSchema = RecipeFieldsSchema.superRefine((recipe, ctx) => {
+  if (recipe.nodeRank >= recipe.nnodes) ctx.addIssue({ code: 'custom', path: ['nodeRank'], message: `must be below nnodes (${recipe.nnodes})` });
+  if (recipe.nnodes > 1 && !recipe.masterAddr) ctx.addIssue({ code: 'custom', path: ['masterAddr'], message: 'is required with more than one node' });
+});
 
 export type Recipe = z.infer<typeof RecipeSchema>;
 /** Every recipe field, as presets and files may set them (undefined clears an optional field). */
@@ -157,7 +159,7 @@ export async function loadRecipeFile(path: string): Promise<RecipeInput> {
   } catch (error) {
     throw new ConfigError(`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
-  const parsed = RecipeSchema.partial().strict().safeParse(data ?? {});
+  const parsed = RecipeFieldsSchema.partial().strict().safeParse(data ?? {});
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, path), { cause: parsed.error });
   return parsed.data;
 }

@@ -102,7 +102,7 @@ export function summarizeRun(events: readonly SwiftLogEvent[]): RunSummary {
 }
 
 const f4 = (n: number | undefined) => (n === undefined ? '—' : n.toFixed(4));
-const at = (e: Extreme | undefined) => (e ? `${e.value.toFixed(4)} (step ${e.step})` : '—');
+const best4 = (e: Extreme | undefined) => (e ? `best ${e.value.toFixed(4)} at step ${e.step}` : 'best —');
 
 /** The summary as aligned `label  text` lines for a terminal. */
 export function formatSummary(summary: RunSummary, runDir?: string): string[] {
@@ -120,12 +120,12 @@ export function formatSummary(summary: RunSummary, runDir?: string): string[] {
   }
   if (summary.etaS !== undefined) lines.push(['eta', formatDuration(summary.etaS)]);
   const t = summary.train;
-  const mean = t.meanLoss !== undefined ? `, ${f4(t.meanLoss)} mean` : '';
-  lines.push(['train', `loss ${f4(t.finalLoss)} final, ${at(t.bestLoss)} best${mean}; accuracy ${f4(t.finalAccuracy)} final, ${at(t.bestAccuracy)} best`]);
+  const mean = t.meanLoss !== undefined ? `, mean ${f4(t.meanLoss)}` : '';
+  lines.push(['train', `loss ${f4(t.finalLoss)} final, ${best4(t.bestLoss)}${mean}; accuracy ${f4(t.finalAccuracy)} final, ${best4(t.bestAccuracy)}`]);
   const e = summary.eval;
   if (e.count) {
     const plural = e.count === 1 ? '1 evaluation' : `${e.count} evaluations`;
-    lines.push(['eval', `loss ${f4(e.finalLoss)} final, ${at(e.bestLoss)} best; accuracy ${f4(e.finalAccuracy)} final, ${at(e.bestAccuracy)} best (${plural})`]);
+    lines.push(['eval', `loss ${f4(e.finalLoss)} final, ${best4(e.bestLoss)}; accuracy ${f4(e.finalAccuracy)} final, ${best4(e.bestAccuracy)} (${plural})`]);
   } else lines.push(['eval', 'no evaluation yet']);
   if (summary.peakMemoryGiB !== undefined) lines.push(['memory', `${summary.peakMemoryGiB.toFixed(2)} GiB peak per GPU`]);
   if (summary.trainableParamsM !== undefined) lines.push(['params', `${summary.trainableParamsM}M trainable`]);
@@ -133,6 +133,6 @@ export function formatSummary(summary: RunSummary, runDir?: string): string[] {
     const metric = summary.bestMetric !== undefined ? ` (best metric ${f4(summary.bestMetric)})` : '';
     lines.push(['checkpoint', `best ${summary.bestCheckpoint ?? '—'}${metric}, last ${summary.lastCheckpoint ?? '—'}`]);
   }
-  const width = Math.max(...lines.map(([label]) => label.length));
+  const width = 'checkpoint'.length; // fixed, so lines of different runs align the same way
   return lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`);
 }

@@ -111,3 +111,28 @@ export async function detectSwiftVersion(options: DetectOptions = {}): Promise<S
   }
   return parseSwiftVersion(version);
 }
+
+export interface ChosenVersion {
+  version: SwiftVersion;
+  /** How it was chosen, for a diagnostic line: "ms-swift 3.12.6 (installed)". */
+  note: string;
+}
+
+/**
+ * The version to build for: the flag or recipe when given, else the installed one. A dry run on a
+ * machine without ms-swift builds for the newest major we read (4.x) and says so; a real launch fails.
+ */
+export async function chooseSwiftVersion(requested: string | undefined, options: { dryRun: boolean; env?: NodeJS.ProcessEnv }): Promise<ChosenVersion> {
+  if (requested) {
+    const version = resolveSwiftVersion(requested);
+    return { version, note: `ms-swift ${version.raw} (chosen with --swift-version)` };
+  }
+  try {
+    const version = await detectSwiftVersion({ env: options.env });
+    return { version, note: `ms-swift ${version.raw} (installed)` };
+  } catch (error) {
+    if (!options.dryRun) throw error;
+    const version = resolveSwiftVersion('4');
+    return { version, note: `ms-swift is not installed here: built for ms-swift ${version.raw}; pass --swift-version 2|3|4 for another` };
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The `vlm` detector: a multimodal LLM behind an OpenAI-compatible server, read through a grounding dialect.
+ *
+ *   detect(image) = plan + encode frames (./frames.ts) → ask each frame (limited, retried: ./client.ts,
+ *   ./retry.ts, ./limiter.ts) → parse each answer and map it back to original pixels, merging tiles
+ *   (./answers.ts) → Detection.
+ *
+ * An image whose requests fail after the last retry becomes a Detection with `error`; the batch goes on.
+ * A refused key or a wrong URL/model (401/403/404) throws ConfigError: no image could succeed, so the batch
+ * stops. Detection fields beyond the core ones: `dialect`, `requests` (frames asked), `retries`, and with
+ * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
+ */
+import { ConfigError, InterruptedError, ServerError, UsageError, describeError, toOcrdetError } from '../../core/errors.js';
+import { parseOptions } from '../../core/options.js';
+import type { Detection } from '../../core/types.js';
+import { getDialect } from '../../grounding/index.js';
+import type { GroundingDialect } from '../../grounding/types.js';
+import { describeInput } from '../../image/sharp.js';
+import type { DetectCallOptions, Detector } from '../types.js';
+import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
+import { pixelBudget } from './budgets.js';
+import { ModelClient, type ChatAnswer } from './client.js';
+import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
+import { RequestLimiter } from './limiter.js';
+import { normaliseBaseUrl, vlmOptionsSchema, type ResolvedVlmOptions, type VlmOptions } from './options.js';
+import { chatRequestBody } from './request.js';
+import { withRetries, type RetryPolicy } from './retry.js';
+
+export const BACKEND_NAME = 'vlm';
+
+/** Requests in flight when neither the options nor the batch say (the registry's default concurrency). */
+export const DEFAULT_MAX_REQUESTS = 8;
+
+/** A Detection from the vlm backend. */
+export interface VlmDetection extends Detection {
+  dialect: string;
+  /** Frames asked: 1, or the tiles (+ overview). */
+  requests: number;
+  /** Attempts repeated after a failure, over all frames. */
+  retries: number;
+  /** With `saveRaw`: each answer and the frame it describes. */
+  raw?: RawAnswer[];
+}
+
+/** The placeholder key sent when none is configured (vLLM's docs use "EMPTY"; servers without auth ignore it). */
+const NO_KEY = 'EMPTY';
+
+function readApiKey(envName: string | undefined): string {
+  if (!envName) return NO_KEY;
+  const value = process.env[envName];
+  if (!value) throw new ConfigError(`--api-key-env ${envName}: the environment variable ${envName} is not set or is empty`);
+  return value;
+}
+
+function policyOf(options: ResolvedVlmOptions): RetryPolicy {
+  return { retries: options.retries, baseMs: options.retryBaseMs, maxMs: options.retryMaxMs, maxRetryAfterMs: options.maxRetryAfterMs };
+}
+
+const round2 = (ms: number) => Math.round(ms * 100) / 100;
+
+/**
+ * Validates options (UsageError naming each bad one), reads the key from the named variable (ConfigError),
+ * and, without `model`, asks the server for its first model id (retried like any request; ServerError when
+ * the server cannot be reached).
+ */
+export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
+  const resolved = parseOptions(vlmOptionsSchema, options, 'vlm');
+  const baseUrl = normaliseBaseUrl(resolved.baseUrl);
+  const client = new ModelClient({ baseUrl, apiKey: readApiKey(resolved.apiKeyEnv) });
+  let model = resolved.model;
+  if (!model) {
+    try {
+      model = await withRetries(() => client.firstModelId(resolved.timeoutMs), policyOf(resolved));
+    } catch (error) {
+      const e = toOcrdetError(error);
+      if (e.code !== 'OCRDET_SERVER') throw e;
+      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${resolved.retries + 1} attempts; give --model to skip this)`, { cause: error });
+    }
+  }
+  return new VlmDetector(resolved, client, model, baseUrl);
+}
+
+/** Per-image bookkeeping of the requests. */
+interface Tally {
+  retries: number;
+  reasons: string[];
+}
+
+export class VlmDetector implements Detector {
+  readonly backend = BACKEND_NAME;
+  readonly dialect: GroundingDialect;
+  private readonly limiter: RequestLimiter;
+  private readonly budget: { maxPixels: number; maxSidePx?: number };
+  private closed = false;
+
+  constructor(
+    readonly options: ResolvedVlmOptions,
+    private readonly client: ModelClient,
+    readonly model: string,
+    readonly baseUrl: string,
+  ) {
+    this.dialect = getDialect(options.dialect);
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? DEFAULT_MAX_REQUESTS);
+    this.budget = { maxPixels: options.maxInputPixels ?? pixelBudget(this.dialect.name), ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}) };
+  }
+
+  /** The prompt sent: the user's, or the dialect's default detection prompt for the task. */
+  get prompt(): string {
+    return this.options.prompt ?? (this.options.task === 'boxes' ? (this.dialect.prompts.boxes ?? this.dialect.prompts.text) : this.dialect.prompts[this.options.task]);
+  }
+
+  async detect(input: string | Buffer, call: DetectCallOptions = {}): Promise<VlmDetection> {
+    if (this.closed) throw new UsageError('vlm detector: detect() called after close()');
+    const startedMs = performance.now();
+    const name = call.name ?? describeInput(input);
+    if (!this.options.maxConcurrentRequests && call.concurrency) this.limiter.setLimit(call.concurrency);
+    const timings: Record<string, number> = {};
+    const tally: Tally = { retries: 0, reasons: [] };
+    let prepared: PreparedImage;
+    try {
+      if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`);
+      prepared = await prepareImage(input, this.options, this.dialect, this.budget);
+    } catch (error) {
+      if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
+      const e = toOcrdetError(error);
+      if (e.code === 'OCRDET_BAD_IMAGE' || e.code === 'OCRDET_NOT_FOUND') return this.failed(name, describeError(e), { total: round2(performance.now() - startedMs) }, 0, tally);
+      throw error;
+    }
+    timings.encode = round2(performance.now() - startedMs);
+    const askedMs = performance.now();
+    let answers: ChatAnswer[];
+    try {
+      answers = await this.askAll(prepared.frames, call, tally);
+    } catch (error) {
+      if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
+      const e = toOcrdetError(error);
+      if (e.code !== 'OCRDET_SERVER') throw e;
+      timings.request = round2(performance.now() - askedMs);
+      timings.total = round2(performance.now() - startedMs);
+      const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';
+      return this.failed(name, `${e.code}: ${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+    }
+    timings.request = round2(performance.now() - askedMs);
+    return this.finish(name, prepared, answers, tally, timings, startedMs);
+  }
+
+  private finish(name: string, prepared: PreparedImage, answers: ChatAnswer[], tally: Tally, timings: Record<string, number>, startedMs: number): VlmDetection {
+    const parsedMs = performance.now();
+    const raw: RawAnswer[] = prepared.frames.map((frame, i) => ({
+      answer: answers[i].answer,
+      frame: frame.rect,
+      sent: frame.sent,
+      ...(answers[i].reportedSize ? { reported: answers[i].reportedSize } : {}),
+      finishReason: answers[i].finishReason,
+    }));
+    const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale });
+    const empty = noBoxesWarning(raw, regions.length);
+    if (empty) warnings.push(empty);
+    if (tally.retries > 0) warnings.push(`${tally.retries} request(s) retried: ${tally.reasons.join('; ')}`);
+    timings.parse = round2(performance.now() - parsedMs);
+    timings.total = round2(performance.now() - startedMs);
+    const detection: VlmDetection = {
+      image: name,
+      width: prepared.size.width,
+      height: prepared.size.height,
+      regions,
+      backend: this.backend,
+      model: this.model,
+      dialect: this.dialect.name,
+      timings,
+      requests: prepared.frames.length,
+      retries: tally.retries,
+    };
+    if (warnings.length > 0) detection.warnings = warnings;
+    if (this.options.saveRaw) detection.raw = raw;
+    return detection;
+  }
+
+  private failed(name: string, error: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
+    const detection: VlmDetection = {
+      image: name,
+      width: prepared?.size.width ?? 0,
+      height: prepared?.size.height ?? 0,
+      regions: [],
+      backend: this.backend,
+      model: this.model,
+      dialect: this.dialect.name,
+      timings,
+      requests,
+      retries: tally.retries,
+      error: this.client.redact(error.startsWith('OCRDET_') ? error : `OCRDET_SERVER: ${error}`),
+    };
+    if (tally.reasons.length > 0) detection.warnings = [`retried after: ${tally.reasons.join('; ')}`];
+    return detection;
+  }
+
+  /** Asks every frame at once (within the limiter); the first failure stops the others, and is thrown. */
+  private async askAll(frames: readonly PreparedFrame[], call: DetectCallOptions, tally: Tally): Promise<ChatAnswer[]> {
+    const stopOthers = new AbortController();
+    const signal = call.signal ? AbortSignal.any([call.signal, stopOthers.signal]) : stopOthers.signal;
+    let firstFailure: { error: unknown } | undefined;
+    const settled = await Promise.allSettled(
+      frames.map((frame) =>
+        this.askFrame(frame, signal, call, tally).catch((error: unknown) => {
+          firstFailure ??= { error };
+          stopOthers.abort();
+          throw error;
+        }),
+      ),
+    );
+    if (firstFailure) throw firstFailure.error;
+    return settled.map((s) => (s as PromiseFulfilledResult<ChatAnswer>).value);
+  }
+
+  private askFrame(frame: PreparedFrame, signal: AbortSignal, call: DetectCallOptions, tally: Tally): Promise<ChatAnswer> {
+    const returnDetails = this.options.returnDetails ?? this.dialect.grid.kind === 'input-pixels';
+    const body = chatRequestBody({ model: this.model, prompt: this.prompt, system: this.options.system, imageDataUrl: frame.dataUrl, returnDetails }, this.options);
+    return withRetries(
+      async () => {
+        const release = await this.limiter.acquire(signal);
+        try {
+          call.onCounter?.('requests', 1);
+          const answer = await this.client.chat(body, this.options.timeoutMs, signal);
+          if (answer.completionTokens) call.onCounter?.('tokens', answer.completionTokens);
+          return answer;
+        } finally {
+          release();
+        }
+      },
+      policyOf(this.options),
+      {
+        signal,
+        onRetry: (error) => {
+          tally.retries++;
+          tally.reasons.push(this.client.redact(error.message.replace(/^\S+ \S+: /, '')));
+          call.onCounter?.('retries', 1);
+        },
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Options of the `vlm` backend: one frozen DEFAULTS object (each default says where it comes from), one zod
+ * schema that validates what users pass (flags, library calls) and fills in the defaults.
+ */
+import { z } from 'zod';
+import { IMAGE_DEFAULTS } from '../../image/sharp.js';
+import { dialects } from '../../grounding/index.js';
+
+export const DEFAULTS = Object.freeze({
+  /** The reference system's model family (a fine-tuned InternVL2-8B). */
+  dialect: 'internvl2',
+  /** What the prompt asks for: transcribed text lines (the reference's task). */
+  task: 'text' as 'text' | 'boxes' | 'objects',
+  /** Deterministic answers: the same image gives the same boxes (the reference sampled at 0.8, not reproducible). */
+  temperature: 0,
+  /**
+   * Room for ~60 text lines of `<ref>…</ref><box>[[…]]</box>` (~30 tokens each). ms-swift's deploy recipes use
+   * --max_new_tokens 2048; servers started with a 4096-token context (the reference's --max_length 4096) reject
+   * much more once the image tokens are counted. Tiling splits long answers across requests.
+   */
+  maxTokens: 2048,
+  /** Per request attempt, including reading the whole answer (a long answer on a busy GPU can take minutes). */
+  timeoutMs: 300_000,
+  /** Attempts after the first, on connection errors, timeouts, 408, 429 and 5xx. */
+  retries: 4,
+  /** Backoff before retry n (0-based): min(retryMaxMs, retryBaseMs × 2^n), with jitter down to half of it. */
+  retryBaseMs: 1000,
+  retryMaxMs: 30_000,
+  /** A server's Retry-After is honoured up to this long. */
+  maxRetryAfterMs: 120_000,
+  /** `off`, `auto` (tile when the image is more than twice the model's pixel budget) or `WxH` tile size in pixels. */
+  tile: 'off',
+  /** Share of a tile's side that neighbouring tiles overlap: SAHI's default overlap ratio (obss/sahi, 0.2). */
+  tileOverlap: 0.2,
+  /** Most tiles per image in `auto` mode (tiles grow instead). */
+  maxTiles: 16,
+  /** Also ask the whole image when tiling, so lines longer than a tile are seen whole. */
+  tileOverview: true,
+  /** Keep each raw model answer in the Detection (`raw`), for `ocrdet reparse`. */
+  saveRaw: false,
+  /** `auto`: PNG for PNG inputs up to 4 MP sent (screenshots, rendered pages stay lossless), else JPEG. */
+  imageFormat: 'auto' as 'auto' | 'jpeg' | 'png',
+  /** JPEG quality of images sent. */
+  jpegQuality: 90,
+  /** Largest input image accepted, in pixels (src/image IMAGE_DEFAULTS). */
+  maxPixels: IMAGE_DEFAULTS.maxPixels,
+});
+
+const positiveInt = z.number().int().positive();
+
+const dialectName = z.string().refine((name) => dialects.has(name), {
+  error: (issue) => `expected a grounding dialect (${dialects.names().join(', ')}), received ${JSON.stringify(issue.input)}`,
+});
+
+const tileSpec = z.string().regex(/^(auto|off|[1-9]\d*x[1-9]\d*)$/i, 'expected "auto", "off" or a tile size WxH in pixels, e.g. 1024x1024');
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the NAME of an environment variable that holds the key (not the key itself)');
+
+/** Options accepted by `createVlmDetector` / `createDetector({ backend: 'vlm', … })`. */
+export const vlmOptionsSchema = z.strictObject({
+  /** The server's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (`/v1` is added when the path is empty). */
+  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }),
+  /** Served model id; default: the first id of GET /models (what the reference did). */
+  model: z.string().min(1).optional(),
+  dialect: dialectName.default(DEFAULTS.dialect),
+  task: z.enum(['text', 'boxes', 'objects']).default(DEFAULTS.task),
+  /** User turn; default: the dialect's detection prompt for the task. */
+  prompt: z.string().min(1).optional(),
+  /** System message; default: none (the server's chat template decides). */
+  system: z.string().min(1).optional(),
+  /** Name of the environment variable that holds the API key. Never the key itself. */
+  apiKeyEnv: envName.optional(),
+  /** Longest side sent, in pixels (images are only ever shrunk). */
+  maxSidePx: positiveInt.optional(),
+  /** Pixels per image sent; default: the dialect's budget (./budgets.ts). Keep it ≤ the server's max_pixels. */
+  maxInputPixels: positiveInt.optional(),
+  maxTokens: positiveInt.default(DEFAULTS.maxTokens),
+  temperature: z.number().min(0).max(2).default(DEFAULTS.temperature),
+  timeoutMs: positiveInt.default(DEFAULTS.timeoutMs),
+  retries: z.number().int().min(0).max(20).default(DEFAULTS.retries),
+  retryBaseMs: z.number().int().min(0).default(DEFAULTS.retryBaseMs),
+  retryMaxMs: z.number().int().min(0).default(DEFAULTS.retryMaxMs),
+  maxRetryAfterMs: z.number().int().min(0).default(DEFAULTS.maxRetryAfterMs),
+  /** Extra JSON fields merged into every request body last (top_p, repetition_penalty, return_details…). */
+  extraBody: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Ask the server for the size it resized the image to (ms-swift deploy: `return_details` → `images_size`).
+   * Default: only for dialects whose coordinates are pixels of the model's input (Qwen2.5-VL).
+   */
+  returnDetails: z.boolean().optional(),
+  tile: tileSpec.default(DEFAULTS.tile),
+  tileOverlap: z.number().min(0).max(0.5).default(DEFAULTS.tileOverlap),
+  maxTiles: z.number().int().min(2).max(64).default(DEFAULTS.maxTiles),
+  tileOverview: z.boolean().default(DEFAULTS.tileOverview),
+  saveRaw: z.boolean().default(DEFAULTS.saveRaw),
+  imageFormat: z.enum(['auto', 'jpeg', 'png']).default(DEFAULTS.imageFormat),
+  jpegQuality: z.number().int().min(1).max(100).default(DEFAULTS.jpegQuality),
+  maxPixels: positiveInt.default(DEFAULTS.maxPixels),
+  /** The value that stands for the full width/height in answers (e.g. 999 for ms-swift 2.x training data). */
+  coordinateScale: z.number().positive().optional(),
+  /**
+   * Most requests in flight at once for this detector, tiles included. Default: the batch's concurrency
+   * (DetectCallOptions.concurrency), else 8.
+   */
+  maxConcurrentRequests: positiveInt.optional(),
+});
+
+/** What callers pass. */
+export type VlmOptions = z.input<typeof vlmOptionsSchema>;
+/** The validated, complete, frozen options used inside the detector. */
+export type ResolvedVlmOptions = Readonly<z.output<typeof vlmOptionsSchema>>;
+
+/** `http://host:8000` → `http://host:8000/v1`: every OpenAI-compatible server ocrdet knows serves under /v1. */
+export function normaliseBaseUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/v1';
+  return url.toString().replace(/\/+$/, '');
+}

@@ -1,0 +1,129 @@
+/**
+ * What to send for one image, as pure arithmetic: the frames (the whole image and/or overlapping tiles, in
+ * original pixels) and the exact size each frame is sent at. Knowing the sent size exactly is what lets
+ * the answer's coordinates be mapped back to the original without drift.
+ */
+import type { ImageSize } from '../../core/types.js';
+import type { GroundingDialect } from '../../grounding/types.js';
+import type { PixelRect } from '../../image/encode.js';
+
+export interface SendBudget {
+  /** Most pixels sent per frame. */
+  maxPixels: number;
+  /** Longest side sent, when the user limits it. */
+  maxSidePx?: number;
+}
+
+/** One request's worth of image: where it lies in the original, and the size it is sent at. */
+export interface Frame {
+  rect: PixelRect;
+  sent: ImageSize;
+  /** 'full' for the whole image, 'tile' for a piece of it. */
+  kind: 'full' | 'tile';
+}
+
+export type TileSpec = { mode: 'off' } | { mode: 'auto' } | { mode: 'fixed'; width: number; height: number };
+
+export interface TilePlanOptions extends SendBudget {
+  /** Share of a tile's side that neighbours overlap (0–0.5). */
+  overlap: number;
+  /** Most tiles in auto mode: tiles grow instead. */
+  maxTiles: number;
+  /** Also send the whole image. */
+  overview: boolean;
+}
+
+/** Auto mode tiles an image only when it holds more than this many times the budget's pixels. */
+export const AUTO_TILE_FACTOR = 2;
+/** An explicit tile size that would cut an image into more pieces than this is refused (a typo, e.g. 10x10). */
+const MAX_FIXED_TILES = 256;
+
+export function parseTileSpec(spec: string): TileSpec {
+  const text = spec.trim().toLowerCase();
+  if (text === 'off') return { mode: 'off' };
+  if (text === 'auto') return { mode: 'auto' };
+  const match = /^([1-9]\d*)x([1-9]\d*)$/.exec(text);
+  if (!match) throw new RangeError(`tile: expected "auto", "off" or WxH, received ${JSON.stringify(spec)}`);
+  return { mode: 'fixed', width: Number(match[1]), height: Number(match[2]) };
+}
+
+/** Scale-down-only fit of `size` within the budget; each side at least 1 px. */
+export function fitSize(size: ImageSize, budget: SendBudget): ImageSize {
+  const byPixels = Math.sqrt(budget.maxPixels / (size.width * size.height));
+  const bySide = budget.maxSidePx ? budget.maxSidePx / Math.max(size.width, size.height) : 1;
+  const scale = Math.min(1, byPixels, bySide);
+  if (scale >= 1) return { width: size.width, height: size.height };
+  // floor keeps the result within the budget; the aspect ratio moves by under one pixel.
+  return { width: Math.max(1, Math.floor(size.width * scale)), height: Math.max(1, Math.floor(size.height * scale)) };
+}
+
+/**
+ * The size a frame of `size` original pixels is sent at. Dialects whose coordinates are pixels of the
+ * model's own resized input (Qwen2.5-VL's smart_resize) get exactly that size, so the server has nothing
+ * left to resize and the frame of the answer's coordinates is known.
+ */
+export function sentSize(size: ImageSize, budget: SendBudget, dialect: GroundingDialect): ImageSize {
+  const fitted = fitSize(size, budget);
+  return dialect.inputSize ? dialect.inputSize(fitted, { maxPixels: budget.maxPixels }) : fitted;
+}
+
+/** Start offsets of `count` pieces of `piece` px evenly spread over `length` px (first at 0, last at the end). */
+function offsets(length: number, piece: number, count: number): number[] {
+  if (count === 1) return [0];
+  return Array.from({ length: count }, (_, i) => Math.round((i * (length - piece)) / (count - 1)));
+}
+
+/** Pieces along one axis of `length` px so that each is at most `target` px and neighbours overlap. */
+function axisPieces(length: number, target: number, overlap: number): { count: number; piece: number } {
+  if (length <= target) return { count: 1, piece: length };
+  const overlapPx = Math.round(target * overlap);
+  const count = Math.ceil((length - overlapPx) / Math.max(1, target - overlapPx));
+  // Even pieces that cover the axis with at least overlapPx between neighbours.
+  const piece = Math.min(length, Math.ceil((length + (count - 1) * overlapPx) / count));
+  return { count, piece };
+}
+
+function grid(size: ImageSize, tileWidth: number, tileHeight: number, overlap: number): PixelRect[] {
+  const x = axisPieces(size.width, tileWidth, overlap);
+  const y = axisPieces(size.height, tileHeight, overlap);
+  const rects: PixelRect[] = [];
+  for (const top of offsets(size.height, y.piece, y.count)) {
+    for (const left of offsets(size.width, x.piece, x.count)) rects.push({ left, top, width: x.piece, height: y.piece });
+  }
+  return rects;
+}
+
+/**
+ * Tiles for an image, row by row; an empty list means "do not tile". Auto mode tiles only images over
+ * AUTO_TILE_FACTOR × the budget, with square-ish tiles of about the budget's pixels (so each is sent at full
+ * resolution), grown when there would be more than `maxTiles`.
+ */
+export function planTiles(size: ImageSize, spec: TileSpec, options: TilePlanOptions): PixelRect[] {
+  if (spec.mode === 'off') return [];
+  if (spec.mode === 'fixed') {
+    const rects = grid(size, spec.width, spec.height, options.overlap);
+    if (rects.length > MAX_FIXED_TILES) {
+      throw new RangeError(`tile ${spec.width}x${spec.height} would cut a ${size.width}×${size.height} image into ${rects.length} tiles (at most ${MAX_FIXED_TILES})`);
+    }
+    return rects.length > 1 ? rects : [];
+  }
+  const longSide = Math.max(size.width, size.height);
+  const overSide = options.maxSidePx !== undefined && longSide > options.maxSidePx * Math.SQRT2;
+  if (size.width * size.height <= AUTO_TILE_FACTOR * options.maxPixels && !overSide) return [];
+  let side = Math.floor(Math.sqrt(options.maxPixels));
+  if (options.maxSidePx) side = Math.min(side, options.maxSidePx);
+  for (;;) {
+    const rects = grid(size, side, side, options.overlap);
+    if (rects.length <= options.maxTiles) return rects.length > 1 ? rects : [];
+    side = Math.ceil(side * 1.1);
+  }
+}
+
+/** Every frame to ask for an image: the whole image, or the tiles (with the whole image first as an overview). */
+export function planFrames(size: ImageSize, spec: TileSpec, options: TilePlanOptions, dialect: GroundingDialect): Frame[] {
+  const full: Frame = { rect: { left: 0, top: 0, width: size.width, height: size.height }, sent: sentSize(size, options, dialect), kind: 'full' };
+  const tiles = planTiles(size, spec, options);
+  if (tiles.length === 0) return [full];
+  const tileFrames = tiles.map((rect): Frame => ({ rect, sent: sentSize({ width: rect.width, height: rect.height }, options, dialect), kind: 'tile' }));
+  return options.overview ? [full, ...tileFrames] : tileFrames;
+}

@@ -1,0 +1,112 @@
+/**
+ * `reparseResults`: re-reads a vlm results file (JSONL written with `saveRaw`) and parses the saved answers
+ * again — with another dialect, task or coordinate scale, or with a newer parser — without asking the model.
+ * Each line's regions, dialect and warnings are replaced; every other field is kept as it was. Lines
+ * recorded with an `error` are passed through unchanged (there was no answer); lines without `raw` are
+ * passed through unchanged and reported.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { BadResultsError, NotFoundError } from '../../core/errors.js';
+import { getDialect } from '../../grounding/index.js';
+import type { GroundingTask } from '../../grounding/types.js';
+import { isRawAnswer, noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
+
+export interface ReparseOptions {
+  /** Dialect to parse with; default: the one each line records. */
+  dialect?: string;
+  task?: GroundingTask;
+  coordinateScale?: number;
+  /** Each output line's record, in input order (re-parsed, or passed through). */
+  onRecord: (record: Record<string, unknown>, lineNumber: number) => void | Promise<void>;
+  /** A line that could not be re-parsed: `file:line: why` (the line is passed through or skipped). */
+  onProblem?: (message: string) => void;
+}
+
+export interface ReparseSummary {
+  lines: number;
+  reparsed: number;
+  /** Lines recorded with an error, passed through. */
+  errors: number;
+  /** Lines without saved answers (passed through) or not Detection lines (skipped). */
+  problems: number;
+}
+
+async function assertFile(file: string): Promise<void> {
+  const info = await stat(file).catch((error: unknown) => {
+    throw new NotFoundError(`results file ${file} does not exist`, { cause: error });
+  });
+  if (!info.isFile()) throw new BadResultsError(`results file ${file} is not a file (expected Detection JSONL)`);
+}
+
+function parseLine(text: string): Record<string, unknown> | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `not JSON (${(error as Error).message})`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const record = value as Record<string, unknown>;
+  return typeof record.image === 'string' ? record : 'no "image" field: not a Detection line';
+}
+
+/** Re-parses one Detection record from its saved answers. Returns the reason when it cannot. */
+export function reparseRecord(record: Record<string, unknown>, options: Omit<ReparseOptions, 'onRecord' | 'onProblem'>): Record<string, unknown> | string {
+  const raw = record.raw;
+  if (!Array.isArray(raw) || raw.length === 0) return 'no saved answers ("raw"); run detect with --save-raw to keep them';
+  if (!raw.every(isRawAnswer)) return '"raw" is not a list of saved answers ({ answer, frame, sent, … })';
+  const name = options.dialect ?? (typeof record.dialect === 'string' ? record.dialect : undefined);
+  if (!name) return 'no "dialect" recorded; give one with --dialect';
+  const dialect = getDialect(name);
+  const started = performance.now();
+  const parts = raw as RawAnswer[];
+  const { regions, warnings } = regionsFromAnswers(parts, dialect, { task: options.task, coordinateScale: options.coordinateScale });
+  const empty = noBoxesWarning(parts, regions.length);
+  if (empty) warnings.push(empty);
+  const timings = typeof record.timings === 'object' && record.timings !== null ? (record.timings as Record<string, number>) : {};
+  const { warnings: _old, ...rest } = record;
+  return {
+    ...rest,
+    regions,
+    dialect: dialect.name,
+    timings: { ...timings, reparse: Math.round((performance.now() - started) * 100) / 100 },
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
+}
+
+/** Streams `file`, calling `onRecord` for every output line in order. Throws only when the file cannot be read. */
+export async function reparseResults(file: string, options: ReparseOptions): Promise<ReparseSummary> {
+  if (options.dialect) getDialect(options.dialect); // an unknown name fails before any work
+  await assertFile(file);
+  const summary: ReparseSummary = { lines: 0, reparsed: 0, errors: 0, problems: 0 };
+  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lineNumber = 0;
+  for await (const text of lines) {
+    lineNumber++;
+    if (text.trim() === '') continue;
+    summary.lines++;
+    const record = parseLine(text);
+    if (typeof record === 'string') {
+      summary.problems++;
+      options.onProblem?.(`${file}:${lineNumber}: ${record}; line skipped`);
+      continue;
+    }
+    if (record.error !== undefined && record.error !== null) {
+      summary.errors++;
+      await options.onRecord(record, lineNumber);
+      continue;
+    }
+    const result = reparseRecord(record, options);
+    if (typeof result === 'string') {
+      summary.problems++;
+      options.onProblem?.(`${file}:${lineNumber}: ${record.image}: ${result}; line kept as it was`);
+      await options.onRecord(record, lineNumber);
+      continue;
+    }
+    summary.reparsed++;
+    await options.onRecord(result, lineNumber);
+  }
+  return summary;
+}

@@ -1,0 +1,223 @@
+/**
+ * Serving a (merged) model behind an OpenAI-compatible API: `swift deploy`, `vllm serve` or
+ * `lmdeploy serve api_server`, with what a grounding model needs (remote code for InternVL, a context
+ * long enough for image tokens plus a long box list, one image per prompt, the training pixel budget).
+ *
+ * Flags, read at the source:
+ *  - swift 2.x: DeployArguments(InferArguments) — --ckpt_dir, --host, --port, --served_model_name,
+ *    --infer_backend AUTO|vllm|pt|lmdeploy, --max_length, --max_model_len, --limit_mm_per_prompt
+ *    (v2.4.2 swift/llm/utils/argument.py:1328-1435, 1576-1586); the reference served its merged model
+ *    with `--ckpt_dir … --max_length 4096` (seed-scripts/swift_deploy_internvl.sh).
+ *  - swift 3.x/4.x: --model (merged) or --adapters (LoRA), --infer_backend pt|vllm|lmdeploy|sglang
+ *    ('transformers' in 4.x), --served_model_name; vLLM options are --vllm_max_model_len /
+ *    --vllm_limit_mm_per_prompt from 3.7 (v3.7.0 swift/trainers/arguments.py:143-195 keeps the old
+ *    --max_model_len / --limit_mm_per_prompt as aliases; before 3.7 only those exist,
+ *    v3.6.0 swift/llm/argument/infer_args.py:65-75). Routes: /v1/models, /v1/chat/completions
+ *    (v3.12.6 swift/llm/infer/deploy.py:45-51).
+ *  - vLLM: `vllm serve MODEL --trust-remote-code --max-model-len N --limit-mm-per-prompt '{"image":1}'`
+ *    (vllm-project/vllm@0138834 docs/features/multimodal_inputs.md "Online Serving"; --served-model-name,
+ *    --tensor-parallel-size, --mm-processor-kwargs in vllm/engine/arg_utils.py).
+ *  - LMDeploy: `lmdeploy serve api_server MODEL --server-name --server-port --model-name --session-len --tp`
+ *    (InternLM/lmdeploy@00596da lmdeploy/cli/serve.py).
+ */
+import { existsSync } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { presetForModel, PRESETS, type ModelPreset } from './presets.js';
+import { ArgList, shellQuote, type ExternalCommand } from './shell.js';
+import { atLeast, type SwiftVersion } from './version.js';
+
+export type DeployEngine = 'swift' | 'vllm' | 'lmdeploy';
+
+export const DEPLOY_DEFAULTS = Object.freeze({
+  engine: 'swift' as DeployEngine,
+  host: '0.0.0.0',
+  port: 8000, // swift deploy's and vLLM's default port
+  servedModelName: 'ocrdet',
+  /** InternVL2 at 12 tiles + thumbnail is 13 × 256 = 3328 image tokens, plus a long box list. */
+  maxModelLen: 8192,
+  imagesPerPrompt: 1,
+});
+
+export interface ModelDirInfo {
+  /** What the engine is given: a directory, or a hub id. */
+  model: string;
+  kind: 'model' | 'adapter' | 'hub';
+  preset?: ModelPreset;
+  dialect?: string;
+  /** The environment the model was trained with (MAX_PIXELS, MAX_NUM), from ocrdet-recipe.json. */
+  trainingEnv: Record<string, string>;
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ocrdet-recipe.json in the directory or up to four levels above (run dir, model_type dir, output dir). */
+async function findRecipeRecord(start: string): Promise<Record<string, unknown> | undefined> {
+  let dir = start;
+  for (let level = 0; level < 5; level++) {
+    const record = await readJson(join(dir, 'ocrdet-recipe.json'));
+    if (record) return record;
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return undefined;
+}
+
+/** The preset a model directory came from: its args (3.x args.json / 2.x sft_args.json) or config.json architecture. */
+async function presetOfDir(dir: string): Promise<ModelPreset | undefined> {
+  const args = (await readJson(join(dir, 'args.json'))) ?? (await readJson(join(dir, 'sft_args.json')));
+  const model = typeof args?.model === 'string' ? args.model : typeof args?.model_id_or_path === 'string' ? args.model_id_or_path : undefined;
+  const modelType = typeof args?.model_type === 'string' ? args.model_type : undefined;
+  const byType = PRESETS.all().find((p) => p.modelType2 === modelType || p.modelType3 === modelType);
+  if (byType) return byType;
+  if (model && presetForModel(model)) return presetForModel(model);
+  const config = await readJson(join(dir, 'config.json'));
+  const architectures = JSON.stringify(config?.architectures ?? []);
+  if (architectures.includes('Qwen2_5_VL')) return PRESETS.get('qwen2.5-vl-7b');
+  if (architectures.includes('Qwen2VL')) return PRESETS.get('qwen2-vl-7b');
+  if (architectures.includes('InternVLChatModel')) return PRESETS.get('internvl2-8b');
+  return undefined;
+}
+
+/**
+ * What `target` is: a merged model, a LoRA checkpoint, an output/run directory with a `merged` link, or a
+ * hub id; and which dialect it speaks (flag > the run's ocrdet-recipe.json > the model's family).
+ */
+export async function resolveDeployModel(target: string, dialect?: string): Promise<ModelDirInfo> {
+  if (!existsSync(target)) {
+    if (/^[\w.-]+\/[\w.-]+$/.test(target)) {
+      const preset = presetForModel(target);
+      return { model: target, kind: 'hub', preset, dialect: dialect ?? preset?.dialect, trainingEnv: {} };
+    }
+    throw new ConfigError(`${target}: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B)`);
+  }
+  let dir = await realpath(target);
+  if (!(await stat(dir)).isDirectory()) throw new ConfigError(`${target}: not a directory`);
+  if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'adapter_config.json')) && existsSync(join(dir, 'merged'))) {
+    dir = await realpath(join(dir, 'merged'));
+  }
+  const kind = existsSync(join(dir, 'config.json')) ? 'model' : existsSync(join(dir, 'adapter_config.json')) ? 'adapter' : undefined;
+  if (!kind) throw new ConfigError(`${target}: neither a model (config.json) nor a LoRA checkpoint (adapter_config.json); run \`ocrdet merge RUN_DIR\` first`);
+  const record = await findRecipeRecord(dir);
+  const recipe = (record?.recipe ?? {}) as { dialect?: unknown; env?: unknown };
+  const preset = (await presetOfDir(dir)) ?? (typeof (record?.recipe as { preset?: unknown })?.preset === 'string' ? PRESETS.get((record?.recipe as { preset: string }).preset) : undefined);
+  return {
+    model: dir,
+    kind,
+    preset,
+    dialect: dialect ?? (typeof recipe.dialect === 'string' ? recipe.dialect : undefined) ?? preset?.dialect,
+    trainingEnv: recipe.env && typeof recipe.env === 'object' ? (recipe.env as Record<string, string>) : {},
+  };
+}
+
+export interface DeployCommandOptions {
+  engine: DeployEngine;
+  host: string;
+  port: number;
+  servedModelName: string;
+  maxModelLen: number;
+  imagesPerPrompt: number;
+  /** swift engine only: pt|vllm|lmdeploy|sglang (4.x: transformers); default: ms-swift's own. */
+  inferBackend?: string;
+  gpus?: string;
+  version?: SwiftVersion;
+}
+
+function mmProcessorKwargs(info: ModelDirInfo): Record<string, number> | undefined {
+  const kwargs: Record<string, number> = {};
+  // Serve with the pixel budget and tile count the model was trained with, or boxes drift (dialects-swift.md §4-5).
+  if (info.trainingEnv.MAX_PIXELS && info.preset?.family !== 'internvl') kwargs.max_pixels = Number(info.trainingEnv.MAX_PIXELS);
+  if (info.trainingEnv.MAX_NUM && info.preset?.family === 'internvl') kwargs.max_dynamic_patch = Number(info.trainingEnv.MAX_NUM);
+  return Object.keys(kwargs).length ? kwargs : undefined;
+}
+
+function swiftDeployArgs(info: ModelDirInfo, o: DeployCommandOptions, version: SwiftVersion): string[] {
+  const a = new ArgList();
+  const vllm = o.inferBackend === 'vllm';
+  const limit = JSON.stringify({ image: o.imagesPerPrompt });
+  if (version.major === 2) {
+    a.add('ckpt_dir', info.model).add('host', o.host).add('port', o.port).add('served_model_name', o.servedModelName);
+    if (o.inferBackend) a.add('infer_backend', o.inferBackend);
+    a.add('max_length', o.maxModelLen);
+    if (vllm) a.add('max_model_len', o.maxModelLen).add('limit_mm_per_prompt', limit);
+    return ['deploy', ...a.args];
+  }
+  a.add(info.kind === 'adapter' ? 'adapters' : 'model', info.model);
+  if (o.inferBackend) a.add('infer_backend', version.major >= 4 && o.inferBackend === 'pt' ? 'transformers' : o.inferBackend);
+  a.add('host', o.host).add('port', o.port).add('served_model_name', o.servedModelName);
+  if (vllm) {
+    const prefix = atLeast(version, 3, 7) ? 'vllm_' : '';
+    a.add(`${prefix}max_model_len`, o.maxModelLen).add(`${prefix}limit_mm_per_prompt`, limit);
+  }
+  return ['deploy', ...a.args];
+}
+
+/** The serving command for a model and engine. */
+export function buildDeployCommand(info: ModelDirInfo, o: DeployCommandOptions): ExternalCommand {
+  const warnings: string[] = [];
+  const env: Record<string, string> = o.gpus ? { CUDA_VISIBLE_DEVICES: o.gpus } : {};
+  const tensorParallel = o.gpus ? o.gpus.split(',').length : 1;
+  if (o.engine === 'swift') {
+    if (!o.version) throw new ConfigError('deploy with swift needs the ms-swift version (installed, or --swift-version)');
+    // ms-swift reads the training pixel budget / tile count from the same variables at inference.
+    for (const key of ['MAX_PIXELS', 'MAX_NUM']) if (info.trainingEnv[key]) env[key] = info.trainingEnv[key] as string;
+    return { env, program: 'swift', args: swiftDeployArgs(info, o, o.version), warnings };
+  }
+  if (info.kind === 'adapter') {
+    throw new ConfigError(`${info.model} is a LoRA checkpoint: merge it first (ocrdet merge ${dirname(info.model)}) or deploy it with --engine swift`);
+  }
+  const kwargs = mmProcessorKwargs(info);
+  if (o.engine === 'vllm') {
+    const a = new ArgList().add('host', o.host).add('port', o.port).add('served-model-name', o.servedModelName).add('trust-remote-code', []);
+    a.add('max-model-len', o.maxModelLen).add('limit-mm-per-prompt', JSON.stringify({ image: o.imagesPerPrompt }));
+    if (tensorParallel > 1) a.add('tensor-parallel-size', tensorParallel);
+    if (kwargs) a.add('mm-processor-kwargs', JSON.stringify(kwargs));
+    if (info.preset?.family === 'internvl') {
+      warnings.push('vLLM applies the model\'s own chat template, without the system prompt ms-swift trained InternVL with: send that system message with each request (OpenGVLab/InternVL#1208)');
+    }
+    return { env, program: 'vllm', args: ['serve', info.model, ...a.args], warnings };
+  }
+  const a = new ArgList().add('server-name', o.host).add('server-port', o.port).add('model-name', o.servedModelName).add('session-len', o.maxModelLen);
+  if (tensorParallel > 1) a.add('tp', tensorParallel);
+  if (kwargs) warnings.push(`LMDeploy has no flag for ${Object.keys(kwargs).join(', ')}: the model will see images at its default size`);
+  return { env, program: 'lmdeploy', args: ['serve', 'api_server', info.model, ...a.args], warnings };
+}
+
+/** Where clients on this machine reach the server. */
+export function baseUrlOf(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/v1`;
+}
+
+/** The `ocrdet detect` command that uses the served model. */
+export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined): string {
+  const words = ['ocrdet', 'detect', 'photos/', '--backend', 'vlm', '--base-url', baseUrl, '--model', modelId];
+  if (dialect) words.push('--dialect', dialect);
+  return words.map(shellQuote).join(' ');
+}
+
+/** Asks GET {baseUrl}/models once; the first model id when the server answers with a model list. */
+export async function probeModels(baseUrl: string, timeoutMs = 2_000): Promise<string | undefined> {
+  try {
+    const response = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as { data?: { id?: unknown }[] };
+    const id = body.data?.[0]?.id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Name for messages: the model directory's last two path parts. */
+export function shortModelName(model: string): string {
+  return model.includes('/') && existsSync(model) ? join(basename(dirname(model)), basename(model)) : model;
+}

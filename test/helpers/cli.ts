@@ -1,0 +1,51 @@
+/**
+ * Running the real `ocrdet` executable (bin/ocrdet.js → dist/) from tests. The CLI runs from dist/, so a
+ * test first checks that dist/ is not older than the sources it exercises (`npm test` builds first; after
+ * editing, run `npm run build`).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+export const CLI = join(REPO, 'bin', 'ocrdet.js');
+
+/** Throws when dist/ is missing or older than any of `sources` (paths under src/, without extension). */
+export function assertBuilt(sources: readonly string[]): void {
+  for (const source of sources) {
+    const src = join(REPO, 'src', `${source}.ts`);
+    const dist = join(REPO, 'dist', `${source}.js`);
+    if (!existsSync(dist) || statSync(dist).mtimeMs < statSync(src).mtimeMs) {
+      throw new Error(`dist/${source}.js is missing or older than src/${source}.ts: run \`npm run build\` first`);
+    }
+  }
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function spawnCli(args: readonly string[], cwd: string): ChildProcess {
+  return spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Runs the CLI to its end. */
+export function runCli(args: readonly string[], cwd: string): Promise<CliResult> {
+  const child = spawnCli(args, cwd);
+  return finished(child);
+}
+
+export function finished(child: ChildProcess): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}

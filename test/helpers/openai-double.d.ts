@@ -1,0 +1,66 @@
+/** Types of ./openai-double.js (a protocol double of an OpenAI-compatible server; see that file). */
+export interface DoubleImage {
+  mime: string;
+  bytes: Buffer;
+  width?: number;
+  height?: number;
+}
+
+export interface DoubleRequest {
+  /** 0-based order of arrival among chat requests. */
+  index: number;
+  body: Record<string, unknown>;
+  image?: DoubleImage;
+  prompt: string;
+  system?: string;
+}
+
+export interface DoubleAnswer {
+  content: string;
+  finishReason?: string;
+  completionTokens?: number;
+}
+
+export type DoubleFault =
+  | { kind: 'status'; status: number; message?: string; headers?: Record<string, string> }
+  | { kind: 'stall' }
+  | { kind: 'hang' }
+  | { kind: 'drop' }
+  | { kind: 'drop-mid-body' }
+  | { kind: 'cut'; keepChars: number }
+  | { kind: 'non-json' };
+
+export interface DoubleOptions {
+  models?: string[];
+  /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
+  latencyMs?: number | ((request: DoubleRequest) => number);
+  answer?: (request: DoubleRequest) => string | DoubleAnswer | Promise<string | DoubleAnswer>;
+  /** The size to report as ms-swift's `images_size` (only sent when the request has return_details). */
+  imagesSize?: (request: DoubleRequest) => [number, number];
+  /** Keep a summary of each chat request in `received` (default true). */
+  record?: boolean;
+  port?: number;
+}
+
+export interface ReceivedRequest {
+  body: Record<string, unknown>;
+  prompt: string;
+  system?: string;
+  image?: { mime: string; width?: number; height?: number };
+}
+
+export interface OpenAiDouble {
+  readonly url: string;
+  readonly port: number;
+  faults: DoubleFault[];
+  faultFor: ((request: DoubleRequest) => DoubleFault | undefined) | undefined;
+  stats: { requests: number; chatRequests: number; inFlight: number; maxInFlight: number; completed: number; authHeaders: Set<string> };
+  received: ReceivedRequest[];
+  goDown(): Promise<void>;
+  comeBack(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function imageHeaderSize(bytes: Buffer): { width: number; height: number } | undefined;
+export function startOpenAiDouble(options?: DoubleOptions): Promise<OpenAiDouble>;
