@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
   options: {
     passes: { type: 'string', default: '3' },
     images: { type: 'string', default: '50' },
-    systems: { type: 'string', default: 'floor,ocrdet-det,ocrdet-detrec,guten-det,guten-detrec,ppu-det,ppu-detrec' },
+    systems: { type: 'string', default: 'floor,floor-ort-defaults,ocrdet-det,ocrdet-detrec,guten-det,guten-detrec,ppu-det,ppu-detrec' },
     data: { type: 'string', default: path.resolve(root, '../shared/data/seed-test') },
     'no-startup': { type: 'boolean', default: false },
   },
@@ -152,7 +152,7 @@ async function main() {
       peakRssMB: stats.maxRssMB,
       startupMs: startup[child.system]?.wallMs,
       errors: errors[child.system],
-      ...(child.system === 'floor' ? {} : accuracy(images, regions[child.system])),
+      ...(child.system.startsWith('floor') ? {} : accuracy(images, regions[child.system])),
     });
   }
   report(rows);

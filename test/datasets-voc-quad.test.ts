@@ -51,6 +51,12 @@ describe('voc-quad fixtures', () => {
     expect(odd.regions[0]).toEqual({ points: [[165, 166], [265, 166], [265, 186], [165, 186]], box: [165, 166, 265, 186], text: '预订电话：' });
   });
 
+  it('reads one XML file of an Annotations/ folder with its image from the sibling Images/', async () => {
+    const { samples, problems } = await readAll(fixture('voc-quad', 'Annotations', `${ODD}.xml`));
+    expect(samples.map((s) => s.image)).toEqual([fixture('voc-quad', 'Images', `${ODD}.jpg`)]);
+    expect(problems).toEqual([]);
+  });
+
   it('keeps a quad with negative corners as written, with one out-of-image warning naming the object', async () => {
     const { samples, problems } = await readAll(fixture('voc-quad'));
     const sample = sampleNamed(samples, 'MTWI2018_TB17QdJLXXXXXXhXFXXunYpLFXX.jpg');

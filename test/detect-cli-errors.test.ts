@@ -128,6 +128,7 @@ describe('ocrdet detect usage errors exit 2 and do nothing', () => {
     ['--threads abc', ['detect', 'mixed', '--threads', 'abc'], /--threads expects an integer/],
     ['--threads 0 (the backend validates)', ['detect', 'mixed', '--threads', '0'], /OCRDET_USAGE: ppocr: option "intraOpThreads"/],
     ['an unknown flag', ['detect', 'mixed', '--bogus'], /unknown option '--bogus'/],
+    ['--retry-errors without --out', ['detect', 'mixed', '--retry-errors'], /--retry-errors needs --out/],
     ['--overlay inside an input directory', ['detect', 'mixed', '--overlay', 'mixed/overlays'], /is inside the input directory mixed/],
   ];
   for (const [what, args, message] of cases) {

@@ -137,6 +137,7 @@ describe('ocrdet eval on bad input', () => {
     [['--match', 'best'], /match/],
     [['--iou', '1.5'], /--iou expects a number in \[0, 1\]/],
     [['--by', 'folder'], /by/],
+    [['--format', 'foo'], /unknown dataset format "foo"; known: /],
   ])('exits 2 on a bad flag: %j', async (extra, message) => {
     const r = await ocrdet('eval', '--gt', SEED_TEST, '--pred', file('self.jsonl'), ...extra);
     expect(r.code).toBe(2);

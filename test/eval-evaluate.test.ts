@@ -76,6 +76,13 @@ describe('scores over a set', () => {
     expect(report.hmean).toBe(1);
   });
 
+  it('counts a predicted region without usable points as an invalid detection, not a crash', async () => {
+    const broken = pred('a.jpg', [rect(0, 0, 1, 1)]);
+    broken.regions.push({ box: [0, 0, 1, 1] } as unknown as Region, { points: [[0, 'x'], [1, 0], [1, 1]] } as unknown as Region);
+    const report = await evaluate([gt('a.jpg', [region(rect(0, 0, 1, 1))])], [broken], { root: ROOT });
+    expect(report).toMatchObject({ matched: 1, detCare: 1, detInvalid: 2 });
+  });
+
   it('rejects an IoU threshold outside [0, 1] with a usage error', async () => {
     await expect(evaluate([], [], { iou: 2 })).rejects.toThrow(UsageError);
   });

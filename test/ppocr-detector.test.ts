@@ -177,26 +177,29 @@ describe('bad images come back as Detections with an error, never as throws', ()
     expect(result.timings.total).toBeGreaterThanOrEqual(0);
   };
 
+  // Both decode paths: det + rec decodes the full image once; det-only decodes and resizes in one pipeline.
+  const both = () => [detector, detOnly];
+
   it('0-byte file', async () => {
     const file = join(scratch, 'empty.jpg');
     await writeFile(file, Buffer.alloc(0));
-    expectBad(await detector.detect(file), 'OCRDET_BAD_IMAGE', /empty/);
+    for (const d of both()) expectBad(await d.detect(file), 'OCRDET_BAD_IMAGE', /empty/);
   });
 
   it('truncated JPEG', async () => {
     const file = join(scratch, 'truncated.jpg');
     await writeFile(file, await truncatedJpeg());
-    expectBad(await detector.detect(file), 'OCRDET_BAD_IMAGE', /truncated|corrupt/);
+    for (const d of both()) expectBad(await d.detect(file), 'OCRDET_BAD_IMAGE', /truncated|corrupt/);
   });
 
   it('text file named .jpg', async () => {
     const file = join(scratch, 'notes.jpg');
     await writeFile(file, 'these are notes, not a picture\n');
-    expectBad(await detector.detect(file), 'OCRDET_BAD_IMAGE', /not an image|unsupported/);
+    for (const d of both()) expectBad(await d.detect(file), 'OCRDET_BAD_IMAGE', /not an image|unsupported/);
   });
 
   it('decompression bomb PNG', async () => {
-    expectBad(await detector.detect(bombPng(), { name: 'bomb.png' }), 'OCRDET_BAD_IMAGE', /pixel limit/);
+    for (const d of both()) expectBad(await d.detect(bombPng(), { name: 'bomb.png' }), 'OCRDET_BAD_IMAGE', /pixel limit/);
   });
 
   it('missing file', async () => {

@@ -83,7 +83,7 @@ describe('a run from launch to exit (stand-in swift 2.4.2)', () => {
   it('finds the vN-<timestamp> directory, follows logging.jsonl live, moves swift.log into the run, keeps exit code 0', async () => {
     let logLinesAtFirstEvent = -1;
     let runDirSeen = '';
-    const run = train('2.4.2', {}, {
+    const run = train('2.4.2', { STANDIN_LINE_MS: '5' }, {
       onRunDir: (d) => (runDirSeen = d),
       onEvent: () => {
         if (logLinesAtFirstEvent < 0) logLinesAtFirstEvent = readFileSync(join(runDirSeen, 'logging.jsonl'), 'utf8').trim().split('\n').length;
@@ -131,6 +131,12 @@ describe('runs that fail or are stopped', () => {
     expect(result.failure).toMatchObject({ kind: 'cuda-oom', message: expect.stringContaining('GPU 3 has a total capacity of 79.10 GiB of which 6.00 MiB is free') });
     const steps = result.events.filter((e) => e.kind === 'train').map((e) => (e as { step: number }).step);
     expect(steps.at(-1)).toBe(210);
+  });
+
+  it('an NCCL timeout and a missing image are named as such', async () => {
+    expect((await train('3.12.6', { STANDIN_FAIL: 'nccl@100' }).result).failure).toMatchObject({ kind: 'nccl-timeout', message: expect.stringContaining('OpType=ALLREDUCE') });
+    const missing = await train('2.4.2', { STANDIN_FAIL: 'missing-file@0' }).result;
+    expect(missing).toMatchObject({ exitCode: 1, events: [], failure: { kind: 'missing-file', message: 'missing file: data/ocr-internvl2/images/MSRA_TD500_IMG_0476.JPG' } });
   });
 
   it('a non-zero exit without an error message keeps its code', async () => {

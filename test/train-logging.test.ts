@@ -112,7 +112,8 @@ describe('following a growing logging.jsonl', () => {
     const following = followLog(path, { onEvent: (e) => seen.push(e), onProblem: (p) => problems.push(p), pollMs: 5 });
     await new Promise((r) => setTimeout(r, 30)); // the file does not exist yet
     writeFileSync(path, `${lines[0]}\n${(lines[1] as string).slice(0, 40)}`); // ms-swift mid-write
-    await new Promise((r) => setTimeout(r, 30));
+    while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50)); // several more polls: the half line must wait for its newline
     expect(seen.map((e) => (e as { step: number }).step)).toEqual([1]);
     appendFileSync(path, `${(lines[1] as string).slice(40)}\nnot json\n`);
     for (const line of lines.slice(2)) appendFileSync(path, `${line}\n`);

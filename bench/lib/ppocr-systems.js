@@ -7,7 +7,8 @@
  *   ocrdet-det      ocrdet's ppocr backend, text: false (decode + pre-process + det run + DB post-processing)
  *   ocrdet-detrec   ocrdet's ppocr backend, det + rec
  *   floor           bare onnxruntime-node session.run of the det model at ocrdet's input size for the image
- *                   (zeros in, nothing decoded or post-processed), same thread settings as ocrdet
+ *                   (zeros in, nothing decoded or post-processed), same session settings as ocrdet
+ *   floor-ort-defaults  the same with onnxruntime's default session options
  *   guten-det       @gutenye/ocr-node's own det stage (models/Detection.js), boxes mapped back to the original
  *                   (it returns them in the pixels of its resized input)
  *   guten-detrec    @gutenye/ocr-node `detect()` (det + rec), boxes mapped back likewise
@@ -61,24 +62,8 @@ const systems = {
       return { regions: result.regions.map((r) => r.points), texts: result.regions.map((r) => r.text), error: result.error };
     };
   },
-  async floor() {
-    const ort = await import('onnxruntime-node');
-    const { detInputSize } = await import(dist('image/tensor.js'));
-    const { PPOCR_DEFAULTS } = await import(dist('index.js'));
-    const { det } = await bundledModels();
-    const session = await ort.InferenceSession.create(det, {
-      intraOpNumThreads: PPOCR_DEFAULTS.intraOpThreads,
-      interOpNumThreads: PPOCR_DEFAULTS.interOpThreads,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    return async (image) => {
-      const size = detInputSize(image, PPOCR_DEFAULTS.limitSideLen, PPOCR_DEFAULTS.limitType);
-      const tensor = new ort.Tensor('float32', new Float32Array(3 * size.width * size.height), [1, 3, size.height, size.width]);
-      await session.run({ [session.inputNames[0]]: tensor });
-      return { regions: [] };
-    };
-  },
+  floor: () => bareDetSession(true),
+  'floor-ort-defaults': () => bareDetSession(false),
   async 'guten-det'() {
     await import('@gutenye/ocr-node'); // registers the node backend the det stage uses
     const common = path.dirname(new URL(import.meta.resolve('@gutenye/ocr-common')).pathname);
@@ -111,6 +96,33 @@ const systems = {
     };
   },
 };
+
+/**
+ * The floor: session.run of the det model alone at ocrdet's input size for each image (zeros in), with
+ * ocrdet's session settings (`sameSettings`) or with onnxruntime's defaults.
+ */
+async function bareDetSession(sameSettings) {
+  const ort = await import('onnxruntime-node');
+  const { detInputSize } = await import(dist('image/tensor.js'));
+  const { PPOCR_DEFAULTS } = await import(dist('index.js'));
+  const { det } = await bundledModels();
+  const options = sameSettings
+    ? {
+        intraOpNumThreads: PPOCR_DEFAULTS.intraOpThreads,
+        interOpNumThreads: PPOCR_DEFAULTS.interOpThreads,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: PPOCR_DEFAULTS.threadSpinning ? '1' : '0' } } },
+      }
+    : {};
+  const session = await ort.InferenceSession.create(det, options);
+  return async (image) => {
+    const size = detInputSize(image, PPOCR_DEFAULTS.limitSideLen, PPOCR_DEFAULTS.limitType);
+    const tensor = new ort.Tensor('float32', new Float32Array(3 * size.width * size.height), [1, 3, size.height, size.width]);
+    await session.run({ [session.inputNames[0]]: tensor });
+    return { regions: [] };
+  };
+}
 
 /** ppu-paddle-ocr's Node service takes the file's bytes (an ArrayBuffer), not a path. */
 async function readArrayBuffer(file) {

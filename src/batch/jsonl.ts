@@ -168,10 +168,15 @@ export interface JsonlWriterOptions {
   syncIntervalMs?: number;
 }
 
-/** Appends Detection lines to a file, one write() each. */
+/**
+ * Appends Detection lines to a file, one write() each. Lines are fsynced together at most `syncIntervalMs`
+ * after they were written (a timer covers a pause after the last line), and at close.
+ */
 export class JsonlWriter {
   private lastSyncMs = performance.now();
   private unsynced = false;
+  private timer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -192,13 +197,28 @@ export class JsonlWriter {
     }
     this.unsynced = true;
     if (performance.now() - this.lastSyncMs >= this.syncIntervalMs) await this.sync();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.sync().catch(() => undefined), this.syncIntervalMs);
+      this.timer.unref();
+    }
   }
 
   async sync(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.syncing;
     if (!this.unsynced) return;
-    await this.handle.datasync();
     this.unsynced = false;
-    this.lastSyncMs = performance.now();
+    this.syncing = this.handle.datasync();
+    try {
+      await this.syncing;
+    } catch (error) {
+      this.unsynced = true; // close() tries again and reports it
+      throw error;
+    } finally {
+      this.syncing = undefined;
+      this.lastSyncMs = performance.now();
+    }
   }
 
   async close(): Promise<void> {

@@ -69,7 +69,8 @@ export function printStats(stats: DatasetStats): void {
   row('shapes (care)', `${shapes.axisAligned} axis-aligned · ${shapes.rotatedQuads} rotated quads · ${shapes.polygons} polygons`);
   row('characters per text', `${distribution(stats.charactersPerText)}${stats.charactersPerText.count ? `  (${stats.charactersPerText.count} texts)` : ''}`);
   const kinds = Object.entries(stats.problemsByKind).filter(([kind, n]) => n > 0 && kind !== 'note');
-  row('problems', stats.problems === 0 ? '0' : `${stats.problems}: ${kinds.map(([kind, n]) => `${n} ${kind}`).join(', ')}  (${stats.skipped} skipped something)`);
+  const skipped = stats.skipped === 0 ? 'warnings only, nothing skipped' : `${stats.skipped} left something out`;
+  row('problems', stats.problems === 0 ? '0' : `${stats.problems}: ${kinds.map(([kind, n]) => `${n} ${kind}`).join(', ')}  (${skipped})`);
   if (stats.bySource) {
     printLine('  by source');
     const width = Math.max(...Object.keys(stats.bySource).map((k) => k.length), 6);

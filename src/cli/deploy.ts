@@ -5,6 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { ServerError } from '../core/errors.js';
+import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
 
 interface DeployFlags {
@@ -29,7 +30,7 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor } = await import('../train/deploy.js');
   const { formatMultiline } = await import('../train/shell.js');
   const info = await resolveDeployModel(target, flags.dialect);
-  let version: import('../train/version.js').SwiftVersion | undefined;
+  let version: SwiftVersion | undefined;
   if (flags.engine === 'swift') {
     const { chooseSwiftVersion } = await import('../train/version.js');
     const chosen = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun) });
@@ -49,8 +50,10 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   const { runDeploy } = await import('../train/deploy-run.js');
   const { interceptSignals } = await import('../train/process.js');
   let stop: (() => void) | undefined;
+  let stopRequested = false;
   const restore = interceptSignals((_signal, count) => {
     if (!flags.quiet) warn(count === 1 ? `stopping ${command.program}…` : `stopping ${command.program} harder…`);
+    stopRequested = true;
     stop?.();
   });
   try {
@@ -61,6 +64,7 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
       readyTimeoutMs: flags.readyTimeout * 1000,
       onStart: (running) => {
         stop = running.stop;
+        if (stopRequested) stop();
         if (!flags.quiet) warn(`started ${command.program} (process group ${running.pid}); waiting for ${baseUrl}/models`);
       },
       onOutput: (text) => !flags.quiet && process.stderr.write(text),
@@ -73,9 +77,9 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
       },
     });
     if (result.timedOut) throw new ServerError(`${command.program} did not answer ${baseUrl}/models within ${flags.readyTimeout} s; stopped it`);
-    if (result.stopped && result.ready) {
-      if (!flags.quiet) warn(`${command.program} stopped`);
-      return; // Ctrl-C on a serving model is the normal way to end: exit 0.
+    if (result.stopped) {
+      if (!flags.quiet) warn(`${command.program} stopped${result.ready ? '' : ' before it answered'}`);
+      return; // Ctrl-C is the normal way to end a server: exit 0.
     }
     if (result.exitCode !== 0 || !result.ready) {
       warn(`${command.program} exited ${result.ready ? '' : 'before it answered '}with exit code ${result.exitCode}`);

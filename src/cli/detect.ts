@@ -139,8 +139,11 @@ async function checkOverlayDir(overlay: string, inputs: readonly string[]): Prom
   }
 }
 
-/** JSONL on stdout with back-pressure; a closed pipe (`| head`) stops the batch quietly. */
-function stdoutSink(onClosed: () => void): (detection: Detection) => Promise<void> {
+/**
+ * JSONL on stdout with back-pressure; a closed pipe (`| head`) stops the batch quietly. `beforeWrite` lets
+ * the progress bar step aside when stdout and stderr are the same terminal.
+ */
+function stdoutSink(onClosed: () => void, beforeWrite?: () => void): (detection: Detection) => Promise<void> {
   let closed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
@@ -150,6 +153,7 @@ function stdoutSink(onClosed: () => void): (detection: Detection) => Promise<voi
   return async (detection) => {
     if (closed) return;
     const { image, ...rest } = detection;
+    beforeWrite?.();
     if (process.stdout.write(`${JSON.stringify({ image, ...rest })}\n`)) return;
     await new Promise<void>((done) => {
       process.stdout.once('drain', done);
@@ -183,6 +187,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const entry = BACKENDS.get(flags.backend);
   const detectorOptions = backendOptions(command, entry.name);
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
+  if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
   const single = inputs.length === 1 && !flags.out && (await isFile(inputs[0]));
   // Heavy modules (sharp, onnxruntime, the batch engine) load only now.
   const { expandInputs } = await import('../batch/inputs.js');
@@ -198,7 +203,8 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const detach = handleSignals(stop, abort, log);
   let singleResult: Detection | undefined;
   let pipeClosed = false;
-  const toStdout = single || flags.out ? undefined : stdoutSink(() => ((pipeClosed = true), stop.abort()));
+  const onPipeClosed = () => ((pipeClosed = true), stop.abort());
+  const toStdout = single || flags.out ? undefined : stdoutSink(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
   try {
     const summary = await runBatch({
       images,

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { parseOptions } from '../core/options.js';
 import type { DatasetProblem } from '../datasets/problems.js';
+import type { DatasetFormat } from '../datasets/reader.js';
 import type { EvalReport, ImageReport } from '../eval/index.js';
 import { numberIn, printJson, printLine, warn } from './output.js';
 
@@ -22,7 +23,8 @@ const EvalFlagsSchema = z.object({
   by: z.enum(['source']).optional(),
   perImage: z.boolean().default(false),
   json: z.boolean().default(false),
-  format: z.enum(['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco']).optional(),
+  // Checked by readDataset against the format registry, which lists the known names.
+  format: z.string().min(1).optional(),
   images: z.string().min(1).optional(),
 });
 type EvalFlags = z.infer<typeof EvalFlagsSchema>;
@@ -41,7 +43,7 @@ export function createCommand(): Command {
     .option('--by <key>', 'also score each subset: source (the dataset sub-folder or `source` field)')
     .option('--per-image', 'list every image, worst first')
     .option('--json', 'print one JSON object (see README, "ocrdet eval --json")')
-    .option('--format <format>', 'ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco (default: detected)')
+    .option('--format <format>', 'ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco (default: detected from the path)')
     .option('--images <dir>', "where the ground truth's images are, when not where its format says")
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseOptions(EvalFlagsSchema, raw, 'ocrdet eval');
@@ -69,7 +71,12 @@ async function runEval(flags: EvalFlags): Promise<number> {
     }
   };
   const report = await evaluate(
-    readDataset(flags.gt, { format: flags.format, images: flags.images, probeImages: false, onProblem: onDatasetProblem }),
+    readDataset(flags.gt, {
+      format: flags.format as DatasetFormat | undefined,
+      images: flags.images,
+      probeImages: false, // evaluation needs the annotations only
+      onProblem: onDatasetProblem,
+    }),
     readResults(flags.pred, { onProblem: onDatasetProblem }),
     {
       iou: flags.iou,

@@ -2,6 +2,8 @@
  * `ocrdet merge RUN` — merge the best (or given / latest) LoRA checkpoint of a run into its base model
  * with ms-swift's export, and link `<RUN>/merged` to the result.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { EngineError } from '../core/errors.js';
 import { printJson, printLine, warn } from './output.js';
@@ -26,8 +28,6 @@ async function runMerge(target: string, flags: MergeFlags): Promise<void> {
   const { planMerge, linkMerged } = await import('../train/merge.js');
   const { chooseSwiftVersion } = await import('../train/version.js');
   const { formatMultiline } = await import('../train/shell.js');
-  const { existsSync } = await import('node:fs');
-  const { join } = await import('node:path');
   const { version, note } = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun) });
   const plan = await planMerge({ target, checkpoint: flags.checkpoint, version, gpus: flags.gpus });
   if (!flags.quiet) warn(`${note}; checkpoint ${plan.checkpoint} (${plan.reason})`);

@@ -87,6 +87,12 @@ export class ProgressBar {
     this.draw();
   }
 
+  /** Erases the bar until the next redraw, e.g. before results are printed to the same terminal on stdout. */
+  clear(): void {
+    if (this.shown) this.stream.write(ERASE_LINE);
+    this.shown = false;
+  }
+
   private draw(): void {
     if (!this.last) return;
     // Elapsed time keeps moving between updates.

@@ -1,9 +1,101 @@
-// SCAFFOLD: replaced by the real command. Until then the command says it is not built yet.
-import { Command } from 'commander';
-import { UsageError } from '../core/errors.js';
+/**
+ * `ocrdet reparse RESULTS.jsonl [--dialect NAME] [--out FILE]`: parses the raw model answers saved by
+ * `ocrdet detect --backend vlm --save-raw` again — with another grounding dialect, task or coordinate scale,
+ * or a newer parser — without asking the model. A shell over `reparseResults` (src/detectors/vlm/reparse.ts).
+ *
+ * Output: the same JSONL, line for line, with new regions (stdout, or --out; --out may be the input file:
+ * it is replaced only when every line has been written). Lines without saved answers are kept as they were
+ * and named on stderr (exit 1); error lines are kept as they were.
+ */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { Command, InvalidArgumentError } from 'commander';
+import { z } from 'zod';
+import { parseOptions } from '../core/options.js';
+import { warn } from './output.js';
+
+const ReparseFlagsSchema = z.object({
+  dialect: z.string().min(1).optional(),
+  task: z.enum(['text', 'boxes', 'objects']).optional(),
+  coordinateScale: z.number().positive().optional(),
+  out: z.string().min(1).optional(),
+  quiet: z.boolean().default(false),
+});
+type ReparseFlags = z.infer<typeof ReparseFlagsSchema>;
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--coordinate-scale expects a positive number, got "${value}"`);
+  return n;
+}
 
 export function createCommand(): Command {
-  return new Command('reparse').allowUnknownOption().allowExcessArguments().action(() => {
-    throw new UsageError('"ocrdet reparse" is not implemented yet');
-  });
+  return new Command('reparse')
+    .description('parse the raw answers saved by `detect --backend vlm --save-raw` again (another dialect, task or scale), without asking the model')
+    .argument('<results>', 'Detection JSONL written by ocrdet detect --backend vlm --save-raw')
+    .option('--dialect <name>', 'grounding dialect to parse with (default: the one each line records)')
+    .option('--task <task>', 'text, boxes or objects (what the answers list; default text)')
+    .option('--coordinate-scale <n>', 'the value that stands for the full width/height (e.g. 999 for ms-swift 2.x data)', positiveNumber)
+    .option('--out <file>', 'write the JSONL here (may be the input file) instead of stdout')
+    .option('-q, --quiet', 'no summary line')
+    .action(async (results: string, raw: Record<string, unknown>) => {
+      const flags = parseOptions(ReparseFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet reparse');
+      process.exitCode = await runReparse(results, flags);
+    });
+}
+
+/** Lines to stdout, or to a temporary file renamed over --out at the end. */
+function openSink(out: string | undefined): { write: (line: string) => Promise<void>; finish: () => Promise<void>; discard: () => Promise<void> } {
+  if (!out) {
+    return {
+      write: async (line) => {
+        if (!process.stdout.write(line)) await once(process.stdout, 'drain');
+      },
+      finish: async () => undefined,
+      discard: async () => undefined,
+    };
+  }
+  const temporary = `${out}.ocrdet-reparse-${process.pid}`;
+  const stream = createWriteStream(temporary);
+  return {
+    write: async (line) => {
+      if (!stream.write(line)) await once(stream, 'drain');
+    },
+    finish: async () => {
+      stream.end();
+      await once(stream, 'finish');
+      await rename(temporary, out);
+    },
+    discard: async () => {
+      stream.destroy();
+      await rm(temporary, { force: true });
+    },
+  };
+}
+
+async function runReparse(results: string, flags: ReparseFlags): Promise<number> {
+  const { reparseResults } = await import('../detectors/vlm/reparse.js');
+  const sink = openSink(flags.out);
+  try {
+    const summary = await reparseResults(results, {
+      dialect: flags.dialect,
+      task: flags.task,
+      coordinateScale: flags.coordinateScale,
+      onRecord: (record) => {
+        const { image, ...rest } = record;
+        return sink.write(`${JSON.stringify({ image, ...rest })}\n`);
+      },
+      onProblem: (message) => warn(message),
+    });
+    await sink.finish();
+    if (!flags.quiet) {
+      const using = flags.dialect ? ` with ${flags.dialect}` : '';
+      warn(`reparse: ${summary.reparsed} of ${summary.lines} line(s) re-parsed${using}, ${summary.errors} error line(s) kept, ${summary.problems} problem(s)`);
+    }
+    return summary.problems > 0 ? 1 : 0;
+  } catch (error) {
+    await sink.discard();
+    throw error;
+  }
 }

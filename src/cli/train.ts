@@ -2,9 +2,17 @@
  * `ocrdet train` — fine-tune with ms-swift from a typed recipe (dry run, pre-flight, launch with a live
  * progress line, summary and plots at the end), and `ocrdet train status RUN_DIR` for any run.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../core/errors.js';
-import type { RecipeInput } from '../train/recipe.js';
+import type { DataFiles } from '../train/command.js';
+import type { TrainRunResult } from '../train/launch.js';
+import type { SwiftLogEvent } from '../train/logging.js';
+import type { RunningProcess } from '../train/process.js';
+import type { Recipe, RecipeInput } from '../train/recipe.js';
+import type { ExternalCommand } from '../train/shell.js';
+import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
 
 interface TrainFlags {
@@ -117,10 +125,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   await launch(recipe, command, record, flags);
 }
 
-async function emitSlurm(recipe: import('../train/recipe.js').Recipe, command: import('../train/shell.js').ExternalCommand, record: unknown, flags: TrainFlags): Promise<void> {
+async function emitSlurm(recipe: Recipe, command: ExternalCommand, record: unknown, flags: TrainFlags): Promise<void> {
   const { buildSlurmScript } = await import('../train/slurm.js');
-  const { mkdir, writeFile } = await import('node:fs/promises');
-  const { join } = await import('node:path');
   const script = buildSlurmScript(recipe, command, { cwd: process.cwd(), partition: flags.partition, time: flags.time, writtenBy: 'ocrdet' });
   if (flags.dryRun) return printLine(script.trimEnd());
   await mkdir(recipe.out, { recursive: true });
@@ -131,17 +137,13 @@ async function emitSlurm(recipe: import('../train/recipe.js').Recipe, command: i
   if (!flags.quiet) warn(`submit it with: sbatch ${path}`);
 }
 
-async function runPreflight(
-  recipe: import('../train/recipe.js').Recipe,
-  version: import('../train/version.js').SwiftVersion,
-  files: import('../train/command.js').DataFiles,
-  flags: TrainFlags,
-): Promise<void> {
+async function runPreflight(recipe: Recipe, version: SwiftVersion, files: DataFiles, flags: TrainFlags): Promise<void> {
   const { preflight } = await import('../train/preflight.js');
   const report = await preflight({ recipe, version, files, checkGpus: flags.gpuCheck });
   if (!flags.quiet || flags.check) {
     for (const data of report.data) warn(`data   ${data.path}: ${data.rows} rows, ${data.images} images${data.missingImages ? `, ${data.missingImages} missing` : ''}`);
-    for (const gpu of report.gpus ?? []) warn(`gpu    ${gpu.index} ${gpu.name}: ${(gpu.freeMiB / 1024).toFixed(1)} of ${(gpu.totalMiB / 1024).toFixed(1)} GiB free`);
+    const wanted = new Set(recipe.gpus.split(',').map(Number));
+    for (const gpu of (report.gpus ?? []).filter((g) => wanted.has(g.index))) warn(`gpu    ${gpu.index} ${gpu.name}: ${(gpu.freeMiB / 1024).toFixed(1)} of ${(gpu.totalMiB / 1024).toFixed(1)} GiB free`);
     warn(`memory about ${report.memory.minimumGiB.toFixed(1)} GiB per GPU to start, ${report.memory.peakGiB.toFixed(1)} GiB at peak (${report.memory.basis})`);
     if (report.disk) warn(`disk   ${report.disk.freeGiB.toFixed(1)} GiB free, checkpoints need about ${report.disk.checkpointsGiB.toFixed(1)} GiB`);
   }
@@ -151,21 +153,23 @@ async function runPreflight(
   if (flags.check && !flags.quiet) warn('pre-flight: ok');
 }
 
-async function launch(recipe: import('../train/recipe.js').Recipe, command: import('../train/shell.js').ExternalCommand, record: unknown, flags: TrainFlags): Promise<void> {
+async function launch(recipe: Recipe, command: ExternalCommand, record: unknown, flags: TrainFlags): Promise<void> {
   const { runTraining } = await import('../train/launch.js');
   const { interceptSignals } = await import('../train/process.js');
   const { formatEvalLine, formatProgressLine } = await import('../train/progress.js');
   const live = showProgress(flags.quiet);
-  const passthrough = !live || flags.verbose;
+  const passthrough = !flags.quiet && (!live || flags.verbose);
   let lineShown = false;
   const clearLine = () => {
     if (lineShown) process.stderr.write('\r\x1b[2K');
     lineShown = false;
   };
-  let running: import('../train/process.js').RunningProcess | undefined;
+  let running: RunningProcess | undefined;
+  let stopRequested = false;
   const restore = interceptSignals((_signal, count) => {
     clearLine();
     warn(count === 1 ? 'stopping ms-swift (Ctrl-C again to stop it harder)…' : 'stopping ms-swift harder…');
+    stopRequested = true;
     running?.stop();
   });
   try {
@@ -175,6 +179,7 @@ async function launch(recipe: import('../train/recipe.js').Recipe, command: impo
       recipeRecord: record,
       onStart: (process, logPath) => {
         running = process;
+        if (stopRequested) process.stop(); // Ctrl-C came while it was starting
         if (!flags.quiet) warn(`started ms-swift (process group ${process.pid}); its output goes to ${logPath}`);
       },
       onRunDir: (dir) => !flags.quiet && (clearLine(), warn(`run directory: ${dir}`)),
@@ -195,7 +200,7 @@ async function launch(recipe: import('../train/recipe.js').Recipe, command: impo
   }
 }
 
-async function finishRun(result: import('../train/launch.js').TrainRunResult, flags: TrainFlags): Promise<void> {
+async function finishRun(result: TrainRunResult, flags: TrainFlags): Promise<void> {
   if (result.events.length && result.runDir) await printStatus(result.runDir, result.events, flags, false);
   if (result.exitCode !== 0) {
     const how = result.stopped ? 'was stopped' : 'failed';
@@ -210,10 +215,9 @@ async function finishRun(result: import('../train/launch.js').TrainRunResult, fl
   process.exitCode = result.exitCode;
 }
 
-async function printStatus(runDir: string, events: import('../train/logging.js').SwiftLogEvent[], flags: TrainFlags, json: boolean): Promise<void> {
+async function printStatus(runDir: string, events: SwiftLogEvent[], flags: TrainFlags, json: boolean): Promise<void> {
   const { summarizeRun, formatSummary } = await import('../train/summary.js');
   const { writeRunPlots } = await import('../train/plots.js');
-  const { basename, join } = await import('node:path');
   const summary = summarizeRun(events);
   let plots: string[] = [];
   if (flags.plots) {
@@ -239,10 +243,9 @@ async function runStatus(target: string, flags: TrainFlags & { follow?: boolean 
 }
 
 /** `train status --follow`: a live progress line until the run finishes or Ctrl-C (which stops only the following). */
-async function followLive(runDir: string, flags: TrainFlags): Promise<import('../train/logging.js').SwiftLogEvent[]> {
+async function followLive(runDir: string, flags: TrainFlags): Promise<SwiftLogEvent[]> {
   const { followLog } = await import('../train/follow.js');
   const { formatEvalLine, formatProgressLine } = await import('../train/progress.js');
-  const { join } = await import('node:path');
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);

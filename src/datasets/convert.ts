@@ -10,7 +10,7 @@
  * complete, and with `strict` only when no problem was found.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { ImageSize, Region, Sample } from '../core/types.js';
 import { getDialect } from '../grounding/index.js';
@@ -23,10 +23,14 @@ import { ConvertTally } from './convert-tally.js';
 import { planCrops } from './crops.js';
 import { isImageName } from './files.js';
 import { detectFormat, readDataset } from './index.js';
+import type { DatasetProblem } from './problems.js';
 import { DUPLICATE, SplitLedger, VAL, seededHash53 } from './split.js';
 import { readPromptsFrom } from './prompts-from.js';
 import { Spool } from './spool.js';
 import { OUTPUT_FORMATS, type OutputSample, type OutputWriter } from './writers/index.js';
+
+export type { ConvertOptions, ConvertProblem, ConvertProgress } from './convert-options.js';
+export type { ConvertReport } from './convert-report.js';
 
 const PROGRESS_EVERY = 500;
 
@@ -46,18 +50,20 @@ interface Job {
   files: ImageFiles;
   tally: ConvertTally;
   root: string;
+  /** Images the reader reported as unreadable (absolute paths) or missing (file names): few, only bad ones. */
   badImages: Set<string>;
+  reportedMissing: Set<string>;
 }
 
 function where(sample: Sample): string {
   return sample.image;
 }
 
-/** Why a sample's image cannot be used, or undefined. */
-function unusableReason(sample: Sample, badImages: ReadonlySet<string>): string | undefined {
-  if (badImages.has(sample.image)) return 'image header unreadable';
-  if (!existsSync(sample.image)) return 'image not found';
-  if (!(sample.width > 0 && sample.height > 0)) return 'image size unknown';
+/** Why a sample's image cannot be used (and whether the reader already said so), or undefined. */
+function unusableReason(sample: Sample, job: Job): { why: string; reported: boolean } | undefined {
+  if (job.badImages.has(sample.image)) return { why: 'image header unreadable', reported: true };
+  if (!existsSync(sample.image)) return { why: 'image not found', reported: job.reportedMissing.has(basename(sample.image)) };
+  if (!(sample.width > 0 && sample.height > 0)) return { why: 'image size unknown', reported: false };
   return undefined;
 }
 
@@ -118,11 +124,12 @@ async function overflow(job: Job, sample: Sample, care: Region[], answer: Render
 async function produce(job: Job, sample: Sample, hash: number): Promise<Produced[]> {
   const { settings, tally } = job;
   tally.regionsRead += sample.regions.length;
-  const unusable = unusableReason(sample, job.badImages);
+  const unusable = unusableReason(sample, job);
   if (unusable) {
     tally.drop('unreadable-image', sample.regions.length);
     tally.skipImage('unreadable-image', sample.image);
-    tally.problem({ kind: 'unreadable-image', file: sample.image, message: `${unusable}; image and its ${sample.regions.length} regions skipped`, skipped: true });
+    // The reader's own line already says so: one line per bad input.
+    if (!unusable.reported) tally.problem({ kind: 'unreadable-image', file: sample.image, message: `${unusable.why}; image and its ${sample.regions.length} regions skipped`, skipped: true });
     return [];
   }
   const size = { width: sample.width, height: sample.height };
@@ -177,13 +184,44 @@ async function datasetRoot(dataset: string): Promise<string> {
   return resolve(info.isDirectory() ? dataset : dirname(dataset));
 }
 
+/** Where samples come from, for keys, messages and the report. */
+export interface SampleSource {
+  /** The dataset path (reported). */
+  dataset: string;
+  /** The dataset format (reported). */
+  format: string;
+  /** Image keys (the split's hash input) are paths relative to this folder. */
+  root: string;
+}
+
 /** Converts the dataset at `dataset` (see the module comment); resolves to the report also written as report.json. */
 export async function convertDataset(dataset: string, options: ConvertOptions): Promise<ConvertReport> {
+  const settings = resolveConvertOptions(options);
+  const format = settings.format ?? (await detectFormat(dataset));
+  const problems: { forward?: (problem: DatasetProblem) => void } = {};
+  const samples = readDataset(dataset, {
+    format,
+    probeImages: settings.probeImages,
+    ...(settings.images !== undefined ? { images: settings.images } : {}),
+    onProblem: (problem) => problems.forward?.(problem),
+  });
+  return convertSamples(samples, { dataset, format, root: await datasetRoot(dataset) }, options, problems);
+}
+
+/**
+ * Converts a stream of samples (a dataset reader, detections to be used as pseudo-labels, samples made by
+ * a program). `readerProblems.forward` is set to the function that takes the reader's problems.
+ */
+export async function convertSamples(
+  samples: AsyncIterable<Sample>,
+  source: SampleSource,
+  options: ConvertOptions,
+  readerProblems: { forward?: (problem: DatasetProblem) => void } = {},
+): Promise<ConvertReport> {
   const started = performance.now();
   const settings = resolveConvertOptions(options);
   const out = resolve(settings.out);
   mkdirSync(out, { recursive: true });
-  const format = settings.format ?? (await detectFormat(dataset));
   const entry = OUTPUT_FORMATS.get(settings.to);
   const writer = entry.create({ swiftVersion: settings.swiftVersion === 2 ? 2 : 3 });
   const dialect: GroundingDialect | undefined = entry.answers ? getDialect(settings.dialect) : undefined;
@@ -198,24 +236,21 @@ export async function convertDataset(dataset: string, options: ConvertOptions): 
     ...(system !== undefined ? { system } : {}),
     files: new ImageFiles({ out, paths: settings.paths, copyImages: settings.copyImages, probe: settings.probeImages }),
     tally,
-    root: await datasetRoot(dataset),
+    root: resolve(source.root),
     badImages: new Set(),
+    reportedMissing: new Set(),
+  };
+  readerProblems.forward = (problem) => {
+    if (problem.kind === 'bad-file' && problem.skipped && isImageName(problem.file)) job.badImages.add(resolve(problem.file));
+    if ((problem.kind === 'missing-image' || problem.kind === 'unpaired') && problem.element) job.reportedMissing.add(basename(problem.element));
+    if (problem.skipped && (problem.kind === 'degenerate' || problem.kind === 'out-of-image' || problem.kind === 'bad-record')) {
+      tally.drop(problem.kind);
+    }
+    tally.problem(problem);
   };
   const ledger = new SplitLedger();
   const spool = new Spool(join(out, `.spool-${process.pid}.tmp`));
   try {
-    const samples = readDataset(dataset, {
-      format,
-      probeImages: settings.probeImages,
-      ...(settings.images !== undefined ? { images: settings.images } : {}),
-      onProblem: (problem) => {
-        if (problem.kind === 'bad-file' && problem.skipped && isImageName(problem.file)) job.badImages.add(resolve(problem.file));
-        if (problem.skipped && (problem.kind === 'degenerate' || problem.kind === 'out-of-image' || problem.kind === 'bad-record')) {
-          tally.drop(problem.kind);
-        }
-        tally.problem(problem);
-      },
-    });
     let producedSamples = 0;
     for await (const sample of samples) {
       tally.imagesRead++;
@@ -231,8 +266,8 @@ export async function convertDataset(dataset: string, options: ConvertOptions): 
     }
     const routed = route(job, ledger, spool, out);
     const report = tally.report(settings, {
-      dataset,
-      format,
+      dataset: source.dataset,
+      format: source.format,
       out,
       files: { ...writer.files(), report: 'report.json', reportMarkdown: 'report.md' },
       written: routed.written,

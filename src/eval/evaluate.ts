@@ -10,7 +10,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../core/options.js';
-import type { Detection, Sample } from '../core/types.js';
+import type { Box, Detection, Sample } from '../core/types.js';
 import { addCounts, imageScores, setScores, type HmeanCounts, type HmeanScores } from './hmean.js';
 import { emptyImageCounts, scoreImage, type GroundTruthPolygon, type ImageCounts } from './image.js';
 import { packPolygons, unpackPolygons, type PackedPolygons } from './packed.js';
@@ -95,9 +95,13 @@ export interface EvalReport extends ImageCounts, HmeanScores {
   perImage: ImageReport[];
 }
 
+/** A ground-truth image waiting for name matching, packed: only its polygons, flags and names are kept. */
 interface PendingImage {
   slot: number;
-  sample: Sample;
+  image: string;
+  source?: string;
+  polygons: PackedPolygons;
+  ignore: boolean[];
 }
 
 interface PredictedImage {
@@ -136,6 +140,13 @@ export async function evaluate(
   const score = (slot: number, sample: Sample, predicted: PredictedImage | undefined): void => {
     perImage[slot] = scoreSample(sample, predicted, opts, displayName(sample.image, bases));
   };
+  const pack = (slot: number, sample: Sample): PendingImage => ({
+    slot,
+    image: sample.image,
+    ...(sample.source ? { source: sample.source } : {}),
+    polygons: packPolygons((sample.regions ?? []).map((r) => r?.points)),
+    ignore: (sample.regions ?? []).map((r) => r?.ignore === true),
+  });
   for await (const sample of gt) {
     const key = path.resolve(sample.image);
     if (seen.has(key)) problem(sample.image, 'appears more than once in the ground truth; each copy is scored');
@@ -144,17 +155,23 @@ export async function evaluate(
     perImage.push(undefined as unknown as ImageReport); // filled now, or after name matching
     const byPath = index.takeByPath(sample.image);
     if (byPath) score(slot, sample, byPath);
-    else pending.push({ slot, sample });
+    else if (index.hasName(sample.image)) pending.push(pack(slot, sample));
+    else score(slot, sample, undefined);
   }
   // File-name matches wait until every path match is known, so a name never steals another image's prediction.
-  for (const { slot, sample } of pending) {
-    const byName = index.takeByName(sample.image);
+  for (const waiting of pending) {
+    const byName = index.takeByName(waiting.image);
     if (byName.kind === 'ambiguous') {
-      problem(sample.image, `no prediction by path and ${byName.candidates.length} by file name (${byName.candidates.join(', ')}); counted as detecting nothing`);
+      problem(waiting.image, `no prediction by path and ${byName.candidates.length} by file name (${byName.candidates.join(', ')}); counted as detecting nothing`);
     }
-    score(slot, sample, byName.kind === 'found' ? byName.value : undefined);
+    score(waiting.slot, unpack(waiting), byName.kind === 'found' ? byName.value : undefined);
   }
   return buildReport(perImage, index.unclaimed(), problems, opts);
+}
+
+function unpack(waiting: PendingImage): Sample {
+  const regions = unpackPolygons(waiting.polygons).map((points, i) => ({ points, box: [0, 0, 0, 0] as Box, ignore: waiting.ignore[i] }));
+  return { image: waiting.image, width: 0, height: 0, regions, ...(waiting.source ? { source: waiting.source } : {}) };
 }
 
 function scoreSample(

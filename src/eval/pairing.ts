@@ -80,6 +80,11 @@ export class PredictionIndex<T> {
     return entry.value;
   }
 
+  /** Whether some prediction, claimed or not, carries this image's file name. */
+  hasName(gtImage: string): boolean {
+    return this.byName.has(nameKey(gtImage));
+  }
+
   /** The one unclaimed prediction with this ground-truth image's file name; claims it when unique. */
   takeByName(gtImage: string): NameLookup<T> {
     const candidates = (this.byName.get(nameKey(gtImage)) ?? []).filter((e) => !e.claimed && !e.superseded);

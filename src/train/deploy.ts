@@ -6,7 +6,8 @@
  * Flags, read at the source:
  *  - swift 2.x: DeployArguments(InferArguments) — --ckpt_dir, --host, --port, --served_model_name,
  *    --infer_backend AUTO|vllm|pt|lmdeploy, --max_length, --max_model_len, --limit_mm_per_prompt
- *    (v2.4.2 swift/llm/utils/argument.py:1328-1435, 1576-1586); the reference served its merged model
+ *    (v2.4.2 swift/llm/utils/argument.py:1328-1435, 1576-1586; the limit is JSON, :1500), routes /v1/models and
+ *    /v1/chat/completions (v2.4.2 swift/llm/deploy.py:88, 859); the reference served its merged model
  *    with `--ckpt_dir … --max_length 4096` (seed-scripts/swift_deploy_internvl.sh).
  *  - swift 3.x/4.x: --model (merged) or --adapters (LoRA), --infer_backend pt|vllm|lmdeploy|sglang
  *    ('transformers' in 4.x), --served_model_name; vLLM options are --vllm_max_model_len /
@@ -16,13 +17,14 @@
  *    (v3.12.6 swift/llm/infer/deploy.py:45-51).
  *  - vLLM: `vllm serve MODEL --trust-remote-code --max-model-len N --limit-mm-per-prompt '{"image":1}'`
  *    (vllm-project/vllm@0138834 docs/features/multimodal_inputs.md "Online Serving"; --served-model-name,
- *    --tensor-parallel-size, --mm-processor-kwargs in vllm/engine/arg_utils.py).
+ *    --tensor-parallel-size, --mm-processor-kwargs in vllm/engine/arg_utils.py@001999d, whose older
+ *    parser took the limit only as `image=1`: vLLM releases of that age need --limit-mm-per-prompt image=1).
  *  - LMDeploy: `lmdeploy serve api_server MODEL --server-name --server-port --model-name --session-len --tp`
  *    (InternLM/lmdeploy@00596da lmdeploy/cli/serve.py).
  */
 import { existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { presetForModel, PRESETS, type ModelPreset } from './presets.js';
 import { ArgList, shellQuote, type ExternalCommand } from './shell.js';
@@ -76,7 +78,7 @@ async function presetOfDir(dir: string): Promise<ModelPreset | undefined> {
   const args = (await readJson(join(dir, 'args.json'))) ?? (await readJson(join(dir, 'sft_args.json')));
   const model = typeof args?.model === 'string' ? args.model : typeof args?.model_id_or_path === 'string' ? args.model_id_or_path : undefined;
   const modelType = typeof args?.model_type === 'string' ? args.model_type : undefined;
-  const byType = PRESETS.all().find((p) => p.modelType2 === modelType || p.modelType3 === modelType);
+  const byType = modelType ? PRESETS.all().find((p) => p.modelType2 === modelType || p.modelType3 === modelType) : undefined;
   if (byType) return byType;
   if (model && presetForModel(model)) return presetForModel(model);
   const config = await readJson(join(dir, 'config.json'));
@@ -107,8 +109,9 @@ export async function resolveDeployModel(target: string, dialect?: string): Prom
   const kind = existsSync(join(dir, 'config.json')) ? 'model' : existsSync(join(dir, 'adapter_config.json')) ? 'adapter' : undefined;
   if (!kind) throw new ConfigError(`${target}: neither a model (config.json) nor a LoRA checkpoint (adapter_config.json); run \`ocrdet merge RUN_DIR\` first`);
   const record = await findRecipeRecord(dir);
-  const recipe = (record?.recipe ?? {}) as { dialect?: unknown; env?: unknown };
-  const preset = (await presetOfDir(dir)) ?? (typeof (record?.recipe as { preset?: unknown })?.preset === 'string' ? PRESETS.get((record?.recipe as { preset: string }).preset) : undefined);
+  const recipe = (record?.recipe ?? {}) as { dialect?: unknown; env?: unknown; preset?: unknown };
+  const trainedPreset = typeof recipe.preset === 'string' && PRESETS.has(recipe.preset) ? PRESETS.get(recipe.preset) : undefined;
+  const preset = trainedPreset ?? (await presetOfDir(dir));
   return {
     model: dir,
     kind,
@@ -144,6 +147,7 @@ function swiftDeployArgs(info: ModelDirInfo, o: DeployCommandOptions, version: S
   const vllm = o.inferBackend === 'vllm';
   const limit = JSON.stringify({ image: o.imagesPerPrompt });
   if (version.major === 2) {
+    if (info.kind === 'hub') throw new ConfigError(`ms-swift 2.x deploys a local checkpoint (--ckpt_dir): download ${info.model} first, or use --engine vllm`);
     a.add('ckpt_dir', info.model).add('host', o.host).add('port', o.port).add('served_model_name', o.servedModelName);
     if (o.inferBackend) a.add('infer_backend', o.inferBackend);
     a.add('max_length', o.maxModelLen);
@@ -217,7 +221,3 @@ export async function probeModels(baseUrl: string, timeoutMs = 2_000): Promise<s
   }
 }
 
-/** Name for messages: the model directory's last two path parts. */
-export function shortModelName(model: string): string {
-  return model.includes('/') && existsSync(model) ? join(basename(dirname(model)), basename(model)) : model;
-}

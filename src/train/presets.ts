@@ -136,7 +136,7 @@ export const PRESETS: Registry<ModelPreset> = createRegistry<ModelPreset>('model
     memory: { gib: 24, batchSize: 1, source: 'modelscope/ms-swift v3.12.6 examples/models/internvl3/train.sh ("# 24GiB", InternVL3-8B, batch 1)' },
     recipe: {
       loraRank: 16,
-      loraAlpha: 32, // InternVL's wrap_llm_lora uses alpha = 2 × rank
+      loraAlpha: 32, // alpha = 2 × rank: wrap_llm_lora in InternVL's internvl_chat/internvl/train/internvl_chat_finetune.py
       loraLrRatio: undefined,
       neftuneAlpha: undefined,
       targetModules: ['all-linear'],

@@ -92,6 +92,13 @@ export async function startProcess(options: StartOptions): Promise<RunningProces
     if (stopStage < STOP_SIGNALS.length) escalation = setTimeout(stop, graceMs);
   };
 
+  // A grandchild that outlives the child can hold its output pipes open; 'close' would never come.
+  child.once('exit', () => {
+    setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, 5_000).unref();
+  });
   const done = new Promise<ProcessResult>((resolve) => {
     child.once('close', (code, signal) => {
       exited = true;

@@ -2,7 +2,7 @@
 import { formatDuration, type EvalPoint, type TrainPoint } from './logging.js';
 
 function shortNumber(value: number): string {
-  return Math.abs(value) < 1e-3 && value !== 0 ? value.toExponential(1) : String(Number(value.toPrecision(3)));
+  return Math.abs(value) < 1e-3 && value !== 0 ? value.toExponential(2).replace(/\.?0+e/, 'e') : String(Number(value.toPrecision(3)));
 }
 
 /** Seconds left: ms-swift's own estimate when it wrote one, else steps left × seconds per step. */

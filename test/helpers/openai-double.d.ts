@@ -47,7 +47,7 @@ export interface ReceivedRequest {
   body: Record<string, unknown>;
   prompt: string;
   system?: string;
-  image?: { mime: string; width?: number; height?: number };
+  image?: { mime: string; width?: number; height?: number; byteLength: number };
 }
 
 export interface OpenAiDouble {

@@ -124,7 +124,7 @@ export async function startOpenAiDouble(options = {}) {
       return sendJson(res, 400, errorBody(400, 'request body is not JSON'));
     }
     const request = describeRequest(body, stats.chatRequests++);
-    if (options.record !== false) received.push({ body: { ...body, messages: undefined }, prompt: request.prompt, system: request.system, image: request.image && { mime: request.image.mime, width: request.image.width, height: request.image.height } });
+    if (options.record !== false) received.push({ body: { ...body, messages: undefined }, prompt: request.prompt, system: request.system, image: request.image && { mime: request.image.mime, width: request.image.width, height: request.image.height, byteLength: request.image.bytes.length } });
     if (!models.includes(body.model)) return sendJson(res, 404, errorBody(404, `The model \`${body.model}\` does not exist.`));
     if (!request.image) return sendJson(res, 400, errorBody(400, 'expected one image_url part with a data: URL'));
     stats.inFlight++;

@@ -125,8 +125,8 @@ async function* readCocoFile(file: string, context: ReaderContext): AsyncGenerat
   json = undefined; // only the grouped annotations and the image list are kept from here on
   const baseDirs = imageFolders(file);
   let multiPart = 0;
-  for (const image of images) {
-    const element = `images[id=${quoteValue(image?.id ?? '?')}]`;
+  for (const [index, image] of images.entries()) {
+    const element = image && image.id !== undefined ? `images[id=${quoteValue(image.id)}]` : `images[${index}]`;
     if (!image || typeof image.file_name !== 'string') {
       context.report({ kind: 'bad-record', file, element, message: `image without a "file_name": ${quoteValue(image)}; skipped`, skipped: true });
       continue;

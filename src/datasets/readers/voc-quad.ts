@@ -63,7 +63,10 @@ async function layoutOf(dir: string, source?: string): Promise<Layout | undefine
 
 async function* layouts(path: string): AsyncGenerator<Layout> {
   if ((await pathKind(path)) === 'file') {
-    yield { root: dirname(path), annotations: dirname(path), images: dirname(path), file: path };
+    // One XML from an Annotations/ folder: its images are in the sibling image folder.
+    const inAnnotations = basename(dirname(path)).toLowerCase() === 'annotations';
+    const layout = inAnnotations ? await layoutOf(dirname(dirname(path))) : undefined;
+    yield { root: dirname(path), annotations: dirname(path), images: layout?.images ?? dirname(path), file: path };
     return;
   }
   const top = await layoutOf(path);
@@ -106,7 +109,7 @@ function text(value: unknown): string | undefined {
 }
 
 function objectRegion(object: Record<string, unknown>, element: string): RawRegion {
-  const box = (object.bndbox ?? {}) as Record<string, unknown>;
+  const box = (object.bndbox && typeof object.bndbox === 'object' ? object.bndbox : {}) as Record<string, unknown>;
   const name = text(object.name);
   const difficult = text(object.difficult)?.trim();
   const base = { element, ...(name !== undefined ? { text: name } : {}), ...(difficult === '1' || difficult === 'true' ? { ignore: true } : {}) };
@@ -157,7 +160,7 @@ async function readAnnotation(xmlPath: string, layout: Layout, context: ReaderCo
       wouldBe: join(layout.images ?? join(layout.root, 'Images'), wouldBeName(basename(xmlPath), filename)),
     },
     ...(size && text(size.width) !== undefined ? { size: { width: Number(text(size.width)), height: Number(text(size.height)) } } : {}),
-    regions: objects.map((object, i) => objectRegion(object ?? {}, `object[${i + 1}]`)),
+    regions: objects.map((object, i) => objectRegion(object && typeof object === 'object' ? object : {}, `object[${i + 1}]`)),
     ...(source ? { source } : {}),
   };
 }

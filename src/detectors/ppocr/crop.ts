@@ -85,21 +85,32 @@ export function rotatePlan180(plan: CropPlan): CropPlan {
   return { corners: [p2, p3, p0, p1], width: plan.width, height: plan.height };
 }
 
+/** Where `sampleCrop` writes: planar float channels, each value `byte × scale + bias`. */
+export interface PlanarTarget {
+  data: Float32Array;
+  /** Index of the crop's top-left pixel in the first plane. */
+  offset: number;
+  /** Distance between rows, in values (≥ the crop width: a batch tensor row is as wide as the batch). */
+  rowStride: number;
+  /** Distance between planes, in values. */
+  planeStride: number;
+  scale: number;
+  bias: number;
+  /** Channel written to plane 0, 1, 2: 'bgr' as OpenCV-trained models expect, or 'rgb'. */
+  order: 'rgb' | 'bgr';
+}
+
 /**
- * Samples the crop `plan` of `image` at `outWidth × outHeight` pixels (a plain crop when they equal the
- * plan's size; a crop and resize in one pass otherwise, as cv2.resize would after the warp), bilinear,
- * edges replicated. `write(index, r, g, b)` receives each output pixel in row-major order, so callers
- * can fill a tensor directly.
+ * Samples the crop `plan` of `image` at `outWidth × outHeight` pixels into `target` (a plain crop when
+ * they equal the plan's size; a crop and resize in one pass otherwise, as cv2.resize would after the warp),
+ * bilinear, edges replicated. Writing straight into a batch tensor saves a copy per crop.
  */
-export function sampleCrop(
-  image: RgbPixels,
-  plan: CropPlan,
-  outWidth: number,
-  outHeight: number,
-  write: (index: number, r: number, g: number, b: number) => void,
-): void {
+export function sampleCrop(image: RgbPixels, plan: CropPlan, outWidth: number, outHeight: number, target: PlanarTarget): void {
   const { data, width, height } = image;
   const m = squareToQuad(plan.corners);
+  const { data: out, rowStride, planeStride, scale, bias } = target;
+  const first = target.order === 'bgr' ? 2 : 0; // byte offset of the channel written to plane 0
+  const last = 2 - first;
   // Output pixel (i, j) samples crop coordinates (max(0, (i + 0.5) · W / outW − 0.5), …), cv2.resize's
   // pixel centres (identity when outW = W); crop x ∈ [0, W] is u = x / W on the unit square.
   const stepX = plan.width / outWidth;
@@ -110,7 +121,8 @@ export function sampleCrop(
   const maxY = height - 1;
   for (let j = 0; j < outHeight; j++) {
     const v = Math.max(0, (j + 0.5) * stepY - 0.5) * invH;
-    for (let i = 0; i < outWidth; i++) {
+    let at = target.offset + j * rowStride;
+    for (let i = 0; i < outWidth; i++, at++) {
       const u = Math.max(0, (i + 0.5) * stepX - 0.5) * invW;
       const w = m.g * u + m.h * v + 1;
       let x = (m.a * u + m.b * v + m.c) / w;
@@ -119,35 +131,35 @@ export function sampleCrop(
       y = y < 0 ? 0 : y > maxY ? maxY : y;
       const x0 = Math.floor(x);
       const y0 = Math.floor(y);
-      const x1 = x0 < maxX ? x0 + 1 : x0;
-      const y1 = y0 < maxY ? y0 + 1 : y0;
+      const dx = x0 < maxX ? 3 : 0;
+      const dy = y0 < maxY ? width * 3 : 0;
       const fx = x - x0;
       const fy = y - y0;
-      const i00 = (y0 * width + x0) * 3;
-      const i01 = (y0 * width + x1) * 3;
-      const i10 = (y1 * width + x0) * 3;
-      const i11 = (y1 * width + x1) * 3;
+      const p00 = (y0 * width + x0) * 3;
+      const p01 = p00 + dx;
+      const p10 = p00 + dy;
+      const p11 = p10 + dx;
       const w00 = (1 - fx) * (1 - fy);
       const w01 = fx * (1 - fy);
       const w10 = (1 - fx) * fy;
       const w11 = fx * fy;
-      write(
-        j * outWidth + i,
-        data[i00] * w00 + data[i01] * w01 + data[i10] * w10 + data[i11] * w11,
-        data[i00 + 1] * w00 + data[i01 + 1] * w01 + data[i10 + 1] * w10 + data[i11 + 1] * w11,
-        data[i00 + 2] * w00 + data[i01 + 2] * w01 + data[i10 + 2] * w10 + data[i11 + 2] * w11,
-      );
+      out[at] = (data[p00 + first] * w00 + data[p01 + first] * w01 + data[p10 + first] * w10 + data[p11 + first] * w11) * scale + bias;
+      out[at + planeStride] = (data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11) * scale + bias;
+      out[at + 2 * planeStride] = (data[p00 + last] * w00 + data[p01 + last] * w01 + data[p10 + last] * w10 + data[p11 + last] * w11) * scale + bias;
     }
   }
 }
 
 /** A crop as packed RGB bytes (for tests, overlays and debugging). */
 export function cropToRgb(image: RgbPixels, plan: CropPlan, outWidth = plan.width, outHeight = plan.height): RgbPixels {
-  const out = new Uint8Array(outWidth * outHeight * 3);
-  sampleCrop(image, plan, outWidth, outHeight, (index, r, g, b) => {
-    out[index * 3] = Math.round(r);
-    out[index * 3 + 1] = Math.round(g);
-    out[index * 3 + 2] = Math.round(b);
-  });
+  const plane = outWidth * outHeight;
+  const planes = new Float32Array(3 * plane);
+  sampleCrop(image, plan, outWidth, outHeight, { data: planes, offset: 0, rowStride: outWidth, planeStride: plane, scale: 1, bias: 0, order: 'rgb' });
+  const out = new Uint8Array(plane * 3);
+  for (let i = 0; i < plane; i++) {
+    out[i * 3] = Math.round(planes[i]);
+    out[i * 3 + 1] = Math.round(planes[i + plane]);
+    out[i * 3 + 2] = Math.round(planes[i + 2 * plane]);
+  }
   return { data: out, width: outWidth, height: outHeight };
 }

@@ -44,7 +44,7 @@ export class PpocrDetector implements Detector {
     readonly options: ResolvedPpocrOptions,
     readonly files: ModelFiles,
   ) {
-    const settings = { intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads };
+    const settings = { intraOpThreads: options.intraOpThreads, interOpThreads: options.interOpThreads, threadSpinning: options.threadSpinning };
     this.model = modelIdentity(files);
     this.det = new SessionHandle(files.det, 'det', settings);
     if (options.text && files.rec) this.rec = new SessionHandle(files.rec, 'rec', settings);

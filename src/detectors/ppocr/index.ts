@@ -29,4 +29,4 @@ export {
 } from './db-postprocess.js';
 export { findComponents, type Component } from './components.js';
 export { charsetFromDictionary, ctcGreedyDecode, ctcGreedyDecodeBatch, type CtcCharset, type CtcResult } from './ctc.js';
-export { cropCornerOrder, cropToRgb, planCrop, rotatePlan180, sampleCrop, squareToQuad, type CropPlan, type RgbPixels } from './crop.js';
+export { cropCornerOrder, cropToRgb, planCrop, rotatePlan180, sampleCrop, squareToQuad, type CropPlan, type PlanarTarget, type RgbPixels } from './crop.js';

@@ -55,6 +55,13 @@ export const DEFAULTS = Object.freeze({
   intraOpThreads: Math.max(1, Math.min(4, availableParallelism())),
   /** onnxruntime inter-op threads (the models are sequential graphs: 1 is enough). */
   interOpThreads: 1,
+  /**
+   * Let onnxruntime's idle threads spin (busy-wait) between operators (its default). Off here: on a 2-vCPU
+   * machine spinning threads take the CPU that decoding, post-processing, a second image in flight or
+   * any other process needs; with one other busy process the det model ran 1.5× slower spinning than not
+   * (bench/ppocr.bench.js notes in the README).
+   */
+  threadSpinning: false,
   /** Largest image accepted, in pixels (IMAGE_DEFAULTS of src/image). */
   maxPixels: IMAGE_DEFAULTS.maxPixels,
 });
@@ -88,6 +95,7 @@ export const ppocrOptionsSchema = z.strictObject({
   clsBatchSize: positiveInt.default(DEFAULTS.clsBatchSize),
   intraOpThreads: positiveInt.default(DEFAULTS.intraOpThreads),
   interOpThreads: positiveInt.default(DEFAULTS.interOpThreads),
+  threadSpinning: z.boolean().default(DEFAULTS.threadSpinning),
   maxPixels: positiveInt.default(DEFAULTS.maxPixels),
 });
 

@@ -14,6 +14,8 @@ import { ModelError } from '../../core/errors.js';
 export interface SessionSettings {
   intraOpThreads: number;
   interOpThreads: number;
+  /** Let idle intra-op threads busy-wait for the next operator (onnxruntime's session.intra_op.allow_spinning). */
+  threadSpinning: boolean;
 }
 
 /** A model's float32 output. */
@@ -58,6 +60,7 @@ async function createSession(file: string, role: string, settings: SessionSettin
       interOpNumThreads: settings.interOpThreads,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: settings.threadSpinning ? '1' : '0' } } },
     });
   } catch (error) {
     throw new ModelError(`${role} model ${file}: onnxruntime cannot load it (${firstLine(error)})`, { cause: error });
@@ -128,7 +131,7 @@ export class SessionHandle {
     readonly role: 'det' | 'rec' | 'cls',
     private readonly settings: SessionSettings,
   ) {
-    this.key = JSON.stringify([file, settings.intraOpThreads, settings.interOpThreads]);
+    this.key = JSON.stringify([file, settings.intraOpThreads, settings.interOpThreads, settings.threadSpinning]);
   }
 
   /** Whether the session has been asked for (and so loaded or loading). */

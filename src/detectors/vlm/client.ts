@@ -66,6 +66,29 @@ function snippet(text: string, maxChars = 80): string {
   return flat.length > maxChars ? `${flat.slice(0, maxChars - 1)}…` : flat;
 }
 
+/**
+ * vLLM and ms-swift deploy put an error's message at the top level of the body (`{"object": "error",
+ * "message": …}`); OpenAI, and so the SDK, expect it under `error`. Failed responses are rewritten to the
+ * OpenAI shape so that the server's message (e.g. "maximum context length is 4096 tokens") reaches the user.
+ */
+async function openAiErrorShape(response: Response): Promise<Response> {
+  if (response.ok) return response;
+  const text = await response.text().catch(() => '');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : undefined;
+  const message = record && record.error === undefined ? (record.message ?? record.detail) : undefined;
+  const fixed = message !== undefined ? JSON.stringify({ error: { message: typeof message === 'string' ? message : JSON.stringify(message) } }) : text;
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  if (message !== undefined) headers.set('content-type', 'application/json');
+  return new Response(fixed, { status: response.status, statusText: response.statusText, headers });
+}
+
 export class ModelClient {
   private readonly sdk: OpenAI;
 
@@ -74,6 +97,7 @@ export class ModelClient {
       baseURL: options.baseUrl,
       apiKey: options.apiKey,
       maxRetries: 0,
+      fetch: async (url: string | URL | Request, init?: RequestInit) => openAiErrorShape(await fetch(url, init)),
       // Library code never prints: the SDK would log to the console (and OPENAI_LOG could turn that on).
       logLevel: 'off',
     });

@@ -70,7 +70,7 @@ export async function prepareImage(
   });
   const encoded: EncodedImage[] = [];
   if (frames.length === 1 && frames[0].kind === 'full') {
-    encoded.push(await encodeImage(input, encodeOptions(frames[0])));
+    encoded.push(await encodeImage(input, { ...encodeOptions(frames[0]), allowUnchanged: true }));
   } else {
     // Decoded once for all tiles; dropped as soon as they are encoded.
     const rgb = await decodeImage(input, { maxPixels: options.maxPixels });

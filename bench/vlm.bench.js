@@ -1,0 +1,133 @@
+/**
+ * `--backend vlm` throughput against a local OpenAI-compatible server with a fixed answer latency (the
+ * protocol double of test/helpers/openai-double.js, replaying the real InternVL V3Det answer, 15 boxes):
+ * ocrdet's batch engine at concurrency 1, 8 and 32 on 200 images, against the reference system's approach
+ * in the same run — one request at a time in a plain loop with the openai SDK, the file's bytes as a
+ * base64 data URL, no parsing (its own client script did exactly that, then saved the answers).
+ *
+ * Target (issue 5): throughput ≥ 0.9 × concurrency / latency. Also reported: ocrdet's own time per image
+ * (encode + parse, from each Detection's timings), and a heavier case — the real 870×1398 receipt, which
+ * Qwen2.5-VL needs resized to multiples of 28 (a real decode + resize + encode per image) — where this
+ * machine's CPU, not the server, sets the pace. Exits 1 when a target is missed.
+ * Env: OCRDET_BENCH_VLM_IMAGES (default 200), OCRDET_BENCH_VLM_LATENCY_MS (default 200).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir, availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import OpenAI from 'openai';
+import sharp from 'sharp';
+import { runBatch } from '../dist/batch/run.js';
+import { createVlmDetector } from '../dist/detectors/vlm/index.js';
+import { startOpenAiDouble } from '../test/helpers/openai-double.js';
+
+const IMAGES = Number(process.env.OCRDET_BENCH_VLM_IMAGES ?? 200);
+const LATENCY_MS = Number(process.env.OCRDET_BENCH_VLM_LATENCY_MS ?? 200);
+const CONCURRENCY = [1, 8, 32];
+const TARGET_SHARE = 0.9;
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const fixtures = path.join(root, 'test', 'fixtures');
+const V3DET = JSON.parse(readFileSync(path.join(fixtures, 'grounding', 'real-answers.json'), 'utf8')).internvl2.find((a) => a.id === 'doc-v3det').answer;
+const RECEIPT = JSON.parse(readFileSync(path.join(fixtures, 'vlm', 'answers.json'), 'utf8'))['qwen2.5-vl'].find((a) => a.id === 'cookbook-ocr-receipt');
+
+const work = mkdtempSync(path.join(tmpdir(), 'ocrdet-bench-vlm-'));
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
+
+/** 640×480 JPEG "photos" of a page, each with its own text (so no two files are alike). */
+async function makePhotos(count) {
+  const files = [];
+  for (let i = 0; i < count; i++) {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="100%" height="100%" fill="#f1ede4"/>` +
+      `<text x="40" y="80" font-family="DejaVu Sans" font-size="34">Invoice ${1000 + i}</text>` +
+      `<text x="40" y="160" font-family="DejaVu Sans" font-size="18">Total due: ${(i * 3.7).toFixed(2)} EUR</text></svg>`;
+    const file = path.join(work, `photo-${String(i).padStart(3, '0')}.jpg`);
+    writeFileSync(file, await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer());
+    files.push(file);
+  }
+  return files;
+}
+
+function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+async function ocrdetRun(server, files, concurrency, dialect, extra = {}) {
+  const detector = await createVlmDetector({ baseUrl: server.url, model: 'ocrdet-test-model', dialect, ...extra });
+  server.stats.maxInFlight = 0;
+  const own = [];
+  const started = performance.now();
+  const summary = await runBatch({
+    images: files.map((file) => ({ path: file, relativePath: path.basename(file) })),
+    detector,
+    concurrency,
+    onDetection: (d) => void own.push((d.timings.encode ?? 0) + (d.timings.parse ?? 0)),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await detector.close();
+  if (summary.failed > 0) throw new Error(`${summary.failed} image(s) failed`);
+  return { seconds, perSecond: files.length / seconds, ownP50: percentile(own, 0.5), ownP95: percentile(own, 0.95), maxInFlight: server.stats.maxInFlight };
+}
+
+/** The reference's client loop (OCRDetInternVL2's inference script): sequential, file bytes as they are, no parsing. */
+async function referenceRun(server, files) {
+  const client = new OpenAI({ apiKey: 'YOUR_API_KEY', baseURL: server.url });
+  const model = (await client.models.list()).data[0].id;
+  const started = performance.now();
+  for (const file of files) {
+    const base64 = (await readFile(file)).toString('base64');
+    const response = await client.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text: '请识别图中所有文字，并输出坐标框' }, { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${base64}` } }] }],
+      temperature: 0.8,
+      top_p: 0.8,
+    });
+    if (typeof response.choices[0].message.content !== 'string') throw new Error('no answer');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, perSecond: files.length / seconds };
+}
+
+const fmt = (value, digits = 1) => value.toFixed(digits);
+const server = await startOpenAiDouble({ latencyMs: LATENCY_MS, answer: () => V3DET, record: false });
+const photos = await makePhotos(IMAGES);
+console.log(`${IMAGES} images (640×480 JPEG), server latency ${LATENCY_MS} ms per answer (15-box InternVL answer), ${availableParallelism()} CPU(s), Node ${process.version}`);
+
+const reference = await referenceRun(server, photos);
+const rows = [];
+let missed = 0;
+for (const concurrency of CONCURRENCY) {
+  const result = await ocrdetRun(server, photos, concurrency, 'internvl2');
+  const target = (TARGET_SHARE * concurrency * 1000) / LATENCY_MS;
+  const ok = result.perSecond >= target && result.maxInFlight <= concurrency;
+  if (!ok) missed++;
+  rows.push({ concurrency, ...result, target, ok });
+}
+
+console.log('\nrun                   conc  wall s   img/s  target  of ideal  vs reference  own ms/img p50 / p95  max in flight');
+console.log(`reference (sequential)   1  ${fmt(reference.seconds).padStart(6)}  ${fmt(reference.perSecond, 2).padStart(6)}       -         -          1.00×                     -              1`);
+for (const r of rows) {
+  const ofIdeal = r.perSecond / ((r.concurrency * 1000) / LATENCY_MS);
+  console.log(
+    `ocrdet ${r.ok ? '         ' : '(MISSED) '}      ${String(r.concurrency).padStart(2)}  ${fmt(r.seconds).padStart(6)}  ${fmt(r.perSecond, 2).padStart(6)}  ${fmt(r.target).padStart(6)}  ${fmt(ofIdeal, 3).padStart(8)}  ${fmt(r.perSecond / reference.perSecond, 2).padStart(11)}×  ${fmt(r.ownP50, 2).padStart(10)} / ${fmt(r.ownP95, 2).padEnd(6)}  ${String(r.maxInFlight).padStart(12)}`,
+  );
+}
+
+// The heavy case: the real receipt, resized for Qwen2.5-VL (no pass-through possible), 39-line answer.
+const heavyServer = await startOpenAiDouble({ latencyMs: LATENCY_MS, answer: () => RECEIPT.answer, record: false });
+const receipts = Array.from({ length: IMAGES }, (_, i) => {
+  const file = path.join(work, `receipt-${String(i).padStart(3, '0')}.jpg`);
+  copyFileSync(path.join(fixtures, 'vlm', 'qwen25vl-cookbook-ocr_example3.jpg'), file);
+  return file;
+});
+const heavy = await ocrdetRun(heavyServer, receipts, 32, 'qwen2.5-vl');
+console.log(
+  `\nheavy: ${IMAGES} × the 870×1398 receipt as Qwen2.5-VL input (decode, resize to 784×1260, JPEG encode; 39-line answer) at concurrency 32: ` +
+    `${fmt(heavy.perSecond, 2)} img/s (${fmt(heavy.perSecond / reference.perSecond, 2)}× the reference), own time ${fmt(heavy.ownP50, 2)} / ${fmt(heavy.ownP95, 2)} ms p50 / p95 per image`,
+);
+await server.close();
+await heavyServer.close();
+console.log(missed === 0 ? `\nall targets met (throughput ≥ ${TARGET_SHARE} × concurrency / latency, in-flight ≤ concurrency)` : `\n${missed} target(s) missed`);
+process.exitCode = missed === 0 ? 0 : 1;

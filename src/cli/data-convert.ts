@@ -1,0 +1,115 @@
+/**
+ * `ocrdet data convert DATASET --out DIR [--to swift|internvl|icdar|coco] [--dialect D] …`: a shell over
+ * `convertDataset()`: flags → typed options → conversion → a short summary on stdout (or the report with
+ * --json); each thing left out is one line on stderr as it is found (warnings too with --verbose).
+ * Exit codes: 0 everything was used (don't-care regions are not problems); 1 something was left out (a bad
+ * record, a dropped region, a skipped image) — the files are written all the same, unless --strict, which
+ * then writes only the report; 2 usage errors.
+ */
+import { Command } from 'commander';
+import { z } from 'zod';
+import { parseOptions } from '../core/options.js';
+import type { ConvertOptions } from '../datasets/convert-options.js';
+import type { ConvertReport } from '../datasets/convert-report.js';
+import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
+
+const FlagsSchema = z.object({
+  dataset: z.string().min(1),
+  out: z.string().min(1),
+  to: z.string().optional(),
+  dialect: z.string().optional(),
+  answer: z.string().optional(),
+  swiftVersion: z.enum(['2', '3', '4']).optional(),
+  task: z.string().optional(),
+  prompt: z.string().optional(),
+  system: z.string().optional(),
+  promptsFrom: z.string().optional(),
+  paths: z.string().optional(),
+  copyImages: z.boolean().optional(),
+  split: z.number().optional(),
+  seed: z.number().optional(),
+  splitBy: z.string().optional(),
+  maxAnswerTokens: z.number().optional(),
+  overflow: z.string().optional(),
+  keepEmpty: z.boolean().optional(),
+  format: z.string().optional(),
+  images: z.string().optional(),
+  probe: z.boolean().default(true),
+  minPixels: z.number().optional(),
+  maxPixels: z.number().optional(),
+  strict: z.boolean().optional(),
+  json: z.boolean().default(false),
+  verbose: z.boolean().default(false),
+});
+type Flags = z.infer<typeof FlagsSchema>;
+
+export function createCommand(): Command {
+  return new Command('convert')
+    .description('convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO')
+    .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
+    .requiredOption('--out <dir>', 'output folder: train / val files, report.json, report.md (crops/ and copies when needed)')
+    .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
+    .option('--dialect <name>', 'grounding dialect of the answers: internvl2, qwen-vl, qwen2-vl, qwen2.5-vl, qwen3-vl, florence-2, paligemma, deepseek-vl2', 'internvl2')
+    .option('--answer <mode>', 'native (answer written in the dialect) or objects (ms-swift <ref-object>/<bbox> + objects field)', 'native')
+    .option('--swift-version <n>', 'ms-swift row format: 3 (3.x/4.x messages) or 2 (2.x system/query/response)', '3')
+    .option('--task <task>', "text (transcriptions as labels), objects (object labels), boxes (label 'text')", 'text')
+    .option('--prompt <text>', "user prompt (default: the dialect's prompt for the task)")
+    .option('--system <text>', 'system prompt (default: none, the template default)')
+    .option('--prompts-from <file.jsonl>', "reuse the system and user prompts of a training file's first row")
+    .option('--paths <mode>', 'image paths: abs, or rel (relative to the output folder)', 'abs')
+    .option('--copy-images', 'copy the images into the output folder (images/)')
+    .option('--split <ratio>', 'share of images in train; the rest in val (exact counts, by image)', numberIn('--split', 0, 1), 0.9)
+    .option('--seed <n>', 'seed of the split', (v: string) => Number(v), 42)
+    .option('--split-by <key>', 'image, or source (each sub-folder / source keeps the ratio)', 'image')
+    .option('--max-answer-tokens <n>', 'answer budget in estimated tokens', positiveInt('--max-answer-tokens'), 2048)
+    .option('--overflow <strategy>', 'over-budget images: crop (overlapping crops whose answers fit) or skip', 'crop')
+    .option('--keep-empty', 'keep images without care regions (empty answers)')
+    .option('--format <format>', 'dataset format (default: detected)')
+    .option('--images <dir>', 'where the images are, when not where the format says')
+    .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
+    .option('--min-pixels <n>', 'qwen2.5-vl: MIN_PIXELS of training (smart_resize)', positiveInt('--min-pixels'))
+    .option('--max-pixels <n>', 'qwen2.5-vl: MAX_PIXELS of training (smart_resize; ms-swift examples use 1003520)', positiveInt('--max-pixels'))
+    .option('--strict', 'write train/val only if nothing was left out (exit 1 otherwise)')
+    .option('--json', 'print report.json to stdout instead of the summary')
+    .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')
+    .action(async (dataset: string, raw: Record<string, unknown>) => {
+      const flags = parseOptions(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert');
+      process.exitCode = await runConvert(flags);
+    });
+}
+
+async function runConvert(flags: Flags): Promise<number> {
+  const [{ convertDataset }, { formatProblem }] = await Promise.all([import('../datasets/convert.js'), import('../datasets/problems.js')]);
+  const { dataset, json, verbose, probe, swiftVersion, ...rest } = flags;
+  // Enum values (--to, --task, …) are checked by convertDataset's own schema, which names the option.
+  const options = {
+    ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    probeImages: probe,
+    ...(swiftVersion ? { swiftVersion: Number(swiftVersion) } : {}),
+  } as ConvertOptions;
+  const report = await convertDataset(dataset, {
+    ...options,
+    // One line per thing left out; warnings about data kept (clipped to the image) only with --verbose.
+    onProblem: (problem) => {
+      if (problem.skipped || verbose) warn(`${problem.kind}: ${formatProblem({ ...problem, kind: 'note' })}`);
+    },
+  });
+  if (json) printJson(report);
+  else printSummary(report);
+  return report.problems.skipped > 0 ? 1 : 0;
+}
+
+function printSummary(r: ConvertReport): void {
+  const dropped = Object.entries(r.regions.dropped).filter(([, n]) => n > 0);
+  printLine(`${r.out}: ${r.samples.train} train / ${r.samples.val} val samples from ${r.images.written} of ${r.images.read} images (${r.to}${r.dialect ? `, ${r.dialect}` : ''})`);
+  printLine(`  regions  ${r.regions.inAnswers} in answers; dropped: ${dropped.map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
+  if (r.answerTokens && r.answerTokens.count > 0) {
+    const t = r.answerTokens;
+    printLine(`  tokens   median ${t.median} · p90 ${t.p90} · max ${t.max} (estimated; budget ${r.budget?.maxAnswerTokens})`);
+  }
+  if (r.budget && r.budget.overBudget > 0) {
+    printLine(`  budget   ${r.budget.overBudget} images over: ${r.budget.cropped} cut into ${r.samples.fromCrops} crops, ${r.budget.skipped + r.budget.uncroppable} skipped`);
+  }
+  printLine(`  problems ${r.problems.total} (${r.problems.skipped} left something out)${r.written ? '' : ' — --strict: train/val NOT written'}`);
+  printLine(`  files    ${Object.values(r.files).join(', ')}`);
+}

@@ -1,0 +1,109 @@
+/**
+ * Bad input never stops a conversion: a dataset written by the test with a broken XML, an annotation
+ * without its image, an image whose header is unreadable, and regions that are degenerate, outside the
+ * image, repeated or don't care. Each problem is one report through onProblem; the good image is converted;
+ * the report counts every region left out, by reason. --strict writes the report but not train/val.
+ * The CLI: one line per problem on stderr, exit 1 when something was left out, 0 when not, 2 for usage.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createCommand } from '../src/cli/data-convert.js';
+import { convertDataset } from '../src/datasets/convert.js';
+import type { ConvertProblem } from '../src/datasets/convert-options.js';
+import { readJsonl, SEED_TEST, tempOut } from './helpers/convert.js';
+import { tempDataset } from './helpers/datasets.js';
+import { solidJpeg } from './helpers/images.js';
+
+const object = (name: string, corners: number[], difficult = 0): string =>
+  `<object><name>${name}</name><difficult>${difficult}</difficult><bndbox>${corners.map((v, i) => `<${i % 2 ? 'y' : 'x'}${i >> 1}>${v}</${i % 2 ? 'y' : 'x'}${i >> 1}>`).join('')}</bndbox></object>`;
+const xml = (file: string, objects: string[]): string =>
+  `<?xml version="1.0"?><annotation><filename>${file}</filename><size><width>400</width><height>300</height></size>${objects.join('')}</annotation>`;
+
+let dataset = '';
+beforeAll(async () => {
+  dataset = tempDataset({
+    'Images/good.jpg': await solidJpeg(400, 300),
+    'Images/broken.jpg': Buffer.from('not a jpeg at all'),
+    'Annotations/good.xml': xml('good.jpg', [
+      object('HELLO', [10, 10, 110, 10, 110, 40, 10, 40]),
+      object('WORLD', [10, 60, 110, 60, 110, 90, 10, 90]),
+      object('WORLD', [10, 60, 110, 60, 110, 90, 10, 90]), // repeated
+      object('LINE', [10, 100, 50, 100, 90, 100, 120, 100]), // degenerate: no height
+      object('AWAY', [500, 10, 600, 10, 600, 40, 500, 40]), // outside the 400×300 image
+      object('###', [10, 200, 60, 200, 60, 230, 10, 230]), // don't care
+      object('EDGE', [380, 250, 420, 250, 420, 280, 380, 280]), // partly outside: clipped
+    ]),
+    'Annotations/missing.xml': xml('missing.jpg', [object('GONE', [1, 1, 50, 1, 50, 20, 1, 20])]),
+    'Annotations/broken.xml': xml('broken.jpg', [object('X', [1, 1, 50, 1, 50, 20, 1, 20])]),
+    'Annotations/notxml.xml': '<annotation><object>',
+  });
+});
+
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+describe('bad records', () => {
+  it('are each reported once and counted by reason, and the good image is still converted', async () => {
+    const problems: ConvertProblem[] = [];
+    const out = tempOut('problems');
+    const report = await convertDataset(dataset, { out, split: 1, onProblem: (p) => problems.push(p) });
+    const rows = readJsonl<{ messages: { role: string; content: string }[] }>(join(out, 'train.jsonl'));
+    expect(rows).toHaveLength(1);
+    expect(rows[0].messages[1].content).toBe(
+      '<ref>HELLO</ref><box>[[25, 33, 275, 133]]</box>\n<ref>WORLD</ref><box>[[25, 200, 275, 300]]</box>\n<ref>EDGE</ref><box>[[950, 833, 1000, 933]]</box>',
+    );
+    expect(report.regions.dropped).toMatchObject({ 'dont-care': 1, duplicate: 1, degenerate: 1, 'out-of-image': 1, 'unreadable-image': 2 });
+    expect(report.regions.clipped).toBe(1);
+    expect(report.images).toMatchObject({ read: 3, written: 1, train: 1 });
+    const skipped = problems.filter((p) => p.skipped).map((p) => p.kind).sort();
+    // The reader reports the missing and the unreadable image; the converter does not say it again.
+    expect(skipped).toEqual(['bad-file', 'bad-file', 'degenerate', 'duplicate', 'out-of-image', 'unpaired']);
+    expect(report.problems.skipped).toBe(6);
+  });
+
+  it('--strict writes the report but neither train.jsonl nor val.jsonl when anything was left out', async () => {
+    const out = tempOut('strict');
+    const report = await convertDataset(dataset, { out, strict: true });
+    expect(report.written).toBe(false);
+    expect(existsSync(join(out, 'train.jsonl'))).toBe(false);
+    expect(existsSync(join(out, 'val.jsonl'))).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')).written).toBe(false);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('--strict');
+  });
+});
+
+describe('ocrdet data convert (CLI)', () => {
+  async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
+    let stdout = '';
+    let stderr = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+    const command = createCommand().exitOverride();
+    await command.parseAsync(args, { from: 'user' });
+    return { stdout, stderr, exitCode: process.exitCode as number | undefined };
+  }
+
+  it('prints one line per thing left out and exits 1; --strict also exits 1', async () => {
+    const result = await run([dataset, '--out', tempOut('cli')]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(6);
+    expect(result.stderr).toMatch(/^duplicate: .*good\.jpg: region 3: same text and polygon/m);
+    expect(result.stdout).toMatch(/1 train \/ 0 val samples from 1 of 3 images/);
+  });
+
+  it.skipIf(!existsSync(SEED_TEST))('exits 0 on seed-test (its 12 corners outside the image are clipped, not left out)', async () => {
+    const out = tempOut('cli-seed');
+    const result = await run([SEED_TEST, '--out', out, '--dialect', 'qwen2-vl', '--seed', '7']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/45 train \/ 5 val samples from 50 of 50 images \(swift, qwen2-vl\)/);
+    expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toMatchObject({ dialect: 'qwen2-vl', split: { seed: 7 }, problems: { total: 12, skipped: 0 } });
+  });
+
+  it('rejects unknown values with a usage error naming the option', async () => {
+    await expect(run([dataset, '--out', tempOut('usage'), '--task', 'poems'])).rejects.toThrow(/option "task"/);
+  });
+});

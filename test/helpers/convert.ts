@@ -1,0 +1,96 @@
+/**
+ * Helpers for the converter tests: temporary output folders, reading JSONL back, seed-test's ground truth,
+ * and matching decoded answers against it within one unit of a dialect's grid.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { clipPoints, orderClockwise } from '../../src/core/geometry.js';
+import type { Point, Region, Sample } from '../../src/core/types.js';
+import { readDataset } from '../../src/datasets/index.js';
+import type { GroundingDialect } from '../../src/grounding/index.js';
+
+export const SEED_TEST = '/work/shared/data/seed-test';
+export const HEAD3 = '/work/shared/data/seed-scripts/ocr_det_test_dataset.head3.jsonl';
+
+export function tempOut(label = 'convert'): string {
+  return mkdtempSync(join(tmpdir(), `ocrdet-${label}-`));
+}
+
+export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as T);
+}
+
+/** seed-test's samples by absolute image path (read once per test file). */
+export async function seedTestByImage(): Promise<Map<string, Sample>> {
+  const byImage = new Map<string, Sample>();
+  for await (const sample of readDataset(SEED_TEST, { format: 'voc-quad', probeImages: false })) byImage.set(sample.image, sample);
+  return byImage;
+}
+
+/** The assistant answer of an ms-swift 3.x row. */
+export function assistantOf(row: { messages: { role: string; content: string }[] }): string {
+  return row.messages.find((m) => m.role === 'assistant')!.content;
+}
+
+/** Pixels per grid unit along x and y for an image (the round-trip test's rule). */
+export function unitPx(dialect: GroundingDialect, size: { width: number; height: number }): [number, number] {
+  if (dialect.inputSize) {
+    const input = dialect.inputSize(size);
+    return [size.width / input.width, size.height / input.height];
+  }
+  const scale = { norm1000: 1000, 'norm1000-open': 1000, bins1000: 1000, norm999: 999, 'bins1024-yx': 1023 }[dialect.grid.kind];
+  if (!scale) throw new Error(`no scale for grid ${dialect.grid.kind}`);
+  return [size.width / scale, size.height / scale];
+}
+
+/** Largest |difference| between two quads over the best cyclic alignment, per axis. */
+function quadError(a: Point[], b: Point[]): [number, number] {
+  let best: [number, number] = [Infinity, Infinity];
+  for (let shift = 0; shift < 4; shift++) {
+    let dx = 0;
+    let dy = 0;
+    a.forEach((p, i) => {
+      const q = b[(i + shift) % 4];
+      dx = Math.max(dx, Math.abs(p[0] - q[0]));
+      dy = Math.max(dy, Math.abs(p[1] - q[1]));
+    });
+    if (Math.max(dx, dy) < Math.max(...best)) best = [dx, dy];
+  }
+  return best;
+}
+
+const label = (region: Region): string => (region.text ?? '').replace(/\s+/g, ' ').trim() || 'text';
+/** roundPixels keeps 1/100 px. */
+const PIXEL_ROUNDING = 0.01;
+
+/**
+ * The care regions of `truth` that no decoded region gives back (same label; each coordinate within one
+ * grid unit of the region clipped to the image). Empty when the answer holds every care region.
+ */
+export function missingRegions(truth: Sample, decoded: readonly Region[], dialect: GroundingDialect): Region[] {
+  const size = { width: truth.width, height: truth.height };
+  const [ux, uy] = unitPx(dialect, size);
+  const unmatched = [...decoded];
+  const missing: Region[] = [];
+  for (const original of truth.regions.filter((r) => !r.ignore)) {
+    const clipped = orderClockwise(clipPoints(original.points, size));
+    const xs = clipped.map((p) => p[0]);
+    const ys = clipped.map((p) => p[1]);
+    const bounds = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    const index = unmatched.findIndex((found) => {
+      if ((found.text ?? '') !== label(original)) return false;
+      if (dialect.keepsQuads) {
+        const [dx, dy] = quadError(found.points, clipped);
+        return dx <= ux + PIXEL_ROUNDING && dy <= uy + PIXEL_ROUNDING;
+      }
+      return found.box.every((v, i) => Math.abs(v - bounds[i]) <= (i % 2 === 0 ? ux : uy) + PIXEL_ROUNDING);
+    });
+    if (index < 0) missing.push(original);
+    else unmatched.splice(index, 1);
+  }
+  return missing;
+}

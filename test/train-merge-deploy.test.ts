@@ -1,0 +1,189 @@
+/**
+ * Merge and deploy: the command lines are pinned per engine and ms-swift version; choosing the
+ * checkpoint reads the reference run's own log (a copy of test/fixtures/train/internvl2-8b/…); serving
+ * runs against STAND-INS of `vllm serve` and `swift deploy` (test/standins/) that answer GET /v1/models
+ * after a pretend loading time and stop on Ctrl-C. They are not vLLM or ms-swift.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runDeploy } from '../src/train/deploy-run.js';
+import { baseUrlOf, buildDeployCommand, DEPLOY_DEFAULTS, detectCommandFor, resolveDeployModel, type ModelDirInfo } from '../src/train/deploy.js';
+import { linkMerged, planMerge } from '../src/train/merge.js';
+import { PRESETS } from '../src/train/presets.js';
+import { formatOneLine } from '../src/train/shell.js';
+import { resolveSwiftVersion } from '../src/train/version.js';
+import { REFERENCE_RUN, standinEnv } from './standins/bin.js';
+
+/** A copy of the reference run under <out>/internvl2-8b/ (the 2.x layout), as if trained here. */
+function copyOfReference(): { out: string; run: string } {
+  const out = mkdtempSync(join(tmpdir(), 'ocrdet-merge-'));
+  const run = join(out, 'internvl2-8b', 'v0-20241005-082227');
+  cpSync(REFERENCE_RUN, run, { recursive: true });
+  writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {} } }));
+  return { out, run };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('merge: which checkpoint, which command', () => {
+  it('the best checkpoint by ms-swift\'s own record, found by name on this machine (the log names /home/lgd/…)', async () => {
+    const { out, run } = copyOfReference();
+    const plan = await planMerge({ target: out, version: resolveSwiftVersion('2.4.2') });
+    expect(plan).toMatchObject({ runDir: run, checkpoint: join(run, 'checkpoint-740'), reason: 'best by ms-swift (best metric 1.2863)', mergedDir: join(run, 'checkpoint-740-merged'), alreadyMerged: false, linkPath: join(out, 'merged') });
+    // The reference's own merge: swift export --ckpt_dir …/checkpoint-N/ --merge_lora true (seed-scripts/swift_infer_merge_lora.sh)
+    expect(formatOneLine(plan.command)).toBe(`swift export --ckpt_dir ${run}/checkpoint-740 --merge_lora true`);
+    const v3 = await planMerge({ target: run, version: resolveSwiftVersion('3.12.6'), gpus: '7' });
+    expect(formatOneLine(v3.command)).toBe(`CUDA_VISIBLE_DEVICES=7 swift export --adapters ${run}/checkpoint-740 --merge_lora true`);
+    expect(v3.linkPath).toBe(join(run, 'merged'));
+  });
+
+  it('--checkpoint N, latest, and a run without ms-swift\'s final record (lowest eval loss among saved checkpoints)', async () => {
+    const { out, run } = copyOfReference();
+    cpSync(join(run, 'checkpoint-740'), join(run, 'checkpoint-500'), { recursive: true });
+    expect((await planMerge({ target: out, checkpoint: 500, version: resolveSwiftVersion('3') })).checkpoint).toBe(join(run, 'checkpoint-500'));
+    await expect(planMerge({ target: out, checkpoint: 600, version: resolveSwiftVersion('3') })).rejects.toThrow(`${run}: no checkpoint-600; there are checkpoint-500, checkpoint-740`);
+    const log = readFileSync(join(run, 'logging.jsonl'), 'utf8').trim().split('\n');
+    writeFileSync(join(run, 'logging.jsonl'), log.slice(0, -1).join('\n')); // no last_model_checkpoint record
+    const plan = await planMerge({ target: out, version: resolveSwiftVersion('3') });
+    expect(plan.reason).toBe('lowest eval loss 1.2863 at step 740');
+    rmSync(join(run, 'checkpoint-740'), { recursive: true });
+    expect((await planMerge({ target: out, version: resolveSwiftVersion('3') })).reason).toBe('latest (no evaluation to choose by)');
+  });
+
+  it('nothing to merge is a configuration error (exit 2)', async () => {
+    const { out, run } = copyOfReference();
+    rmSync(join(run, 'checkpoint-740', 'adapter_config.json'));
+    writeFileSync(join(run, 'checkpoint-740', 'config.json'), '{}');
+    await expect(planMerge({ target: out, version: resolveSwiftVersion('3') })).rejects.toMatchObject({ code: 'OCRDET_CONFIG', message: expect.stringContaining('a full fine-tuned model, there is no LoRA to merge') });
+    rmSync(join(run, 'checkpoint-740'), { recursive: true });
+    await expect(planMerge({ target: out, version: resolveSwiftVersion('3') })).rejects.toMatchObject({ code: 'OCRDET_CONFIG', message: expect.stringContaining('no checkpoint-N directories') });
+  });
+
+  it('links <dir>/merged to the merged model, replacing an older link but never a real directory', async () => {
+    const { out, run } = copyOfReference();
+    mkdirSync(join(run, 'checkpoint-740-merged'));
+    expect(await linkMerged(join(out, 'merged'), join(run, 'checkpoint-740-merged'))).toBe(true);
+    expect(readlinkSync(join(out, 'merged'))).toBe('internvl2-8b/v0-20241005-082227/checkpoint-740-merged');
+    expect(await linkMerged(join(out, 'merged'), join(run, 'checkpoint-740-merged'))).toBe(true);
+    mkdirSync(join(run, 'merged'));
+    expect(await linkMerged(join(run, 'merged'), join(run, 'checkpoint-740-merged'))).toBe(false);
+  });
+});
+
+describe('deploy: the serving command per engine', () => {
+  const internvl: ModelDirInfo = { model: '/runs/ocr/checkpoint-740-merged', kind: 'model', preset: PRESETS.get('internvl2-8b'), dialect: 'internvl2', trainingEnv: {} };
+  const options = { ...DEPLOY_DEFAULTS };
+
+  it('swift 2.x serves the merged model as the reference did (--ckpt_dir, --max_length)', () => {
+    expect(formatOneLine(buildDeployCommand(internvl, { ...options, version: resolveSwiftVersion('2.4.2') }))).toBe(
+      'swift deploy --ckpt_dir /runs/ocr/checkpoint-740-merged --host 0.0.0.0 --port 8000 --served_model_name ocrdet --max_length 8192',
+    );
+    expect(formatOneLine(buildDeployCommand(internvl, { ...options, inferBackend: 'vllm', gpus: '7', version: resolveSwiftVersion('2.4.2') }))).toBe(
+      `CUDA_VISIBLE_DEVICES=7 swift deploy --ckpt_dir /runs/ocr/checkpoint-740-merged --host 0.0.0.0 --port 8000 --served_model_name ocrdet --infer_backend vllm --max_length 8192 --max_model_len 8192 --limit_mm_per_prompt '{"image":1}'`,
+    );
+  });
+
+  it('swift 3.x/4.x: --model or --adapters; vLLM options with the vllm_ prefix from 3.7; pt is transformers in 4.x', () => {
+    const v = (s: string, extra = {}, info = internvl) => formatOneLine(buildDeployCommand(info, { ...options, ...extra, version: resolveSwiftVersion(s) }));
+    expect(v('3.12.6', { inferBackend: 'vllm' })).toBe(
+      `swift deploy --model /runs/ocr/checkpoint-740-merged --infer_backend vllm --host 0.0.0.0 --port 8000 --served_model_name ocrdet --vllm_max_model_len 8192 --vllm_limit_mm_per_prompt '{"image":1}'`,
+    );
+    expect(v('3.6.0', { inferBackend: 'vllm' })).toContain(`--max_model_len 8192 --limit_mm_per_prompt '{"image":1}'`);
+    expect(v('4.5.2', { inferBackend: 'pt' })).toBe('swift deploy --model /runs/ocr/checkpoint-740-merged --infer_backend transformers --host 0.0.0.0 --port 8000 --served_model_name ocrdet');
+    expect(v('3.12.6', {}, { ...internvl, model: '/runs/ocr/checkpoint-740', kind: 'adapter' })).toBe('swift deploy --adapters /runs/ocr/checkpoint-740 --host 0.0.0.0 --port 8000 --served_model_name ocrdet');
+  });
+
+  it('vLLM: remote code, context, one image per prompt, the training pixel budget; a LoRA checkpoint must be merged first', () => {
+    const command = buildDeployCommand(internvl, { ...options, engine: 'vllm', gpus: '0,1' });
+    expect(formatOneLine(command)).toBe(
+      `CUDA_VISIBLE_DEVICES=0,1 vllm serve /runs/ocr/checkpoint-740-merged --host 0.0.0.0 --port 8000 --served-model-name ocrdet --trust-remote-code --max-model-len 8192 --limit-mm-per-prompt '{"image":1}' --tensor-parallel-size 2`,
+    );
+    expect(command.warnings[0]).toMatch(/without the system prompt ms-swift trained InternVL with/);
+    const qwen: ModelDirInfo = { model: '/m', kind: 'model', preset: PRESETS.get('qwen2.5-vl-7b'), dialect: 'qwen2.5-vl', trainingEnv: { MAX_PIXELS: '1003520' } };
+    expect(buildDeployCommand(qwen, { ...options, engine: 'vllm' }).args.slice(-2)).toEqual(['--mm-processor-kwargs', '{"max_pixels":1003520}']);
+    expect(() => buildDeployCommand({ ...internvl, kind: 'adapter' }, { ...options, engine: 'vllm' })).toThrow(/is a LoRA checkpoint: merge it first/);
+  });
+
+  it('LMDeploy', () => {
+    expect(formatOneLine(buildDeployCommand(internvl, { ...options, engine: 'lmdeploy' }))).toBe(
+      'lmdeploy serve api_server /runs/ocr/checkpoint-740-merged --server-name 0.0.0.0 --server-port 8000 --model-name ocrdet --session-len 8192',
+    );
+  });
+
+  it('the model and its dialect are found from a run\'s merged link and its ocrdet-recipe.json; a hub id passes through', async () => {
+    const { out, run } = copyOfReference();
+    const merged = join(run, 'checkpoint-740-merged');
+    mkdirSync(merged);
+    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+    await linkMerged(join(out, 'merged'), merged);
+    for (const target of [join(out, 'merged'), out]) {
+      expect(await resolveDeployModel(target)).toMatchObject({ model: merged, kind: 'model', dialect: 'internvl2', preset: { name: 'internvl2-8b' } });
+    }
+    expect(await resolveDeployModel(join(run, 'checkpoint-740'))).toMatchObject({ kind: 'adapter', preset: { name: 'internvl2-8b' } }); // preset from the run's ocrdet-recipe.json
+    expect(await resolveDeployModel('Qwen/Qwen2-VL-7B-Instruct')).toMatchObject({ kind: 'hub', dialect: 'qwen2-vl' });
+    await expect(resolveDeployModel(join(out, 'nothing-here'))).rejects.toMatchObject({ code: 'OCRDET_CONFIG' });
+    await expect(resolveDeployModel(run)).rejects.toThrow(/neither a model \(config\.json\) nor a LoRA checkpoint/);
+  });
+
+  it('the detect command for the served model', () => {
+    expect(baseUrlOf('0.0.0.0', 8000)).toBe('http://127.0.0.1:8000/v1');
+    expect(detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2')).toBe('ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2');
+  });
+});
+
+describe('deploy: waiting for the server (stand-ins)', () => {
+  for (const engine of ['vllm', 'swift'] as const) {
+    it(`${engine}: ready once /v1/models answers, then Ctrl-C stops it`, async () => {
+      const port = await freePort();
+      const { env, recordFile } = standinEnv({ STANDIN_LOAD_MS: '400', STANDIN_SWIFT_VERSION: '3.12.6' });
+      const info: ModelDirInfo = { model: mkdtempSync(join(tmpdir(), 'ocrdet-model-')), kind: 'model', dialect: 'internvl2', trainingEnv: {} };
+      const command = buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine, port, version: resolveSwiftVersion('3.12.6') });
+      let readyAt = 0;
+      let stop: () => void = () => undefined;
+      const started = Date.now();
+      const result = await runDeploy({
+        command,
+        baseUrl: baseUrlOf('0.0.0.0', port),
+        baseEnv: env,
+        pollMs: 50,
+        stopGraceMs: 2_000,
+        onStart: (p) => (stop = p.stop),
+        onReady: (modelId) => {
+          readyAt = Date.now();
+          expect(modelId).toBe('ocrdet');
+          stop();
+        },
+      });
+      expect(readyAt - started).toBeGreaterThanOrEqual(400); // not before the model "loaded"
+      expect(result).toMatchObject({ ready: true, modelId: 'ocrdet', stopped: true, exitCode: 0, timedOut: false });
+      const call = JSON.parse(readFileSync(recordFile, 'utf8').trim().split('\n').at(-1) as string);
+      expect(call).toMatchObject({ tool: engine, argv: command.args });
+    });
+  }
+
+  it('a server that dies while loading: its exit code and its last error', async () => {
+    const { env } = standinEnv({ STANDIN_FAIL: 'exit-before-ready' });
+    const info: ModelDirInfo = { model: '/m', kind: 'model', trainingEnv: {} };
+    const port = await freePort();
+    const result = await runDeploy({ command: buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine: 'vllm', port }), baseUrl: baseUrlOf('0.0.0.0', port), baseEnv: env, pollMs: 50 });
+    expect(result).toMatchObject({ ready: false, exitCode: 1, failure: { kind: 'error', message: expect.stringContaining("ValueError: The model's max seq len (8192) is larger") } });
+  });
+
+  it('a server that never answers is stopped after the ready timeout', async () => {
+    const { env } = standinEnv({ STANDIN_LOAD_MS: '60000' });
+    const port = await freePort();
+    const info: ModelDirInfo = { model: '/m', kind: 'model', trainingEnv: {} };
+    const result = await runDeploy({ command: buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine: 'vllm', port }), baseUrl: baseUrlOf('0.0.0.0', port), baseEnv: env, pollMs: 50, readyTimeoutMs: 300 });
+    expect(result).toMatchObject({ ready: false, timedOut: true, stopped: true });
+  });
+});
