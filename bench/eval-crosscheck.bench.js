@@ -4,6 +4,8 @@
  * counts (care ground truth, care detections, matches) must be equal, hence precision / recall / hmean too;
  * the table shows both and the largest difference. Exits 1 on any disagreement, and writes the disagreeing
  * images to bench/out/eval-crosscheck/mismatches.json.
+ * Then the same on real annotations: ../shared/data/seed-test with disturbed copies of its quads as predictions
+ * (bench/lib/seedtest-crosscheck.js), PaddleOCR reading the raw XML, ocrdet its own reader through the CLI.
  * Skipped (with how to get it) when PaddleOCR's file or Python's shapely is absent.
  * Env: OCRDET_BENCH_CROSSCHECK_IMAGES (default 600), OCRDET_BENCH_SEED (default 42).
  */
@@ -12,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluate } from '../dist/eval/index.js';
 import { generateCrosscheckData } from './lib/crosscheck-data.js';
+import { crosscheckSeedTest } from './lib/seedtest-crosscheck.js';
 import { toOcrdet, writePaddleJson } from './lib/eval-data.js';
 import { findPaddle, runPaddle } from './lib/paddle.js';
 
@@ -83,7 +86,20 @@ for (const r of rows) {
     ].join(' '),
   );
 }
-const agree = rows.every((r) => r.differing === 0 && r.diff < 5e-5);
+// Real annotations: seed-test as PaddleOCR sees the raw XML, and as ocrdet reads it (CLI end to end).
+const seedTest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'seed-test');
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ocrdet.js');
+const real = crosscheckSeedTest({ seedTest, dir: runDir, bin, paddle });
+const realDiff = Math.max(...['precision', 'recall', 'hmean'].map((k) => Math.abs(real.ours[k] - real.theirs[k])));
+console.log(
+  `\nseed-test (${real.images} images, raw XML for PaddleOCR, ocrdet's voc-quad reader + CLI): ` +
+    `P ${f(real.ours.precision)} / ${f(real.theirs.precision)}, R ${f(real.ours.recall)} / ${f(real.theirs.recall)}, ` +
+    `H ${f(real.ours.hmean)} / ${f(real.theirs.hmean)} (ocrdet / PaddleOCR), max |diff| ${realDiff.toExponential(1)}, ` +
+    `images differing ${real.differing.length}, detInvalid ${real.ours.detInvalid}`,
+);
+for (const d of real.differing) mismatches.push({ config: 'seed-test', ...d });
+
+const agree = rows.every((r) => r.differing === 0 && r.diff < 5e-5) && real.differing.length === 0 && realDiff < 5e-5;
 if (mismatches.length > 0) {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'mismatches.json'), JSON.stringify(mismatches, null, 1));

@@ -22,3 +22,5 @@ export { buildTrainCommand, resolveDataFiles, trainEnvironment, detectSwiftVersi
 export { preflight as trainPreflight, runTraining, followLog, parseLogText, parseLogRecord, summarizeRun, formatSummary, readRunStatus, writeRunPlots, extractFailure, type PreflightReport, type TrainRunOptions, type TrainRunResult, type SwiftLogEvent, type RunSummary, type RunStatus, type Failure } from './train/index.js';
 export { planMerge, buildMergeCommand, linkMerged, buildDeployCommand, resolveDeployModel, runDeploy, buildSlurmScript, DEPLOY_DEFAULTS, type MergePlan, type DeployEngine, type DeployRunResult } from './train/index.js';
 export { svgToPng } from './image/render.js';
+export { VLM_DEFAULTS, vlmOptionsSchema, PIXEL_BUDGETS, type VlmOptions, type VlmDetection, type VlmDetector } from './detectors/vlm/public.js';
+export { reparseResults, reparseRecord, regionsFromAnswers, mergeFrameRegions, planFrames, planTiles, parseTileSpec, type ReparseOptions, type ReparseSummary, type RawAnswer, type AnswerParseOptions, type ParsedAnswers, type MergeOptions, type Frame, type TileSpec } from './detectors/vlm/public.js';

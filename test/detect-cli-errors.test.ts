@@ -128,6 +128,7 @@ describe('ocrdet detect usage errors exit 2 and do nothing', () => {
     ['--threads abc', ['detect', 'mixed', '--threads', 'abc'], /--threads expects an integer/],
     ['--threads 0 (the backend validates)', ['detect', 'mixed', '--threads', '0'], /OCRDET_USAGE: ppocr: option "intraOpThreads"/],
     ['an unknown flag', ['detect', 'mixed', '--bogus'], /unknown option '--bogus'/],
+    ['a flag of another backend', ['detect', 'mixed', '--base-url', 'http://127.0.0.1:9/v1'], /OCRDET_USAGE: --base-url is an option of the vlm backend, not ppocr; add --backend vlm/],
     ['--retry-errors without --out', ['detect', 'mixed', '--retry-errors'], /--retry-errors needs --out/],
     ['--overlay inside an input directory', ['detect', 'mixed', '--overlay', 'mixed/overlays'], /is inside the input directory mixed/],
   ];

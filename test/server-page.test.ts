@@ -53,10 +53,7 @@ describe('the web page', () => {
     expect(texts.filter((t) => t.trim().length > 0).length).toBeGreaterThan(rows / 2);
     const [viewBox, natural] = await Promise.all([
       page.getAttribute('#overlay', 'viewBox'),
-      page.evaluate(() => {
-        const img = document.getElementById('image') as HTMLImageElement;
-        return `0 0 ${img.naturalWidth} ${img.naturalHeight}`;
-      }),
+      page.$eval('#image', (img) => `0 0 ${(img as unknown as { naturalWidth: number }).naturalWidth} ${(img as unknown as { naturalHeight: number }).naturalHeight}`),
     ]);
     expect(viewBox).toBe(natural);
     // Hovering a row highlights its outline.

@@ -4,14 +4,15 @@
  * on PATH: `swift`, `python3` (answers the ms-swift version), `nvidia-smi` (recorded 8 × A800 output),
  * `vllm`. They are stand-ins that speak the tools' interfaces, not the tools.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../src/cli/program.js';
 import { solidJpeg } from './helpers/images.js';
-import { REFERENCE_RUN, TRAIN_FIXTURES, standinEnv } from './standins/bin.js';
+import { REFERENCE_RUN, removeScratchDirs, scratchDir, standinEnv, TRAIN_FIXTURES } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 let stdout = '';
 let stderr = '';
@@ -24,7 +25,7 @@ function useStandins(extra: NodeJS.ProcessEnv = {}): void {
 }
 
 async function project(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'ocrdet-cli-'));
+  const dir = scratchDir('ocrdet-cli-');
   mkdirSync(join(dir, 'data/ocr-internvl2/images'), { recursive: true });
   writeFileSync(join(dir, 'data/ocr-internvl2/images/a.jpg'), await solidJpeg(64, 48));
   const row = {

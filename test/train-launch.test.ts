@@ -4,10 +4,9 @@
  * (time-compressed), fail with recorded OOM output on request, die by SIGINT on Ctrl-C, and record the
  * argv/env they were given. See test/standins/swift.mjs.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildTrainCommand } from '../src/train/command.js';
 import { runTraining } from '../src/train/launch.js';
 import type { SwiftLogEvent } from '../src/train/logging.js';
@@ -15,10 +14,12 @@ import type { RunningProcess } from '../src/train/process.js';
 import { resolveRecipe } from '../src/train/recipe.js';
 import { readRunStatus } from '../src/train/status.js';
 import { detectSwiftVersion, resolveSwiftVersion } from '../src/train/version.js';
-import { STANDINS_DIR, standinEnv } from './standins/bin.js';
+import { removeScratchDirs, scratchDir, standinEnv, STANDINS_DIR } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 function workspace() {
-  const root = mkdtempSync(join(tmpdir(), 'ocrdet-launch-'));
+  const root = scratchDir('ocrdet-launch-');
   mkdirSync(join(root, 'data'));
   writeFileSync(join(root, 'data', 'train.jsonl'), '');
   return root;

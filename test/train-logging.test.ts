@@ -3,17 +3,18 @@
  * 740-step reference log, test/fixtures/train/internvl2-8b/v0-20241005-082227/logging.jsonl), and the
  * "last meaningful error" found in recorded failure output (test/fixtures/train/errors).
  */
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { extractFailure } from '../src/train/failure.js';
 import { followLog, JsonlTail } from '../src/train/follow.js';
 import { formatDuration, parseDuration, parseLogRecord, parseLogText, type SwiftLogEvent } from '../src/train/logging.js';
 import { formatEvalLine, formatProgressLine } from '../src/train/progress.js';
 import { readRunStatus } from '../src/train/status.js';
 import { formatSummary, summarizeRun } from '../src/train/summary.js';
-import { REFERENCE_RUN, TRAIN_FIXTURES } from './standins/bin.js';
+import { REFERENCE_RUN, removeScratchDirs, scratchDir, TRAIN_FIXTURES } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 const referenceText = readFileSync(join(REFERENCE_RUN, 'logging.jsonl'), 'utf8');
 
@@ -104,7 +105,7 @@ describe('every version\'s keys', () => {
 
 describe('following a growing logging.jsonl', () => {
   it('waits for the file, keeps a half-written line until its newline, reports a bad line once, stops at the final record', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ocrdet-follow-'));
+    const dir = scratchDir('ocrdet-follow-');
     const path = join(dir, 'logging.jsonl');
     const lines = referenceText.split('\n').filter(Boolean);
     const seen: SwiftLogEvent[] = [];
@@ -124,7 +125,7 @@ describe('following a growing logging.jsonl', () => {
   });
 
   it('starts again from the top when the file is replaced by a shorter one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ocrdet-tail-'));
+    const dir = scratchDir('ocrdet-tail-');
     const path = join(dir, 'logging.jsonl');
     const tail = new JsonlTail(path);
     writeFileSync(path, '{"a": 1}\n{"b": 2}\n');
@@ -134,7 +135,7 @@ describe('following a growing logging.jsonl', () => {
   });
 
   it('an aborted follow returns what was read', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ocrdet-abort-'));
+    const dir = scratchDir('ocrdet-abort-');
     writeFileSync(join(dir, 'logging.jsonl'), `${referenceText.split('\n')[0]}\n`);
     const stop = new AbortController();
     const following = followLog(join(dir, 'logging.jsonl'), { onEvent: () => undefined, signal: stop.signal, pollMs: 5 });

@@ -4,22 +4,23 @@
  * runs against STAND-INS of `vllm serve` and `swift deploy` (test/standins/) that answer GET /v1/models
  * after a pretend loading time and stop on Ctrl-C. They are not vLLM or ms-swift.
  */
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runDeploy } from '../src/train/deploy-run.js';
 import { baseUrlOf, buildDeployCommand, DEPLOY_DEFAULTS, detectCommandFor, resolveDeployModel, type ModelDirInfo } from '../src/train/deploy.js';
 import { linkMerged, planMerge } from '../src/train/merge.js';
 import { PRESETS } from '../src/train/presets.js';
 import { formatOneLine } from '../src/train/shell.js';
 import { resolveSwiftVersion } from '../src/train/version.js';
-import { REFERENCE_RUN, standinEnv } from './standins/bin.js';
+import { REFERENCE_RUN, removeScratchDirs, scratchDir, standinEnv } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 /** A copy of the reference run under <out>/internvl2-8b/ (the 2.x layout), as if trained here. */
 function copyOfReference(): { out: string; run: string } {
-  const out = mkdtempSync(join(tmpdir(), 'ocrdet-merge-'));
+  const out = scratchDir('ocrdet-merge-');
   const run = join(out, 'internvl2-8b', 'v0-20241005-082227');
   cpSync(REFERENCE_RUN, run, { recursive: true });
   writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {} } }));
@@ -146,7 +147,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
     it(`${engine}: ready once /v1/models answers, then Ctrl-C stops it`, async () => {
       const port = await freePort();
       const { env, recordFile } = standinEnv({ STANDIN_LOAD_MS: '400', STANDIN_SWIFT_VERSION: '3.12.6' });
-      const info: ModelDirInfo = { model: mkdtempSync(join(tmpdir(), 'ocrdet-model-')), kind: 'model', dialect: 'internvl2', trainingEnv: {} };
+      const info: ModelDirInfo = { model: scratchDir('ocrdet-model-'), kind: 'model', dialect: 'internvl2', trainingEnv: {} };
       const command = buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine, port, version: resolveSwiftVersion('3.12.6') });
       let readyAt = 0;
       let stop: () => void = () => undefined;

@@ -4,14 +4,15 @@
  * them — titles, axis titles, legend, tick labels, the curves' extent — is checked in the SVG text;
  * the PNG is the SVG at twice its size.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { svgToPng } from '../src/image/render.js';
 import { parseLogText } from '../src/train/logging.js';
 import { writeRunPlots } from '../src/train/plots.js';
-import { REFERENCE_RUN } from './standins/bin.js';
+import { REFERENCE_RUN, removeScratchDirs, scratchDir } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 const { events } = parseLogText(readFileSync(join(REFERENCE_RUN, 'logging.jsonl'), 'utf8'));
 
@@ -29,7 +30,7 @@ function svgSize(svg: string): { width: number; height: number } {
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
 
 describe('plots of the reference run', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ocrdet-plots-'));
+  const dir = scratchDir('ocrdet-plots-');
   const written = writeRunPlots(events, dir, { subtitle: 'v0-20241005-082227' });
 
   it('writes loss, accuracy, learning rate and memory, as SVG and PNG', async () => {
@@ -82,7 +83,7 @@ describe('svgToPng', () => {
 
 describe('plots of a partial log', () => {
   it('a run with no accuracy and no eval yet gets the plots it has data for', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ocrdet-plots-'));
+    const dir = scratchDir('ocrdet-plots-');
     const noAccuracy = events.slice(0, 10).map((e) => (e.kind === 'train' ? { ...e, accuracy: undefined } : e));
     const files = await writeRunPlots(noAccuracy, dir, { formats: ['svg'] });
     expect(files.map((p) => p.slice(dir.length + 1))).toEqual(['loss.svg', 'learning-rate.svg', 'memory.svg']);

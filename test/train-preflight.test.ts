@@ -4,11 +4,10 @@
  * with card 6 busy; one Tesla T4). Data: the reference's own three training rows (their images live on
  * the reference's machine, so they are missing here) and rows written by the test around rendered images.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkDataFile } from '../src/train/preflight-data.js';
 import { estimateGpuMemory, parseNvidiaSmi, queryGpus } from '../src/train/gpus.js';
 import { preflight } from '../src/train/preflight.js';
@@ -16,12 +15,14 @@ import { PRESETS } from '../src/train/presets.js';
 import { resolveRecipe, type RecipeInput } from '../src/train/recipe.js';
 import { resolveSwiftVersion } from '../src/train/version.js';
 import { solidJpeg } from './helpers/images.js';
-import { TRAIN_FIXTURES, standinEnv } from './standins/bin.js';
+import { removeScratchDirs, scratchDir, standinEnv, TRAIN_FIXTURES } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 const SEED_ROWS = join(TRAIN_FIXTURES, 'seed-scripts/ocr_det_test_dataset.head3.jsonl');
 
 async function dataDir(rows: unknown[]): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'ocrdet-data-'));
+  const dir = scratchDir('ocrdet-data-');
   writeFileSync(join(dir, 'a.jpg'), await solidJpeg(64, 48));
   writeFileSync(join(dir, 'train.jsonl'), rows.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n');
   return dir;

@@ -3,16 +3,17 @@
  * own sft_args.json, copied to test/fixtures/train), presets override them, files (JSON/YAML) and flags
  * override in that order, and every bad value is a configuration error that names the field.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, loadRecipeFile, resolveRecipe } from '../src/train/recipe.js';
 import { PRESETS } from '../src/train/presets.js';
-import { REFERENCE_RUN } from './standins/bin.js';
+import { REFERENCE_RUN, removeScratchDirs, scratchDir } from './standins/bin.js';
+
+afterAll(removeScratchDirs);
 
 const sftArgs = JSON.parse(readFileSync(join(REFERENCE_RUN, 'sft_args.json'), 'utf8')) as Record<string, unknown>;
-const tmp = () => mkdtempSync(join(tmpdir(), 'ocrdet-recipe-'));
+const tmp = () => scratchDir('ocrdet-recipe-');
 
 describe('DEFAULTS are the reference run', () => {
   it('match the reference sft_args.json for every setting the recipe carries', () => {

@@ -70,7 +70,8 @@ export async function scanResults(path: string): Promise<ResultsScan> {
   let lineNumber = 0;
   const takeLine = (bytes: Buffer) => {
     lineNumber++;
-    const text = bytes.toString('utf8');
+    // A byte-order mark (a file saved by an editor) is tolerated on the first line, as readResults does.
+    const text = lineNumber === 1 ? bytes.toString('utf8').replace(/^\uFEFF/, '') : bytes.toString('utf8');
     if (text.trim() === '') {
       scan.validBytes += bytes.length + 1;
       return;

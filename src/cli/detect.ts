@@ -57,12 +57,21 @@ function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undef
   }
 }
 
-/** Adds every backend's flags under a heading per backend; a flag two backends share is added once. */
+/**
+ * Adds every backend's flags under a heading per backend. A flag several backends declare alike is added
+ * once, under the first one's heading, with the backends it applies to named in its description.
+ */
 function addBackendFlags(command: Command): void {
+  const owners = new Map<string, string[]>();
+  for (const entry of BACKENDS.all()) {
+    for (const flag of entry.flags) owners.set(flag.flags, [...(owners.get(flag.flags) ?? []), entry.name]);
+  }
   const added = new Map<string, string>();
   for (const entry of BACKENDS.all()) {
     for (const flag of entry.flags) {
-      const option = new Option(flag.flags, flag.description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
+      const shared = owners.get(flag.flags) ?? [];
+      const description = shared.length > 1 ? `${flag.description} [${shared.join(', ')}]` : flag.description;
+      const option = new Option(flag.flags, description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
       const previous = added.get(option.attributeName());
       if (previous !== undefined) {
         if (previous !== flag.flags) throw new Error(`backend flags: ${flag.flags} of ${entry.name} conflicts with ${previous}`);

@@ -5,8 +5,8 @@
  * named `<stem>-<8 hex of the split hash>[-<x>-<y>]<ext>`: deterministic, and distinct for images of the same
  * name in different folders. Paths in the output are absolute, or relative to DIR (--paths rel).
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Box } from '../core/types.js';
 import { imagePartExtension, writeImageParts } from '../image/crop.js';
 import { probeImage } from '../image/probe.js';
@@ -29,6 +29,11 @@ export interface UsableImage {
 
 /** The key an image is split by: its path relative to the dataset root when inside it, else absolute. */
 export function imageKey(image: string, root: string): string {
+  // The common case without path.relative's normalisation: an image path under the root.
+  if (image.length > root.length + 1 && image.startsWith(root) && image[root.length] === sep && !image.includes(`${sep}..`)) {
+    const rel = image.slice(root.length + 1);
+    return sep === '/' ? rel : rel.split(sep).join('/');
+  }
   const rel = relative(root, image);
   const key = rel.startsWith('..') || isAbsolute(rel) ? resolve(image) : rel;
   return sep === '/' ? key : key.split(sep).join('/');
@@ -38,8 +43,49 @@ function hex8(hash: number): string {
   return (hash % 0x1_0000_0000).toString(16).padStart(8, '0');
 }
 
+/** Folders whose listing is kept, and the largest listing kept (bigger folders are checked file by file). */
+const LISTED_FOLDERS = 8;
+const MAX_LISTED_NAMES = 500_000;
+
+/**
+ * Whether image files exist, from each folder's listing (read once) instead of one system call per image:
+ * a dataset's images sit in a few folders, and a stat per image costs more than the rest of a sample's
+ * conversion. Memory: the names of the last LISTED_FOLDERS folders, at most MAX_LISTED_NAMES each.
+ */
+export class ExistingFiles {
+  private readonly folders = new Map<string, Set<string> | null>();
+
+  has(path: string): boolean {
+    const slash = path.lastIndexOf(sep);
+    const folder = slash > 0 ? path.slice(0, slash) : dirname(path);
+    let names = this.folders.get(folder);
+    if (names === undefined) {
+      names = this.list(folder);
+      if (this.folders.size >= LISTED_FOLDERS) this.folders.delete(this.folders.keys().next().value!);
+      this.folders.set(folder, names);
+    }
+    return names === null ? existsSync(path) : names.has(path.slice(slash + 1));
+  }
+
+  private list(folder: string): Set<string> | null {
+    try {
+      const names = readdirSync(folder);
+      return names.length <= MAX_LISTED_NAMES ? new Set(names) : null;
+    } catch {
+      return new Set();
+    }
+  }
+}
+
 export class ImageFiles {
+  private readonly existing = new ExistingFiles();
+
   constructor(private readonly options: ImageFilesOptions) {}
+
+  /** Whether an image file exists (see ExistingFiles). */
+  exists(path: string): boolean {
+    return this.existing.has(path);
+  }
 
   /** How the output names an (absolute) image path. */
   ref(path: string): string {

@@ -3,7 +3,7 @@
  * (a dialect's `format` leaves out don't-care regions and regions without area inside the image without a
  * word; the converter counts them itself), and the answer text with its estimated token cost.
  */
-import { boundsOf, clipPoints, makeRegion } from '../core/geometry.js';
+import { boundsOf, clipPoints } from '../core/geometry.js';
 import type { Box, ImageSize, Region } from '../core/types.js';
 import { answerItems } from '../grounding/regions.js';
 import type { FormatOptions, GroundingDialect, GroundingTask } from '../grounding/types.js';
@@ -29,16 +29,19 @@ export interface SortedRegions {
   withoutText: number;
 }
 
-const roundHalf = (v: number): number => Math.round(v * 2) / 2;
-
 function describeBox(box: Box): string {
   return `[${box.map((v) => Math.round(v * 100) / 100).join(', ')}]`;
+}
+
+function sameRegion(a: Region, b: Region): boolean {
+  if ((a.text ?? '') !== (b.text ?? '') || a.points.length !== b.points.length) return false;
+  return a.points.every((p, i) => p[0] === b.points[i][0] && p[1] === b.points[i][1]);
 }
 
 /** Sorts a sample's regions into care, don't care and dropped (with the reason for each drop). */
 export function sortRegions(regions: readonly Region[], size: ImageSize, task: GroundingTask): SortedRegions {
   const out: SortedRegions = { care: [], ignored: [], dropped: [], clipped: 0, withoutText: 0 };
-  const seen = new Set<string>();
+  const seen = new Map<number, Region[]>();
   regions.forEach((region, i) => {
     const index = i + 1;
     if (region.ignore) {
@@ -50,30 +53,27 @@ export function sortRegions(regions: readonly Region[], size: ImageSize, task: G
       out.dropped.push({ index, reason: 'out-of-image', why: `box ${describeBox(region.box)} lies outside the ${size.width}×${size.height} image` });
       return;
     }
-    const inside = boundsOf(clipPoints(region.points, size));
+    const partlyOutside = x1 < 0 || y1 < 0 || x2 > size.width || y2 > size.height;
+    const inside = partlyOutside ? boundsOf(clipPoints(region.points, size)) : region.box;
     if (inside[2] <= inside[0] || inside[3] <= inside[1]) {
       out.dropped.push({ index, reason: 'degenerate', why: `no ${inside[2] <= inside[0] ? 'width' : 'height'} inside the image (box ${describeBox(region.box)})` });
       return;
     }
-    const key = `${region.text ?? ''}\u0000${region.points.map(([x, y]) => `${roundHalf(x)},${roundHalf(y)}`).join(' ')}`;
-    if (seen.has(key)) {
+    // Exact repeats (an annotation tool's double click, a merged file): same text, same polygon. Keyed by a
+    // number made of the box (cheap), then compared exactly.
+    const key = ((x1 * 8191 + y1) * 8191 + x2) * 8191 + y2;
+    const sameBox = seen.get(key);
+    if (sameBox?.some((other) => sameRegion(other, region))) {
       out.dropped.push({ index, reason: 'duplicate', why: `same text and polygon as an earlier region (box ${describeBox(region.box)})` });
       return;
     }
-    seen.add(key);
-    if (x1 < 0 || y1 < 0 || x2 > size.width || y2 > size.height) out.clipped++;
+    if (sameBox) sameBox.push(region);
+    else seen.set(key, [region]);
+    if (partlyOutside) out.clipped++;
     if (task === 'text' && !region.text?.trim()) out.withoutText++;
     out.care.push(region);
   });
   return out;
-}
-
-/** A care region moved by (dx, dy): crops and their regions use the crop's own pixels. */
-export function translateRegion(region: Region, dx: number, dy: number): Region {
-  return makeRegion(
-    region.points.map(([x, y]) => [x + dx, y + dy]),
-    region.text === undefined ? {} : { text: region.text },
-  );
 }
 
 export interface AnswerStyle {

@@ -9,7 +9,7 @@
  * iteration. Every problem is reported once and the rest goes on; files are renamed into place only when
  * complete, and with `strict` only when no problem was found.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { ImageSize, Region, Sample } from '../core/types.js';
@@ -62,7 +62,7 @@ function where(sample: Sample): string {
 /** Why a sample's image cannot be used (and whether the reader already said so), or undefined. */
 function unusableReason(sample: Sample, job: Job): { why: string; reported: boolean } | undefined {
   if (job.badImages.has(sample.image)) return { why: 'image header unreadable', reported: true };
-  if (!existsSync(sample.image)) return { why: 'image not found', reported: job.reportedMissing.has(basename(sample.image)) };
+  if (!job.files.exists(sample.image)) return { why: 'image not found', reported: job.reportedMissing.has(basename(sample.image)) };
   if (!(sample.width > 0 && sample.height > 0)) return { why: 'image size unknown', reported: false };
   return undefined;
 }
@@ -172,11 +172,10 @@ function record(key: string, produced: readonly Produced[], writer: OutputWriter
   return `${header}\n${produced.map((p) => writer.encode(p.sample)).join('')}`;
 }
 
-function parseRecord(bytes: Buffer): { key: string; stats: [number, number][]; payload: string } {
-  const text = bytes.toString('utf8');
-  const newline = text.indexOf('\n');
-  const [key, stats] = JSON.parse(text.slice(0, newline)) as [string, [number, number][]];
-  return { key, stats, payload: text.slice(newline + 1) };
+function parseRecord(bytes: Buffer): { key: string; stats: [number, number][]; payload: Buffer } {
+  const newline = bytes.indexOf(10);
+  const [key, stats] = JSON.parse(bytes.toString('utf8', 0, newline)) as [string, [number, number][]];
+  return { key, stats, payload: bytes.subarray(newline + 1) };
 }
 
 async function datasetRoot(dataset: string): Promise<string> {

@@ -192,7 +192,8 @@ function countTokens(text: string, from: number, to: number): number {
       i = k;
     } else {
       // Whitespace: up to the run's last newline is one piece; else the run less its last character (which
-      // joins what follows), or the whole run at the end of the text; a lone space before a digit is a piece.
+      // joins what follows), or the whole run at the end of the text or before a special token; a lone
+      // space before a digit is a piece.
       let end = i;
       let lastNewline = -1;
       while (end < to && classOf(text.charCodeAt(end)) & SPACE) {
@@ -200,8 +201,9 @@ function countTokens(text: string, from: number, to: number): number {
         end++;
       }
       tokens++;
+      const segmentEnds = end === to || (text.charCodeAt(end) === LESS_THAN && specialAt(text, end) > 0);
       if (lastNewline >= 0) i = lastNewline + 1;
-      else if (end === to || end - i === 1) i = end;
+      else if (segmentEnds || end - i === 1) i = end;
       else i = end - 1;
     }
   }

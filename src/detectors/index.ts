@@ -59,8 +59,10 @@ export const PPOCR_ENTRY: BackendEntry = {
   aliases: ['paddle', 'pp-ocr'],
   description: 'embedded PaddleOCR PP-OCRv4 det + rec on CPU (onnxruntime-node)',
   flags: PPOCR_FLAGS,
-  // Measured on 2 vCPUs over the 50 seed-test images (docs in README "detect"): 2 images in flight overlap
-  // one image's decode and post-processing with another's inference.
+  // onnxruntime-node runs inference synchronously on the main thread (its backend.js calls session.run inside
+  // setImmediate), so images in flight overlap only libvips work (decode, resize, overlays) with inference.
+  // Measured on 2 vCPUs, 50 seed-test images (README "Concurrency"): 2 ≈ 1 with the default threads, +5–20 %
+  // with --overlay or --threads 1, ~10 MB more memory.
   defaultConcurrency: 2,
   load: async () => (await import('./ppocr/index.js')).ppocrBackend as DetectorBackend<never>,
 };

@@ -1,15 +1,18 @@
 /**
  * Images → compressed bytes for a model server (`data:` URLs of multimodal chat requests): the whole image,
- * or a rectangle of it (a tile), resized to an exact output size and encoded as JPEG or PNG.
+ * or a rectangle of it (a tile), at an exact output size, as JPEG or PNG.
  *
- * The whole-image path runs one libvips pipeline (orientation, JPEG shrink-on-load, resize, encode). Tiles
- * come from an image decoded once (`decodeImage`), so cutting nine tiles does not decode the file nine times.
- * Coordinates are pixels of the oriented original, as everywhere in ocrdet.
+ * `loadForEncoding` reads the file once and its header once; `encodeLoaded` then either sends the file's own
+ * bytes (when they already are what would be produced: no decode, no encode, no extra JPEG loss) or runs one
+ * libvips pipeline (orientation, JPEG shrink-on-load, resize, encode). Tiles come from an image decoded
+ * once (`encodeRegion`), so nine tiles do not decode the file nine times. Coordinates are pixels of the
+ * oriented original, as everywhere in ocrdet.
  */
 import { readFile } from 'node:fs/promises';
+import { BadImageError, NotFoundError } from '../core/errors.js';
 import type { ImageSize } from '../core/types.js';
 import { type RgbImage } from './decode.js';
-import { checkInputFile, explainSharpError, openImage, sharp, type OpenImageOptions } from './sharp.js';
+import { IMAGE_DEFAULTS, describeInput, explainSharpError, openImage, sharp, type OpenImageOptions } from './sharp.js';
 
 export type EncodedFormat = 'jpeg' | 'png';
 
@@ -27,12 +30,6 @@ export interface EncodeOptions extends OpenImageOptions {
   format: EncodedFormat;
   /** JPEG quality 1–100. Default 90: small text stays legible, files stay ~4× smaller than PNG. */
   jpegQuality?: number;
-  /**
-   * Send the file's own bytes when they already are what would be produced: same format, same size, upright
-   * (no EXIF rotation), RGB or grey without alpha, and complete (JPEG EOI / PNG IEND present). Saves a
-   * decode and an encode per image (and a generation of JPEG loss). Default false.
-   */
-  allowUnchanged?: boolean;
 }
 
 export interface EncodedImage {
@@ -42,7 +39,76 @@ export interface EncodedImage {
   size: ImageSize;
 }
 
+/** An image read into memory, with what its header says. */
+export interface LoadedImage {
+  /** The input as given (for messages). */
+  source: string | Buffer;
+  bytes: Buffer;
+  /** Size as a person sees it (after EXIF orientation). */
+  size: ImageSize;
+  /** sharp's format name: jpeg, png, webp, tiff, gif, heif… */
+  format: string;
+  /** Upright, one page, 8-bit RGB or grey without alpha, and complete: its bytes may be sent as they are. */
+  sendable: boolean;
+}
+
 const DEFAULT_JPEG_QUALITY = 90;
+
+/** Whether the bytes end as a complete JPEG (EOI marker, allowing trailing padding) or PNG (IEND chunk) does. */
+function looksComplete(bytes: Buffer, format: string): boolean {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 64));
+  if (format === 'png') return tail.includes('IEND', 0, 'latin1');
+  if (format !== 'jpeg') return false;
+  for (let i = tail.length - 2; i >= 0; i--) {
+    if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
+    if (![0x00, 0x0a, 0x0d, 0x20].includes(tail[i + 1])) return false;
+  }
+  return false;
+}
+
+async function readInput(input: string | Buffer): Promise<Buffer> {
+  if (typeof input !== 'string') return input;
+  try {
+    return await readFile(input);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR') throw new BadImageError(`${input}: is a directory, not an image`, { cause: error });
+    if (code === 'ENOENT') throw new NotFoundError(`${input}: no such file`, { cause: error });
+    throw new BadImageError(`${input}: cannot be read (${(error as Error).message})`, { cause: error });
+  }
+}
+
+/**
+ * Reads an image and its header (no pixel decode). Throws NotFoundError, or BadImageError for empty,
+ * unreadable and unsupported files and for images over `maxPixels`.
+ */
+export async function loadForEncoding(input: string | Buffer, options: OpenImageOptions = {}): Promise<LoadedImage> {
+  const bytes = await readInput(input);
+  if (bytes.length === 0) throw new BadImageError(`${describeInput(input)}: empty file (0 bytes)`);
+  let meta;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw explainSharpError(input, error);
+  }
+  const stored = { width: meta.width ?? 0, height: meta.pageHeight && meta.pages && meta.pages > 1 ? meta.pageHeight : (meta.height ?? 0) };
+  if (!stored.width || !stored.height) throw explainSharpError(input, new Error('image header has no size'));
+  const maxPixels = options.maxPixels ?? IMAGE_DEFAULTS.maxPixels;
+  if (stored.width * stored.height > maxPixels) {
+    throw new BadImageError(`${describeInput(input)}: ${stored.width}×${stored.height} is larger than the pixel limit (${maxPixels}); raise it with --max-pixels if the image is genuine`);
+  }
+  const upright = meta.orientation === undefined || meta.orientation === 1;
+  const turned = (meta.orientation ?? 1) >= 5;
+  const plain = !meta.hasAlpha && (meta.space === 'srgb' || meta.space === 'b-w') && (meta.depth === undefined || meta.depth === 'uchar');
+  const format = meta.format ?? 'unknown';
+  return {
+    source: input,
+    bytes,
+    size: turned ? { width: stored.height, height: stored.width } : stored,
+    format,
+    sendable: upright && plain && !(meta.pages && meta.pages > 1) && looksComplete(bytes, format),
+  };
+}
 
 function encodeWith(pipeline: sharp.Sharp, options: EncodeOptions): sharp.Sharp {
   const { width, height } = options.size;
@@ -57,44 +123,21 @@ function result(data: Buffer, info: sharp.OutputInfo, format: EncodedFormat): En
   return { data, mime: format === 'png' ? 'image/png' : 'image/jpeg', size: { width: info.width, height: info.height } };
 }
 
-/** Whether the bytes end as a complete JPEG (EOI marker, allowing trailing padding) or PNG (IEND chunk) does. */
-function looksComplete(bytes: Buffer, format: EncodedFormat): boolean {
-  const tail = bytes.subarray(Math.max(0, bytes.length - 64));
-  if (format === 'png') return tail.includes('IEND', 0, 'latin1');
-  for (let i = tail.length - 2; i >= 0; i--) {
-    if (tail[i] === 0xff && tail[i + 1] === 0xd9) return true;
-    if (tail[i + 1] !== 0x00 && tail[i + 1] !== 0x0a && tail[i + 1] !== 0x0d && tail[i + 1] !== 0x20) return false;
-  }
-  return false;
-}
-
-/** The input's own bytes, when they can be sent as they are (see EncodeOptions.allowUnchanged). */
-async function unchanged(input: string | Buffer, options: EncodeOptions): Promise<EncodedImage | undefined> {
-  const meta = await sharp(input).metadata();
-  const upright = meta.orientation === undefined || meta.orientation === 1;
-  const plain = !meta.hasAlpha && (meta.space === 'srgb' || meta.space === 'b-w') && (meta.depth === undefined || meta.depth === 'uchar');
-  const sameSize = meta.width === options.size.width && meta.height === options.size.height && !(meta.pages && meta.pages > 1);
-  if (meta.format !== options.format || !upright || !plain || !sameSize) return undefined;
-  const bytes = typeof input === 'string' ? await readFile(input) : input;
-  if (!looksComplete(bytes, options.format)) return undefined;
-  return { data: bytes, mime: options.format === 'png' ? 'image/png' : 'image/jpeg', size: { width: options.size.width, height: options.size.height } };
-}
-
 /**
- * The whole image, oriented, resized to `options.size` and encoded. Throws BadImageError (empty, truncated,
- * unsupported, over the pixel limit) or NotFoundError.
+ * The whole image at `options.size` in `options.format`: the file's own bytes when they already are exactly
+ * that (see LoadedImage.sendable), else oriented, resized and encoded. Throws BadImageError (truncated,
+ * corrupt) naming the input.
  */
-export async function encodeImage(input: string | Buffer, options: EncodeOptions): Promise<EncodedImage> {
-  await checkInputFile(input);
+export async function encodeLoaded(image: LoadedImage, options: EncodeOptions): Promise<EncodedImage> {
+  const same = image.size.width === options.size.width && image.size.height === options.size.height;
+  if (image.sendable && same && image.format === options.format) {
+    return { data: image.bytes, mime: options.format === 'png' ? 'image/png' : 'image/jpeg', size: { ...image.size } };
+  }
   try {
-    if (options.allowUnchanged) {
-      const same = await unchanged(input, options);
-      if (same) return same;
-    }
-    const { data, info } = await encodeWith(openImage(input, options), options).toBuffer({ resolveWithObject: true });
+    const { data, info } = await encodeWith(openImage(image.bytes, options), options).toBuffer({ resolveWithObject: true });
     return result(data, info, options.format);
   } catch (error) {
-    throw explainSharpError(input, error);
+    throw explainSharpError(image.source, error);
   }
 }
 

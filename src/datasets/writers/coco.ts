@@ -81,7 +81,7 @@ function cocoSink(out: string, split: SplitName, categories: Map<string, number>
   };
   return {
     write(record) {
-      for (const row of record.split('\n')) {
+      for (const row of record.toString('utf8').split('\n')) {
         if (row === '') continue;
         const parsed = JSON.parse(row) as { image: Record<string, unknown>; annotations: EncodedAnnotation[] };
         imageId++;

@@ -53,7 +53,7 @@ function folderSink(out: string, split: SplitName): Sink {
   let samples = 0;
   return {
     write(record) {
-      for (const row of record.split('\n')) {
+      for (const row of record.toString('utf8').split('\n')) {
         if (row === '') continue;
         const { name, image, content } = JSON.parse(row) as { name: string; image: string; content: string };
         const free = freeName(staging, name);

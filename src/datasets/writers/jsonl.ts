@@ -16,7 +16,7 @@ export function jsonlSink(out: string, name: string, numberRows = false): Sink {
         samples += countLines(record);
         return;
       }
-      for (const line of record.split('\n')) {
+      for (const line of record.toString('utf8').split('\n')) {
         if (line === '') continue;
         file.write(`{"id":${samples},${line.slice(1)}\n`);
         samples++;
@@ -30,8 +30,8 @@ export function jsonlSink(out: string, name: string, numberRows = false): Sink {
   };
 }
 
-function countLines(text: string): number {
+function countLines(bytes: Buffer): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
   return n;
 }

@@ -29,8 +29,8 @@ export interface OutputSample {
 }
 
 export interface Sink {
-  /** One image's record, as `encode` produced it (one or more samples). */
-  write(record: string): void;
+  /** One image's record, as `encode` produced it (one or more samples), as UTF-8 bytes. */
+  write(record: Buffer): void;
   /** Samples written so far. */
   readonly samples: number;
   /** Makes the output final (renames into place). */

@@ -6,8 +6,7 @@ import { BadImageError } from '../../core/errors.js';
 import type { ImageSize } from '../../core/types.js';
 import type { GroundingDialect } from '../../grounding/types.js';
 import { decodeImage } from '../../image/decode.js';
-import { encodeImage, encodeRegion, toDataUrl, type EncodedFormat, type EncodeOptions, type EncodedImage } from '../../image/encode.js';
-import { probeImage } from '../../image/probe.js';
+import { encodeLoaded, encodeRegion, loadForEncoding, toDataUrl, type EncodedFormat, type EncodeOptions, type EncodedImage } from '../../image/encode.js';
 import { describeInput } from '../../image/sharp.js';
 import type { ResolvedVlmOptions } from './options.js';
 import { parseTileSpec, planFrames, type Frame, type TilePlanOptions } from './plan.js';
@@ -49,11 +48,8 @@ export async function prepareImage(
   dialect: GroundingDialect,
   plan: Omit<TilePlanOptions, 'overlap' | 'maxTiles' | 'overview'>,
 ): Promise<PreparedImage> {
-  const probe = await probeImage(input);
-  const size = { width: probe.width, height: probe.height };
-  if (size.width * size.height > options.maxPixels) {
-    throw new BadImageError(`${describeInput(input)}: ${size.width}×${size.height} is larger than the pixel limit (${options.maxPixels}); raise it with --max-pixels if the image is genuine`);
-  }
+  const image = await loadForEncoding(input, { maxPixels: options.maxPixels });
+  const size = image.size;
   let frames: Frame[];
   try {
     const tileOptions = { ...plan, overlap: options.tileOverlap, maxTiles: options.maxTiles, overview: options.tileOverview };
@@ -64,13 +60,13 @@ export async function prepareImage(
   const largest = Math.max(...frames.map((f) => f.sent.width * f.sent.height));
   const encodeOptions = (frame: Frame): EncodeOptions => ({
     size: frame.sent,
-    format: chooseFormat(options.imageFormat, probe.format, largest),
+    format: chooseFormat(options.imageFormat, image.format, largest),
     jpegQuality: options.jpegQuality,
     maxPixels: options.maxPixels,
   });
   const encoded: EncodedImage[] = [];
   if (frames.length === 1 && frames[0].kind === 'full') {
-    encoded.push(await encodeImage(input, { ...encodeOptions(frames[0]), allowUnchanged: true }));
+    encoded.push(await encodeLoaded(image, encodeOptions(frames[0])));
   } else {
     // Decoded once for all tiles; dropped as soon as they are encoded.
     const rgb = await decodeImage(input, { maxPixels: options.maxPixels });
