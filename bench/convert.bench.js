@@ -13,6 +13,7 @@
  * Exits 1 only if a scenario fails to run; the verdict line says whether the target is met.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,6 +118,7 @@ if (process.argv[2]) {
     const r = JSON.parse(line);
     rows.push({ name, ...r, perS: r.samples / r.wallS, perCpuS: r.samples / r.cpuS });
   }
+  console.log(`load average while running: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on a machine of ${(await import('node:os')).cpus().length} CPUs`);
   console.log('scenario      samples  train/val        wall s   samples/s   CPU s   samples/CPU-s   peak RSS');
   for (const r of rows) {
     console.log(

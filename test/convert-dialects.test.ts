@@ -54,6 +54,9 @@ describe.skipIf(!existsSync(SEED_TEST))('seed-test → ms-swift JSONL, every dia
       expect(decodedRegions).toBe(careRegions);
       const images = new Set([...train, ...val].map((r) => r.images[0]));
       expect(images.size).toBe(50);
+      // Rows are canonical JSON: exactly what JSON.stringify writes for the parsed row.
+      const lines = readFileSync(join(out, 'train.jsonl'), 'utf8').trim().split('\n');
+      for (const line of lines) expect(JSON.stringify(JSON.parse(line))).toBe(line);
     });
   }
 

@@ -98,6 +98,11 @@ export class ImageFiles {
     return join(this.options.out, folder, `${basename(source, extname(source))}-${hex8(hash)}${suffix}${ext}`);
   }
 
+  /** Whether every image is used where it is (no header to read, nothing to copy): no need to ask `usable`. */
+  asIs(): boolean {
+    return !this.options.probe && !this.options.copyImages;
+  }
+
   /**
    * The file to use for `source`: an upright copy when it has an EXIF orientation (and probing is on), a
    * copy with --copy-images, else the source itself. Throws BadImageError / NotFoundError when the image

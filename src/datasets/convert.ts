@@ -141,7 +141,7 @@ async function produce(job: Job, sample: Sample, hash: number): Promise<Produced
   }
   let usable;
   try {
-    usable = await job.files.usable(sample.image, hash);
+    usable = job.files.asIs() ? { path: sample.image, upright: false, copied: false } : await job.files.usable(sample.image, hash);
   } catch (error) {
     tally.drop('unreadable-image', sorted.care.length);
     tally.skipImage('unreadable-image', sample.image);
@@ -168,8 +168,13 @@ async function produce(job: Job, sample: Sample, hash: number): Promise<Produced
 
 /** The spool record of one image: a JSON header (key, per-sample regions and tokens), then the samples' lines. */
 function record(key: string, produced: readonly Produced[], writer: OutputWriter): string {
-  const header = JSON.stringify([key, produced.map((p) => [p.sample.care.length, p.tokens ?? -1])]);
-  return `${header}\n${produced.map((p) => writer.encode(p.sample)).join('')}`;
+  let stats = '';
+  let rows = '';
+  for (const p of produced) {
+    stats += `${stats ? ',' : ''}[${p.sample.care.length},${p.tokens ?? -1}]`;
+    rows += writer.encode(p.sample);
+  }
+  return `[${JSON.stringify(key)},[${stats}]]\n${rows}`;
 }
 
 function parseRecord(bytes: Buffer): { key: string; stats: [number, number][]; payload: Buffer } {

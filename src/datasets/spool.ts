@@ -78,6 +78,7 @@ export interface SpoolRecord {
 export class Spool {
   private readonly file: BufferedFile;
   private readFd: number | undefined;
+  private readBuffer = Buffer.allocUnsafe(64 * 1024);
 
   constructor(readonly path: string) {
     this.file = new BufferedFile(path);
@@ -89,12 +90,14 @@ export class Spool {
     return { offset, length: this.file.bytes - offset };
   }
 
+  /** A record's bytes, in a buffer reused by the next read (copy what must outlive it). */
   read(offset: number, length: number): Buffer {
     if (this.readFd === undefined) {
       this.file.flush();
       this.readFd = openSync(this.path, 'r');
     }
-    const out = Buffer.allocUnsafe(length);
+    if (this.readBuffer.length < length) this.readBuffer = Buffer.allocUnsafe(Math.max(length, this.readBuffer.length * 2));
+    const out = this.readBuffer.subarray(0, length);
     let done = 0;
     while (done < length) {
       const n = readSync(this.readFd, out, done, length - done, offset + done);

@@ -116,6 +116,16 @@ export async function startOpenAiDouble(options = {}) {
   };
 
   async function chat(req, res) {
+    // In flight from the moment the request arrives until its response is finished or its connection closes.
+    stats.inFlight++;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    let counted = true;
+    const done = () => {
+      if (!counted) return;
+      counted = false;
+      stats.inFlight--;
+    };
+    res.on('close', done);
     const text = await readBody(req);
     let body;
     try {
@@ -127,15 +137,6 @@ export async function startOpenAiDouble(options = {}) {
     if (options.record !== false) received.push({ body: { ...body, messages: undefined }, prompt: request.prompt, system: request.system, image: request.image && { mime: request.image.mime, width: request.image.width, height: request.image.height, byteLength: request.image.bytes.length } });
     if (!models.includes(body.model)) return sendJson(res, 404, errorBody(404, `The model \`${body.model}\` does not exist.`));
     if (!request.image) return sendJson(res, 400, errorBody(400, 'expected one image_url part with a data: URL'));
-    stats.inFlight++;
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    let counted = true;
-    const done = () => {
-      if (!counted) return;
-      counted = false;
-      stats.inFlight--;
-    };
-    res.on('close', done);
     const fault = double.faultFor?.(request) ?? faults.shift();
     const latencyMs = typeof options.latencyMs === 'function' ? options.latencyMs(request) : (options.latencyMs ?? 0);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));

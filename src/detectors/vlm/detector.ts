@@ -42,6 +42,9 @@ export interface VlmDetection extends Detection {
   raw?: RawAnswer[];
 }
 
+/** GET /models is small and quick: a server that takes longer is not answering (the chat timeout is for long answers). */
+const MODELS_TIMEOUT_MS = 30_000;
+
 /** The placeholder key sent when none is configured (vLLM's docs use "EMPTY"; servers without auth ignore it). */
 const NO_KEY = 'EMPTY';
 
@@ -70,7 +73,7 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
   let model = resolved.model;
   if (!model) {
     try {
-      model = await withRetries(() => client.firstModelId(resolved.timeoutMs), policyOf(resolved));
+      model = await withRetries(() => client.firstModelId(Math.min(resolved.timeoutMs, MODELS_TIMEOUT_MS)), policyOf(resolved));
     } catch (error) {
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER') throw e;
