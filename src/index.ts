@@ -15,7 +15,7 @@ export { createPpocrDetector, ppocrBackend, PpocrDetector, PPOCR_DEFAULTS, bundl
 export { boxesFromProbabilityMap, ctcGreedyDecode, charsetFromDictionary, type ProbabilityMap, type DbOptions, type DbBox, type CtcCharset } from './detectors/ppocr/index.js';
 export { readDataset, detectFormat, datasetStats, formatProblem, DATASET_FORMATS, type DatasetStatsOptions } from './datasets/index.js';
 export type { DatasetFormat, DatasetProblem, DatasetProblemKind, ReadDatasetOptions, DatasetReader, CoordinateFrame, DatasetStats, Distribution, SourceStats } from './datasets/index.js';
-export { convertDataset, type ConvertOptions, type ConvertProblem, type ConvertProgress, type ConvertReport } from './datasets/convert.js';
+export { convertDataset, convertSamples, type ConvertOptions, type ConvertProblem, type ConvertProgress, type ConvertReport, type SampleSource } from './datasets/convert.js';
 export { previewDataset, type PreviewOptions, type PreviewResult, type PreviewPicture } from './datasets/preview.js';
 export { DEFAULTS as TRAIN_DEFAULTS, PRESETS as TRAIN_PRESETS, RecipeSchema, loadRecipeFile, resolveRecipe, type Recipe, type RecipeInput, type ModelPreset } from './train/index.js';
 export { buildTrainCommand, resolveDataFiles, trainEnvironment, detectSwiftVersion, resolveSwiftVersion, formatMultiline, formatOneLine, type DataFiles, type SwiftVersion, type ExternalCommand } from './train/index.js';

@@ -5,12 +5,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../src/core/types.js';
 import { convertDataset } from '../src/datasets/convert.js';
 import { readDataset } from '../src/datasets/index.js';
 import { getDialect } from '../src/grounding/index.js';
+import { probeImage } from '../src/image/probe.js';
 import { HEAD3, missingRegions, readJsonl, SEED_TEST, seedTestByImage, tempOut } from './helpers/convert.js';
+import { tempDataset } from './helpers/datasets.js';
 
 let truth: Map<string, Sample>;
 beforeAll(async () => {
@@ -103,4 +106,25 @@ describe.skipIf(!existsSync(SEED_TEST))('row shapes and exchange formats', () =>
       expect(regionKeys(sample)).toEqual(regionKeys(original));
     }
   });
+
+  it('writes an upright copy of an image with an EXIF orientation (trainers ignore it) and answers for that copy', async () => {
+    // Stored 40×20 with a black mark at x 2–10, y 4–8, EXIF orientation 6: displayed 20×40 with the mark at
+    // [12, 2, 16, 10] (test/datasets-exif.test.ts works the mapping out).
+    const raw = Buffer.alloc(40 * 20 * 3, 255);
+    for (let y = 4; y < 8; y++) for (let x = 2; x < 10; x++) raw.fill(0, (y * 40 + x) * 3, (y * 40 + x) * 3 + 3);
+    const jpeg = await sharp(raw, { raw: { width: 40, height: 20, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toBuffer();
+    const xml = '<annotation><size><width>40</width><height>20</height></size><object><name>mark</name><difficult>0</difficult><bndbox><x0>2</x0><y0>4</y0><x1>10</x1><y1>4</y1><x2>10</x2><y2>8</y2><x3>2</x3><y3>8</y3></bndbox></object></annotation>';
+    const out = tempOut('exif');
+    const report = await convertDataset(tempDataset({ 'Images/phone.jpg': jpeg, 'Annotations/phone.xml': xml }), { out, split: 1 });
+    expect(report.uprightCopies).toBe(1);
+    const [row] = readJsonl<{ messages: { role: string; content: string }[]; images: string[] }>(join(out, 'train.jsonl'));
+    expect(row.images[0].startsWith(join(out, 'upright'))).toBe(true);
+    const copy = await probeImage(row.images[0]);
+    expect([copy.width, copy.height, copy.orientation]).toEqual([20, 40, 1]);
+    const { data } = await sharp(row.images[0]).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect(data[6 * 20 + 14]).toBeLessThan(80); // inside [12, 2, 16, 10]: the mark, as PIL will read the copy
+    const [region] = getDialect('internvl2').parse(row.messages[1].content, copy).regions;
+    expect(region.box.map((v, i) => Math.abs(v - [12, 2, 16, 10][i]) <= (i % 2 ? 0.04 : 0.02))).toEqual([true, true, true, true]);
+  });
 });
+

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { parseOptions } from '../core/options.js';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
-import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
+import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -78,7 +78,24 @@ export function createCommand(): Command {
     });
 }
 
+/** A one-line counter on a terminal's stderr, erased before other lines (nothing when stderr is not a terminal). */
+function progressLine(enabled: boolean) {
+  return {
+    shown: false,
+    show(text: string) {
+      if (!enabled) return;
+      process.stderr.write(`\r\x1b[2K${text}`);
+      this.shown = true;
+    },
+    clear() {
+      if (this.shown) process.stderr.write('\r\x1b[2K');
+      this.shown = false;
+    },
+  };
+}
+
 async function runConvert(flags: Flags): Promise<number> {
+  const progress = progressLine(showProgress(false));
   const [{ convertDataset }, { formatProblem }] = await Promise.all([import('../datasets/convert.js'), import('../datasets/problems.js')]);
   const { dataset, json, verbose, probe, swiftVersion, ...rest } = flags;
   // Enum values (--to, --task, …) are checked by convertDataset's own schema, which names the option.
@@ -91,9 +108,12 @@ async function runConvert(flags: Flags): Promise<number> {
     ...options,
     // One line per thing left out; warnings about data kept (clipped to the image) only with --verbose.
     onProblem: (problem) => {
+      if (progress.shown) progress.clear();
       if (problem.skipped || verbose) warn(`${problem.kind}: ${formatProblem({ ...problem, kind: 'note' })}`);
     },
+    onProgress: ({ images, samples }) => progress.show(`convert: ${images} images read, ${samples} samples`),
   });
+  progress.clear();
   if (json) printJson(report);
   else printSummary(report);
   return report.problems.skipped > 0 ? 1 : 0;

@@ -11,13 +11,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { InterruptedError, UsageError } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detection } from '../core/types.js';
-import { BACKENDS, DEFAULT_BACKEND, createBackendDetector, type BackendFlag } from '../detectors/index.js';
-import { positiveInt, showProgress, warn } from './output.js';
+import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/index.js';
+import { addBackendFlags, backendOptions } from './backend-flags.js';
+import { positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
 
 const detectFlagsSchema = z.object({
   backend: z.string().min(1),
@@ -28,101 +29,6 @@ const detectFlagsSchema = z.object({
   quiet: z.boolean().default(false),
 });
 type DetectFlags = z.infer<typeof detectFlagsSchema>;
-
-function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
-  const name = flag.flags.split(/[ ,]/)[0];
-  switch (flag.type) {
-    case 'integer':
-      return (value) => {
-        const n = Number(value);
-        if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} expects an integer, got "${value}"`);
-        return n;
-      };
-    case 'number':
-      return (value) => {
-        const n = Number(value);
-        if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} expects a number, got "${value}"`);
-        return n;
-      };
-    case 'json':
-      return (value) => {
-        try {
-          return JSON.parse(value) as unknown;
-        } catch {
-          throw new InvalidArgumentError(`${name} expects JSON, got "${value}"`);
-        }
-      };
-    default:
-      return undefined;
-  }
-}
-
-/**
- * Adds every backend's flags under a heading per backend. A flag several backends declare alike is added
- * once, under the first one's heading, with the backends it applies to named in its description.
- */
-function addBackendFlags(command: Command): void {
-  const owners = new Map<string, string[]>();
-  for (const entry of BACKENDS.all()) {
-    for (const flag of entry.flags) owners.set(flag.flags, [...(owners.get(flag.flags) ?? []), entry.name]);
-  }
-  const added = new Map<string, string>();
-  for (const entry of BACKENDS.all()) {
-    for (const flag of entry.flags) {
-      const shared = owners.get(flag.flags) ?? [];
-      const description = shared.length > 1 ? `${flag.description} [${shared.join(', ')}]` : flag.description;
-      const option = new Option(flag.flags, description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
-      const previous = added.get(option.attributeName());
-      if (previous !== undefined) {
-        if (previous !== flag.flags) throw new Error(`backend flags: ${flag.flags} of ${entry.name} conflicts with ${previous}`);
-        continue;
-      }
-      const parse = parseFlagValue(flag);
-      if (parse) option.argParser(parse);
-      command.addOption(option);
-      added.set(option.attributeName(), flag.flags);
-    }
-  }
-}
-
-/** The options of the chosen backend that the user gave; a flag of another backend is a usage error. */
-function backendOptions(command: Command, backendName: string): Record<string, unknown> {
-  const chosen = BACKENDS.get(backendName);
-  const options: Record<string, unknown> = {};
-  for (const entry of BACKENDS.all()) {
-    for (const flag of entry.flags) {
-      const attribute = new Option(flag.flags).attributeName();
-      if (command.getOptionValueSource(attribute) !== 'cli') continue;
-      const own = chosen.flags.find((f) => f.flags === flag.flags);
-      if (!own) {
-        const owners = BACKENDS.all().filter((e) => e.flags.some((f) => f.flags === flag.flags)).map((e) => e.name);
-        throw new UsageError(`${flag.flags.split(' ')[0]} is an option of the ${owners.join('/')} backend, not ${chosen.name}; add --backend ${owners[0]}`);
-      }
-      options[own.key] = command.getOptionValue(attribute);
-    }
-  }
-  return options;
-}
-
-/**
- * Pretty JSON for one Detection, with arrays of numbers (points, boxes) kept on one line each:
- * `"points": [[743, 536], [1040, 578], …]` instead of one number per line.
- */
-export function prettyDetectionJson(value: unknown, indent = ''): string {
-  const isNumbers = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'number' || isNumbers(x));
-  if (isNumbers(value)) return JSON.stringify(value).replace(/,/g, ', ');
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    return `[\n${value.map((v) => inner + prettyDetectionJson(v, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-    if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyDetectionJson(v, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /** `path: CODE: message`, without repeating the path when the message starts with it. */
 export function imageErrorLine(image: string, error: string): string {

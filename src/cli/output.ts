@@ -43,3 +43,23 @@ export function numberIn(name: string, min: number, max: number): (value: string
     return n;
   };
 }
+
+/**
+ * Pretty JSON for one Detection, with arrays of numbers (points, boxes) kept on one line each:
+ * `"points": [[743, 536], [1040, 578], …]` instead of one number per line.
+ */
+export function prettyDetectionJson(value: unknown, indent = ''): string {
+  const isNumbers = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'number' || isNumbers(x));
+  if (isNumbers(value)) return JSON.stringify(value).replace(/,/g, ', ');
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => inner + prettyDetectionJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${prettyDetectionJson(v, inner)}`).join(',\n')}\n${indent}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}

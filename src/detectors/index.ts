@@ -68,8 +68,8 @@ export const PPOCR_ENTRY: BackendEntry = {
 };
 
 /**
- * Every backend. Issue 5 adds `VLM_ENTRY` (src/detectors/vlm/) here, and `vlm: VlmOptions` to
- * `BackendOptions` below; nothing else in the engine or the CLI changes.
+ * Every backend: the embedded PP-OCRv4 pipeline, and multimodal LLMs over OpenAI-compatible servers
+ * (`VLM_ENTRY`, src/detectors/vlm/entry.ts). Their options are `BackendOptions` below.
  */
 export const BACKENDS = createRegistry<BackendEntry>('detector backend', [PPOCR_ENTRY, VLM_ENTRY]);
 

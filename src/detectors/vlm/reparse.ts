@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { BadResultsError, NotFoundError } from '../../core/errors.js';
-import { getDialect } from '../../grounding/index.js';
+import { dialects, getDialect } from '../../grounding/index.js';
 import type { GroundingTask } from '../../grounding/types.js';
 import { isRawAnswer, noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 
@@ -59,6 +59,7 @@ export function reparseRecord(record: Record<string, unknown>, options: Omit<Rep
   if (!raw.every(isRawAnswer)) return '"raw" is not a list of saved answers ({ answer, frame, sent, … })';
   const name = options.dialect ?? (typeof record.dialect === 'string' ? record.dialect : undefined);
   if (!name) return 'no "dialect" recorded; give one with --dialect';
+  if (!dialects.has(name)) return `unknown dialect "${name}" recorded; give one with --dialect (${dialects.names().join(', ')})`;
   const dialect = getDialect(name);
   const started = performance.now();
   const parts = raw as RawAnswer[];

@@ -1,0 +1,83 @@
+/**
+ * The detector backends' own flags, shared by every command that creates a detector (`detect`, `serve`):
+ * each backend's registry entry (src/detectors/index.ts) declares its flags as plain data; they appear under
+ * a help heading per backend and reach only that backend.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { UsageError } from '../core/errors.js';
+import { BACKENDS, type BackendFlag } from '../detectors/index.js';
+
+function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
+  const name = flag.flags.split(/[ ,]/)[0];
+  switch (flag.type) {
+    case 'integer':
+      return (value) => {
+        const n = Number(value);
+        if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} expects an integer, got "${value}"`);
+        return n;
+      };
+    case 'number':
+      return (value) => {
+        const n = Number(value);
+        if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} expects a number, got "${value}"`);
+        return n;
+      };
+    case 'json':
+      return (value) => {
+        try {
+          return JSON.parse(value) as unknown;
+        } catch {
+          throw new InvalidArgumentError(`${name} expects JSON, got "${value}"`);
+        }
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Adds every backend's flags under a heading per backend. A flag several backends declare alike is added
+ * once, under the first one's heading, with the backends it applies to named in its description.
+ */
+export function addBackendFlags(command: Command): void {
+  const owners = new Map<string, string[]>();
+  for (const entry of BACKENDS.all()) {
+    for (const flag of entry.flags) owners.set(flag.flags, [...(owners.get(flag.flags) ?? []), entry.name]);
+  }
+  const added = new Map<string, string>();
+  for (const entry of BACKENDS.all()) {
+    for (const flag of entry.flags) {
+      const shared = owners.get(flag.flags) ?? [];
+      const description = shared.length > 1 ? `${flag.description} [${shared.join(', ')}]` : flag.description;
+      const option = new Option(flag.flags, description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
+      const previous = added.get(option.attributeName());
+      if (previous !== undefined) {
+        if (previous !== flag.flags) throw new Error(`backend flags: ${flag.flags} of ${entry.name} conflicts with ${previous}`);
+        continue;
+      }
+      const parse = parseFlagValue(flag);
+      if (parse) option.argParser(parse);
+      command.addOption(option);
+      added.set(option.attributeName(), flag.flags);
+    }
+  }
+}
+
+/** The options of the chosen backend that the user gave; a flag of another backend is a usage error. */
+export function backendOptions(command: Command, backendName: string): Record<string, unknown> {
+  const chosen = BACKENDS.get(backendName);
+  const options: Record<string, unknown> = {};
+  for (const entry of BACKENDS.all()) {
+    for (const flag of entry.flags) {
+      const attribute = new Option(flag.flags).attributeName();
+      if (command.getOptionValueSource(attribute) !== 'cli') continue;
+      const own = chosen.flags.find((f) => f.flags === flag.flags);
+      if (!own) {
+        const owners = BACKENDS.all().filter((e) => e.flags.some((f) => f.flags === flag.flags)).map((e) => e.name);
+        throw new UsageError(`${flag.flags.split(' ')[0]} is an option of the ${owners.join('/')} backend, not ${chosen.name}; add --backend ${owners[0]}`);
+      }
+      options[own.key] = command.getOptionValue(attribute);
+    }
+  }
+  return options;
+}
