@@ -75,6 +75,22 @@ describe('bad records', () => {
   });
 });
 
+describe('a dataset without any of its images', () => {
+  it('is summed up in one line, not one per image, and nothing is written', async () => {
+    const root = tempDataset({
+      'Annotations/a.xml': xml('a.jpg', [object('A', [1, 1, 50, 1, 50, 20, 1, 20])]),
+      'Annotations/b.xml': xml('b.jpg', [object('B', [1, 1, 50, 1, 50, 20, 1, 20])]),
+    });
+    const problems: ConvertProblem[] = [];
+    const report = await convertDataset(root, { out: tempOut('no-images'), onProblem: (p) => problems.push(p) });
+    expect(report.samples.total).toBe(0);
+    expect(report.regions.dropped['unreadable-image']).toBe(2);
+    const lines = problems.filter((p) => p.skipped);
+    expect(lines).toHaveLength(1);
+    expect(lines[0].message).toMatch(/no image found for any of the 2 samples .* pass --images DIR/);
+  });
+});
+
 describe('ocrdet data convert (CLI)', () => {
   async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
     let stdout = '';

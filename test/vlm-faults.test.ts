@@ -59,15 +59,15 @@ async function batch(paths: string[], options: VlmOptions, concurrency: number, 
 }
 
 describe('retried faults end in the answer', () => {
-  it('two 500s, then the answer: regions as parsed, 2 retries counted and explained', async () => {
+  it('a 500, a 503 and a 408, then the answer: regions as parsed, 3 retries counted and explained', async () => {
     const s = await start();
-    s.faults.push({ kind: 'status', status: 500, message: 'CUDA out of memory' }, { kind: 'status', status: 503 });
+    s.faults.push({ kind: 'status', status: 500, message: 'CUDA out of memory' }, { kind: 'status', status: 503 }, { kind: 'status', status: 408 });
     const [image] = await images(1, 'five-hundred');
     const { results, counters } = await batch([image], fast(s), 1);
     expect(results[0].regions).toEqual(expectedFor(600, 400));
-    expect(results[0].retries).toBe(2);
-    expect(results[0].warnings).toEqual(['2 request(s) retried: HTTP 500 (CUDA out of memory); HTTP 503 (injected 503)']);
-    expect(counters).toMatchObject({ retries: 2, requests: 3 });
+    expect(results[0].retries).toBe(3);
+    expect(results[0].warnings).toEqual(['3 request(s) retried: HTTP 500 (CUDA out of memory); HTTP 503 (injected 503); HTTP 408 (injected 408)']);
+    expect(counters).toMatchObject({ retries: 3, requests: 4 });
     expect(counters.tokens).toBeGreaterThan(0);
   });
 

@@ -15,7 +15,7 @@ import { stat } from 'node:fs/promises';
 import type { ImageSize, Region, Sample } from '../core/types.js';
 import { getDialect } from '../grounding/index.js';
 import type { GroundingDialect } from '../grounding/types.js';
-import { resolveConvertOptions, type ConvertOptions, type ConvertSettings } from './convert-options.js';
+import { resolveConvertOptions, type ConvertOptions, type ConvertProblem, type ConvertSettings } from './convert-options.js';
 import { ImageFiles, imageKey } from './convert-images.js';
 import { renderAnswer, sortRegions, type AnswerStyle, type RenderedAnswer, type SortedRegions } from './convert-regions.js';
 import { renderReportMarkdown, type ConvertReport } from './convert-report.js';
@@ -53,10 +53,40 @@ interface Job {
   /** Images the reader reported as unreadable (absolute paths) or missing (file names): few, only bad ones. */
   badImages: Set<string>;
   reportedMissing: Set<string>;
+  /** Missing images not yet reported (see missingImage). */
+  missing: { anyFound: boolean; held: ConvertProblem[]; overflow: number };
 }
 
 function where(sample: Sample): string {
   return sample.image;
+}
+
+/** Missing images held back until an image is found: readers hold theirs back the same way (sample-builder.ts). */
+const MAX_HELD_MISSING = 1_000;
+
+/** Reports a missing image, unless the reader may still report it (it holds missing images until it finds one). */
+function missingImage(job: Job, problem: ConvertProblem): void {
+  if (job.missing.anyFound) job.tally.problem(problem);
+  else if (job.missing.held.length < MAX_HELD_MISSING) job.missing.held.push(problem);
+  else job.missing.overflow++;
+}
+
+/**
+ * Releases the held-back missing images: once an image is found (`found`), each one the reader has not
+ * reported by then is reported; at the end of a dataset with no image at all, one line sums them up.
+ */
+function settleMissing(job: Job, found: boolean): void {
+  const { held, overflow } = job.missing;
+  job.missing.held = [];
+  job.missing.overflow = 0;
+  job.missing.anyFound ||= found;
+  if (found) {
+    for (const problem of held) if (!job.reportedMissing.has(basename(problem.file))) job.tally.problem(problem);
+    if (overflow > 0) job.tally.problem({ kind: 'unreadable-image', file: job.root, message: `${overflow} more images not found; skipped`, skipped: true });
+  } else if (held.length > 0) {
+    const count = held.length + overflow;
+    job.tally.problem({ kind: 'unreadable-image', file: job.root, message: `no image found for any of the ${count} samples (first: ${held[0].file}); all skipped — pass --images DIR if the images are elsewhere`, skipped: true });
+  }
 }
 
 /** Why a sample's image cannot be used (and whether the reader already said so), or undefined. */
@@ -129,9 +159,10 @@ async function produce(job: Job, sample: Sample, hash: number): Promise<Produced
     tally.drop('unreadable-image', sample.regions.length);
     tally.skipImage('unreadable-image', sample.image);
     // The reader's own line already says so: one line per bad input.
-    if (!unusable.reported) tally.problem({ kind: 'unreadable-image', file: sample.image, message: `${unusable.why}; image and its ${sample.regions.length} regions skipped`, skipped: true });
+    if (!unusable.reported) missingImage(job, { kind: 'unreadable-image', file: sample.image, message: `${unusable.why}; image and its ${sample.regions.length} regions skipped`, skipped: true });
     return [];
   }
+  if (!job.missing.anyFound) settleMissing(job, true);
   const size = { width: sample.width, height: sample.height };
   const sorted = sortRegions(sample.regions, size, settings.task);
   reportDrops(job, sample, sorted);
@@ -243,6 +274,7 @@ export async function convertSamples(
     root: resolve(source.root),
     badImages: new Set(),
     reportedMissing: new Set(),
+    missing: { anyFound: false, held: [], overflow: 0 },
   };
   readerProblems.forward = (problem) => {
     if (problem.kind === 'bad-file' && problem.skipped && isImageName(problem.file)) job.badImages.add(resolve(problem.file));
@@ -268,6 +300,7 @@ export async function convertSamples(
       }
       if (tally.imagesRead % PROGRESS_EVERY === 0) options.onProgress?.({ images: tally.imagesRead, samples: producedSamples });
     }
+    settleMissing(job, false);
     const routed = route(job, ledger, spool, out);
     const report = tally.report(settings, {
       dataset: source.dataset,

@@ -23,8 +23,14 @@
 const SPECIAL = /<\|[^|<>\s]{1,40}\|>|<\/?(?:ref|box|quad)>|<loc_?\d{1,4}>|<seg\d{1,3}>/y;
 const LESS_THAN = 60;
 
-/** Length of the special token starting at `i`, or 0. */
+/** Length of the special token starting at `i` (a '<'), or 0. The common tags are matched by hand. */
 function specialAt(text: string, i: number): number {
+  const next = text.charCodeAt(i + 1);
+  // <ref> <box> </ref> </box>: the tags of every InternVL / Qwen-VL answer, several per region.
+  const slash = next === 47 ? 1 : 0;
+  const tag = text.substr(i + 1 + slash, 4);
+  if (tag === 'ref>' || tag === 'box>') return 5 + slash;
+  if (next !== 124 && next !== 47 && next !== 108 && next !== 115 && next !== 113) return 0; // | / l s q
   SPECIAL.lastIndex = i;
   return SPECIAL.test(text) ? SPECIAL.lastIndex - i : 0;
 }
@@ -185,9 +191,18 @@ function countTokens(text: string, from: number, to: number): number {
     } else if (isPunctuation(c) || (code === 32 && next !== 0 && isPunctuation(next))) {
       let k = isPunctuation(c) ? i : i + 1;
       const start = k;
-      // A special token ends the run: pieces never span one.
-      while (k < to && isPunctuation(classAt(text, k, to)) && !(text.charCodeAt(k) === LESS_THAN && specialAt(text, k) > 0)) k += widthAt(text, k, to);
+      // A special token ends the run (pieces never span one) and is counted here.
+      let special = 0;
+      while (k < to && isPunctuation(classAt(text, k, to))) {
+        if (text.charCodeAt(k) === LESS_THAN && (special = specialAt(text, k)) > 0) break;
+        k += widthAt(text, k, to);
+      }
       tokens += Math.ceil((k - start) / PUNCTUATION_PER_TOKEN) || 1;
+      if (special > 0) {
+        tokens++;
+        i = k + special;
+        continue;
+      }
       while (k < to && classOf(text.charCodeAt(k)) & NEWLINE) k++;
       i = k;
     } else {
