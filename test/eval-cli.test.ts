@@ -11,8 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../src/datasets/index.js';
+import { SEED_TEST } from './helpers/shared.js';
 
-const SEED_TEST = fileURLToPath(new URL('../../shared/data/seed-test', import.meta.url));
 const BIN = fileURLToPath(new URL('../bin/ocrdet.js', import.meta.url));
 const MIXED = fileURLToPath(new URL('./fixtures/eval/results-mixed.jsonl', import.meta.url));
 

@@ -5,44 +5,13 @@
  * one Florence-2 bin for each corner of its quads), and without a single warning.
  */
 import { existsSync } from 'node:fs';
+import { SEED_TEST } from './helpers/shared.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clipPoints, orderClockwise } from '../src/core/geometry.js';
-import type { Point, Region, Sample } from '../src/core/types.js';
+import type { Sample } from '../src/core/types.js';
 import { readDataset } from '../src/datasets/index.js';
-import { dialects, type GroundingDialect } from '../src/grounding/index.js';
-
-const SEED_TEST = new URL('../../shared/data/seed-test', import.meta.url).pathname;
-/** roundPixels keeps 1/100 px: the tolerance gets that much on top of one grid unit. */
-const PIXEL_ROUNDING = 0.01;
-
-/** Pixels per grid unit along x and y for one image. */
-function unitPx(dialect: GroundingDialect, size: { width: number; height: number }): [number, number] {
-  if (dialect.inputSize) {
-    const input = dialect.inputSize(size);
-    return [size.width / input.width, size.height / input.height];
-  }
-  const scale = { norm1000: 1000, 'norm1000-open': 1000, bins1000: 1000, norm999: 999, 'bins1024-yx': 1023 }[dialect.grid.kind];
-  if (!scale) throw new Error(`no scale for grid ${dialect.grid.kind}`);
-  return [size.width / scale, size.height / scale];
-}
-
-/** Largest |difference| between two quads over the best cyclic alignment, per axis. */
-function quadError(a: Point[], b: Point[]): [number, number] {
-  let best: [number, number] = [Infinity, Infinity];
-  for (let shift = 0; shift < 4; shift++) {
-    let dx = 0;
-    let dy = 0;
-    a.forEach((p, i) => {
-      const q = b[(i + shift) % 4];
-      dx = Math.max(dx, Math.abs(p[0] - q[0]));
-      dy = Math.max(dy, Math.abs(p[1] - q[1]));
-    });
-    if (Math.max(dx, dy) < Math.max(...best)) best = [dx, dy];
-  }
-  return best;
-}
-
-const label = (region: Region) => (region.text ?? '').replace(/\s+/g, ' ').trim() || 'text';
+import { dialects } from '../src/grounding/index.js';
+import { PIXEL_ROUNDING, label, quadError, unitPx } from './helpers/grounding.js';
 
 let samples: Sample[] = [];
 beforeAll(async () => {

@@ -15,9 +15,9 @@
  */
 import type { ImageSize, Region } from '../core/types.js';
 import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, finishParse, gridBox, groupByLabel, unusableSize, withScale, type Layout } from './regions.js';
-import { scanTagged, type TagSyntax } from './tags.js';
-import type { FormatOptions, GroundingDialect, ParseOptions, ParseResult } from './types.js';
+import { answerItems, assertUsableSize, gridBox, groupByLabel, type Layout } from './regions.js';
+import { taggedParser, type TagSyntax } from './tags.js';
+import type { FormatOptions, GroundingDialect } from './types.js';
 
 const NORM999 = axisCodec({ scale: 999, max: 999, rounding: 'half-even' });
 const LAYOUT: Layout = { x: NORM999, y: NORM999 };
@@ -41,12 +41,7 @@ function format(regions: readonly Region[], size: ImageSize, options: FormatOpti
     .join('\n');
 }
 
-function parse(answer: string, size: ImageSize, options: ParseOptions = {}): ParseResult {
-  const bad = unusableSize(size);
-  if (bad) return bad;
-  const scan = scanTagged(String(answer ?? ''), SYNTAX);
-  return finishParse(scan.candidates, withScale(LAYOUT, options.coordinateScale), size, scan.warnings, options.duplicateIoU);
-}
+const parse = taggedParser(SYNTAX, LAYOUT);
 
 export const deepseekVl2: GroundingDialect = {
   name: 'deepseek-vl2',

@@ -6,7 +6,9 @@
  * altogether (`car[[75, 658, 250, 871]]`, InternVL issue #953).
  */
 import { asciiCoordinates, scanNumbers } from './numbers.js';
-import { snippetOf, type Candidate } from './regions.js';
+import type { ImageSize } from '../core/types.js';
+import { finishParse, snippetOf, unusableSize, withScale, type Candidate, type Layout } from './regions.js';
+import type { ParseOptions, ParseResult } from './types.js';
 
 export interface TagSyntax {
   /** Regex sources of the opening and closing tags. */
@@ -162,4 +164,14 @@ function scanStripped(answer: string, tokens: RegExp): TagScan {
     previousEnd = end;
   });
   return { candidates: candidates.map((c, i) => ({ ...c, index: i + 1 })), warnings: [] };
+}
+
+/** The `parse` of a dialect whose answers are tagged text: scan the tags, then map the numbers through `layout`. */
+export function taggedParser(syntax: TagSyntax, layout: Layout): (answer: string, size: ImageSize, options?: ParseOptions) => ParseResult {
+  return (answer, size, options = {}) => {
+    const bad = unusableSize(size);
+    if (bad) return bad;
+    const scan = scanTagged(String(answer ?? ''), syntax);
+    return finishParse(scan.candidates, withScale(layout, options.coordinateScale), size, scan.warnings, options.duplicateIoU);
+  };
 }

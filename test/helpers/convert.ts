@@ -6,12 +6,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clipPoints, orderClockwise } from '../../src/core/geometry.js';
-import type { Point, Region, Sample } from '../../src/core/types.js';
+import type { Region, Sample } from '../../src/core/types.js';
 import { readDataset } from '../../src/datasets/index.js';
 import type { GroundingDialect } from '../../src/grounding/index.js';
 
-export const SEED_TEST = '/work/shared/data/seed-test';
-export const HEAD3 = '/work/shared/data/seed-scripts/ocr_det_test_dataset.head3.jsonl';
+import { PIXEL_ROUNDING, label, quadError, unitPx } from './grounding.js';
+import { SEED_SCRIPTS, SEED_TEST } from './shared.js';
+
+export { SEED_TEST };
+export const HEAD3 = join(SEED_SCRIPTS, 'ocr_det_test_dataset.head3.jsonl');
 
 export function tempOut(label = 'convert'): string {
   return mkdtempSync(join(tmpdir(), `ocrdet-${label}-`));
@@ -36,36 +39,7 @@ export function assistantOf(row: { messages: { role: string; content: string }[]
   return row.messages.find((m) => m.role === 'assistant')!.content;
 }
 
-/** Pixels per grid unit along x and y for an image (the round-trip test's rule). */
-export function unitPx(dialect: GroundingDialect, size: { width: number; height: number }): [number, number] {
-  if (dialect.inputSize) {
-    const input = dialect.inputSize(size);
-    return [size.width / input.width, size.height / input.height];
-  }
-  const scale = { norm1000: 1000, 'norm1000-open': 1000, bins1000: 1000, norm999: 999, 'bins1024-yx': 1023 }[dialect.grid.kind];
-  if (!scale) throw new Error(`no scale for grid ${dialect.grid.kind}`);
-  return [size.width / scale, size.height / scale];
-}
-
-/** Largest |difference| between two quads over the best cyclic alignment, per axis. */
-function quadError(a: Point[], b: Point[]): [number, number] {
-  let best: [number, number] = [Infinity, Infinity];
-  for (let shift = 0; shift < 4; shift++) {
-    let dx = 0;
-    let dy = 0;
-    a.forEach((p, i) => {
-      const q = b[(i + shift) % 4];
-      dx = Math.max(dx, Math.abs(p[0] - q[0]));
-      dy = Math.max(dy, Math.abs(p[1] - q[1]));
-    });
-    if (Math.max(dx, dy) < Math.max(...best)) best = [dx, dy];
-  }
-  return best;
-}
-
-const label = (region: Region): string => (region.text ?? '').replace(/\s+/g, ' ').trim() || 'text';
-/** roundPixels keeps 1/100 px. */
-const PIXEL_ROUNDING = 0.01;
+export { unitPx };
 
 /**
  * The care regions of `truth` that no decoded region gives back (same label; each coordinate within one
