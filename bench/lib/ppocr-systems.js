@@ -46,17 +46,17 @@ function gutenToOriginal(box, width, height) {
 }
 
 const systems = {
-  async 'ocrdet-det'() {
+  async 'ocrdet-det'(options) {
     const { createPpocrDetector } = await import(dist('index.js'));
-    const detector = await createPpocrDetector({ text: false });
+    const detector = await createPpocrDetector({ ...options, text: false });
     return async (image) => {
       const result = await detector.detect(image.path);
       return { regions: result.regions.map((r) => r.points), error: result.error };
     };
   },
-  async 'ocrdet-detrec'() {
+  async 'ocrdet-detrec'(options) {
     const { createPpocrDetector } = await import(dist('index.js'));
-    const detector = await createPpocrDetector();
+    const detector = await createPpocrDetector(options);
     return async (image) => {
       const result = await detector.detect(image.path);
       return { regions: result.regions.map((r) => r.points), texts: result.regions.map((r) => r.text), error: result.error };
@@ -146,9 +146,11 @@ process.on('message', async (message) => {
   try {
     if (message.type === 'init') {
       const started = performance.now();
-      const factory = systems[message.system];
+      // "ocrdet-det+spin" / "ocrdet-detrec+spin": the same with onnxruntime's idle threads spinning (A/B runs).
+      const [name, variant] = message.system.split('+');
+      const factory = systems[name];
       if (!factory) throw new Error(`unknown system ${message.system}; known: ${Object.keys(systems).join(', ')}`);
-      run = await factory();
+      run = await factory(variant === 'spin' ? { threadSpinning: true } : {});
       const loadMs = performance.now() - started;
       // Start-up runs: the first image right away, so the parent can time process start → first result.
       if (message.firstImage) await run(message.firstImage);
