@@ -69,7 +69,7 @@ async function render(file, detection, ms) {
     number.setAttribute('y', String(Math.max(fontSize, y - 2)));
     number.setAttribute('font-size', String(fontSize));
     number.setAttribute('stroke-width', String(Math.max(2, fontSize / 5)));
-    number.textContent = String(index + 1);
+    number.textContent = String(index); // the index in `regions`, as in `ocrdet detect --overlay` pictures
     group.append(number);
     if (region.text) {
       const label = document.createElementNS(SVG, 'text');
@@ -86,8 +86,9 @@ async function render(file, detection, ms) {
     const row = document.createElement('tr');
     row.className = 'region';
     row.dataset.index = String(index);
-    const cells = [String(index + 1), region.text ?? '', region.score === undefined ? '' : region.score.toFixed(2)];
-    ['num', 'text', 'score'].forEach((cls, i) => {
+    const fixed = (value) => (value === undefined ? '' : value.toFixed(2));
+    const cells = [String(index), region.text ?? '', fixed(region.score), fixed(region.textScore)];
+    ['num', 'text', 'score', 'score'].forEach((cls, i) => {
       const cell = document.createElement('td');
       cell.className = cls;
       cell.textContent = cells[i];

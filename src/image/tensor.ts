@@ -120,19 +120,23 @@ export const IMAGENET_NORMALIZE: NormalizeOptions = Object.freeze({
   channelOrder: 'bgr' as const,
 });
 
-/** Packed RGB bytes → CHW float32 `(v / 255 − mean) / std`, channels in `channelOrder`. */
+/** Packed RGB bytes → CHW float32 `(v / 255 − mean) / std`, channels in `channelOrder`. One pass, table lookups. */
 export function rgbToChw(image: RgbImage | { data: Uint8Array; width: number; height: number }, options: NormalizeOptions): Float32Array {
   const { data, width, height } = image;
   const plane = width * height;
   const out = new Float32Array(3 * plane);
-  // Source byte offset (0 = R, 2 = B) feeding each tensor channel.
-  const sources = options.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
-  for (let c = 0; c < 3; c++) {
+  const tables = [0, 1, 2].map((c) => {
     const table = new Float32Array(256);
     for (let v = 0; v < 256; v++) table[v] = (v / 255 - options.mean[c]) / options.std[c];
-    const source = sources[c];
-    const base = c * plane;
-    for (let i = 0, j = source; i < plane; i++, j += 3) out[base + i] = table[data[j]];
+    return table;
+  });
+  // Tensor channel c reads source byte `sources[c]` of each pixel (0 = R, 2 = B).
+  const [s0, s1, s2] = options.channelOrder === 'bgr' ? [2, 1, 0] : [0, 1, 2];
+  const [t0, t1, t2] = tables;
+  for (let i = 0, j = 0; i < plane; i++, j += 3) {
+    out[i] = t0[data[j + s0]];
+    out[i + plane] = t1[data[j + s1]];
+    out[i + 2 * plane] = t2[data[j + s2]];
   }
   return out;
 }

@@ -65,6 +65,7 @@ export class PpocrDetector implements Detector {
       timings[key] = round2(performance.now() - since);
       return performance.now();
     };
+    this.prefetchRecognition();
     let image: DetImage;
     try {
       call.signal?.throwIfAborted();
@@ -87,6 +88,15 @@ export class PpocrDetector implements Detector {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       throw error;
     }
+  }
+
+  /**
+   * On the first image, starts loading the cls/rec sessions and the dictionary while the image decodes and
+   * the det model runs (start-up to the first result). Failures are not lost: they surface when awaited.
+   */
+  private prefetchRecognition(): void {
+    if (!this.rec || this.rec.loaded) return;
+    for (const pending of [this.rec.get(), this.cls?.get(), this.loadCharset()]) pending?.catch(() => undefined);
   }
 
   private failed(name: string, error: string, started: number): Detection {
