@@ -49,11 +49,12 @@ describe('POST /v1/detect', () => {
   });
 
   it('a truncated JPEG is 422 OCRDET_BAD_IMAGE, and the payload rebuilds the same error class', async () => {
-    const response = await app.inject({ method: 'POST', url: '/v1/detect', headers: { 'content-type': 'image/jpeg' }, payload: await truncatedJpeg() });
+    const response = await app.inject({ method: 'POST', url: '/v1/detect?name=broken.jpg', headers: { 'content-type': 'image/jpeg' }, payload: await truncatedJpeg() });
     expect(response.statusCode).toBe(422);
     const error = fromErrorPayload(response.json());
     expect(error.code).toBe('OCRDET_BAD_IMAGE');
-    expect(error.message).toMatch(/truncated or corrupt/);
+    // The message names the upload, not "<buffer of N bytes>".
+    expect(error.message).toMatch(/^broken\.jpg: truncated or corrupt/);
   });
 
   it('a decompression bomb is refused with 422, not decoded', async () => {

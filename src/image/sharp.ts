@@ -20,9 +20,17 @@ export interface OpenImageOptions {
   maxPixels?: number;
 }
 
-/** A readable name for an input in messages. */
+/** Names given to in-memory images (uploads, requests), so their errors say which image they are about. */
+const bufferNames = new WeakMap<Buffer, string>();
+
+/** Gives an in-memory image the name its error messages should use (e.g. the upload's file name). */
+export function nameInput(input: string | Buffer, name: string | undefined): void {
+  if (typeof input !== 'string' && name) bufferNames.set(input, name);
+}
+
+/** A readable name for an input in messages: the path, the name given with `nameInput`, or the buffer's size. */
 export function describeInput(input: string | Buffer): string {
-  return typeof input === 'string' ? input : `<buffer of ${input.length} bytes>`;
+  return typeof input === 'string' ? input : (bufferNames.get(input) ?? `<buffer of ${input.length} bytes>`);
 }
 
 /** Rejects missing and empty files with a clear error before libvips sees them. */

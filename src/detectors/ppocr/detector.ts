@@ -11,7 +11,7 @@ import { InterruptedError, ModelError, OcrdetError, UsageError, describeError } 
 import { makeRegion, sortReadingOrder } from '../../core/geometry.js';
 import { parseOptions } from '../../core/options.js';
 import type { Detection, Region } from '../../core/types.js';
-import { describeInput } from '../../image/sharp.js';
+import { describeInput, nameInput } from '../../image/sharp.js';
 import { IMAGENET_NORMALIZE, loadDetImage, rgbToChw, type DetImage } from '../../image/tensor.js';
 import type { DetectCallOptions, Detector } from '../types.js';
 import { planCrop } from './crop.js';
@@ -59,6 +59,7 @@ export class PpocrDetector implements Detector {
   async detect(input: string | Buffer, call: DetectCallOptions = {}): Promise<Detection> {
     if (this.closed) throw new UsageError('ppocr detector: detect() called after close()');
     const started = performance.now();
+    nameInput(input, call.name);
     const name = call.name ?? (typeof input === 'string' ? input : describeInput(input));
     const timings: Record<string, number> = {};
     const lap = (key: string, since: number) => {

@@ -15,7 +15,7 @@ import { parseOptions } from '../../core/options.js';
 import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
-import { describeInput } from '../../image/sharp.js';
+import { describeInput, nameInput } from '../../image/sharp.js';
 import type { DetectCallOptions, Detector } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { pixelBudget } from './budgets.js';
@@ -115,6 +115,7 @@ export class VlmDetector implements Detector {
   async detect(input: string | Buffer, call: DetectCallOptions = {}): Promise<VlmDetection> {
     if (this.closed) throw new UsageError('vlm detector: detect() called after close()');
     const startedMs = performance.now();
+    nameInput(input, call.name);
     const name = call.name ?? describeInput(input);
     if (!this.options.maxConcurrentRequests && call.concurrency) this.limiter.setLimit(call.concurrency);
     const timings: Record<string, number> = {};
