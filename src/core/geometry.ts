@@ -105,8 +105,13 @@ export function segmentsIntersect(a: Point, b: Point, c: Point, d: Point): boole
   return false;
 }
 
-/** Drops consecutive duplicate points (including last == first). */
+/** Drops consecutive duplicate points (including last == first). Returns the input itself when it has none. */
 export function dedupePoints(points: readonly Point[]): Point[] {
+  const n = points.length;
+  let clean = n < 2 || points[0][0] !== points[n - 1][0] || points[0][1] !== points[n - 1][1];
+  for (let i = 1; clean && i < n; i++) clean = points[i][0] !== points[i - 1][0] || points[i][1] !== points[i - 1][1];
+  // The common case (every annotation quad) allocates nothing: this runs several times per region.
+  if (clean) return points as Point[];
   const out: Point[] = [];
   for (const p of points) {
     const last = out[out.length - 1];
@@ -155,6 +160,18 @@ export function isConvex(points: readonly Point[]): boolean {
   return sign !== 0;
 }
 
+/** Every turn the same way, none straight: then the ring is a simple convex polygon (the cheap common case). */
+function isStrictlyConvex(ring: readonly Point[]): boolean {
+  const n = ring.length;
+  let sign = 0;
+  for (let i = 0; i < n; i++) {
+    const c = cross(ring[i], ring[(i + 1) % n], ring[(i + 2) % n]);
+    if (c === 0 || (sign !== 0 && (c > 0) !== (sign > 0))) return false;
+    sign = c;
+  }
+  return true;
+}
+
 /** The index of the "top-left" point: smallest x + y, ties broken by smallest y. */
 function topLeftIndex(points: readonly Point[]): number {
   let best = 0;
@@ -174,7 +191,7 @@ function topLeftIndex(points: readonly Point[]): number {
  */
 export function orderClockwise(points: readonly Point[]): Point[] {
   let ring = dedupePoints(points).map((p) => [p[0], p[1]] as Point);
-  if (ring.length === 4 && !isSimplePolygon(ring)) {
+  if (ring.length === 4 && !isStrictlyConvex(ring) && !isSimplePolygon(ring)) {
     const cx = (ring[0][0] + ring[1][0] + ring[2][0] + ring[3][0]) / 4;
     const cy = (ring[0][1] + ring[1][1] + ring[2][1] + ring[3][1]) / 4;
     ring = ring.sort((a, b) => Math.atan2(a[1] - cy, a[0] - cx) - Math.atan2(b[1] - cy, b[0] - cx));
@@ -184,9 +201,15 @@ export function orderClockwise(points: readonly Point[]): Point[] {
   return [...ring.slice(start), ...ring.slice(0, start)];
 }
 
-/** Clamps every point into the image: x in [0, width], y in [0, height]. */
+/** Clamps every point into the image: x in [0, width], y in [0, height]. Always a new array. */
 export function clipPoints(points: readonly Point[], size: ImageSize): Point[] {
-  return points.map(([x, y]) => [Math.min(Math.max(x, 0), size.width), Math.min(Math.max(y, 0), size.height)]);
+  const out: Point[] = new Array(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const x = points[i][0];
+    const y = points[i][1];
+    out[i] = [x < 0 ? 0 : x > size.width ? size.width : x, y < 0 ? 0 : y > size.height ? size.height : y];
+  }
+  return out;
 }
 
 /** Builds a Region from any polygon: points ordered clockwise from top-left, box = bounds. */
@@ -444,20 +467,30 @@ export function sortReadingOrder<T extends { box: Box }>(regions: readonly T[]):
   const byTop = [...regions].sort((a, b) => a.box[1] - b.box[1] || a.box[0] - b.box[0]);
   const lines: { top: number; bottom: number; items: T[] }[] = [];
   for (const region of byTop) {
-    const [, y1, , y2] = region.box;
+    const y1 = region.box[1];
+    const y2 = region.box[3];
     const h = Math.max(y2 - y1, EPS);
-    const line = lines.find((l) => {
-      const overlap = Math.min(l.bottom, y2) - Math.max(l.top, y1);
-      return overlap >= 0.5 * Math.min(h, Math.max(l.bottom - l.top, EPS));
-    });
+    let line: (typeof lines)[number] | undefined;
+    for (const candidate of lines) {
+      const overlap = Math.min(candidate.bottom, y2) - Math.max(candidate.top, y1);
+      if (overlap >= 0.5 * Math.min(h, Math.max(candidate.bottom - candidate.top, EPS))) {
+        line = candidate;
+        break;
+      }
+    }
     if (line) {
       line.items.push(region);
-      line.top = Math.min(line.top, y1);
-      line.bottom = Math.max(line.bottom, y2);
+      if (y1 < line.top) line.top = y1;
+      if (y2 > line.bottom) line.bottom = y2;
     } else {
       lines.push({ top: y1, bottom: y2, items: [region] });
     }
   }
   lines.sort((a, b) => a.top - b.top);
-  return lines.flatMap((l) => l.items.sort((a, b) => a.box[0] - b.box[0]));
+  const out: T[] = [];
+  for (const line of lines) {
+    if (line.items.length > 1) line.items.sort((a, b) => a.box[0] - b.box[0]);
+    for (const item of line.items) out.push(item);
+  }
+  return out;
 }
