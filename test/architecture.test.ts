@@ -1,0 +1,89 @@
+/**
+ * The layering of ../shared/ARCHITECTURE.md, checked on the source: arrows point one way
+ * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core), `core` imports nothing of
+ * ours, no module imports `cli` or `server`, and each native library has one door.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = fileURLToPath(new URL('../src/', import.meta.url));
+
+/** What each top-level folder of src/ may import from the others (its own folder is always allowed). */
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  image: ['core'],
+  grounding: ['core'],
+  detectors: ['core', 'image', 'grounding'],
+  datasets: ['core', 'image', 'grounding'],
+  eval: ['core', 'datasets'],
+  batch: ['core', 'image', 'detectors', 'datasets'],
+  train: ['core', 'image', 'datasets', 'grounding'],
+  server: ['core', 'image', 'detectors'],
+  cli: ['core', 'image', 'grounding', 'detectors', 'datasets', 'eval', 'batch', 'train', 'server'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every import specifier of a file: static, type-only, re-exports and dynamic `import()`. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const found = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/g), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)];
+  return found.map((m) => m[1]);
+}
+
+/** The top-level folder of src/ a file lives in ('' for src/index.ts). */
+function layerOf(path: string): string {
+  const rel = relative(SRC, path);
+  return rel.includes('/') ? rel.split('/')[0] : '';
+}
+
+const files = sourceFiles(SRC);
+
+describe('architecture', () => {
+  it('every import between folders of src/ follows the layering', () => {
+    const violations: string[] = [];
+    for (const file of files) {
+      const from = layerOf(file);
+      if (from === '') continue; // src/index.ts, the library's public face, may re-export any layer but cli/server (below)
+      const allowed = ALLOWED[from];
+      expect(allowed, `src/${from}/ is not in the layering table`).toBeDefined();
+      for (const spec of importsOf(file)) {
+        if (!spec.startsWith('.')) continue;
+        const to = layerOf(resolve(dirname(file), spec));
+        if (to !== from && to !== '' && !allowed.includes(to)) violations.push(`${relative(SRC, file)} imports ${to}/ (${spec})`);
+        if (to === '' ) violations.push(`${relative(SRC, file)} imports the package entry (${spec})`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('the library entry never imports cli/ or server/', () => {
+    const specs = importsOf(join(SRC, 'index.ts'));
+    expect(specs.filter((s) => /^\.\/(cli|server)\//.test(s))).toEqual([]);
+  });
+
+  it('one door to each native library and to the model servers', () => {
+    const doors: Record<string, RegExp> = {
+      sharp: /^image\//,
+      'onnxruntime-node': /^detectors\/ppocr\/session\.ts$/,
+      openai: /^detectors\/vlm\//,
+      fastify: /^server\//,
+    };
+    const offenders: string[] = [];
+    for (const file of files) {
+      const rel = relative(SRC, file);
+      for (const spec of importsOf(file)) {
+        const door = doors[spec];
+        if (door && !door.test(rel)) offenders.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
