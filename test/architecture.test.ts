@@ -34,7 +34,7 @@ function sourceFiles(dir: string): string[] {
 /** Every import specifier of a file: static, type-only, re-exports and dynamic `import()`. */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const found = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'/g), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)];
+  const found = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?:[^'";]*?from\s+)?'([^']+)'/g), ...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)];
   return found.map((m) => m[1]);
 }
 
