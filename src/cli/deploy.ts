@@ -5,18 +5,12 @@
  */
 import { Command, Option } from 'commander';
 import { ServerError } from '../core/errors.js';
+import type { DeployCommandOptions } from '../train/deploy.js';
 import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
 
-interface DeployFlags {
-  engine: 'swift' | 'vllm' | 'lmdeploy';
-  host: string;
-  port: number;
-  servedModelName: string;
-  maxModelLen: number;
-  imagesPerPrompt: number;
-  inferBackend?: string;
-  gpus?: string;
+/** The flags: the deploy command's own options (src/train/deploy.ts) plus what only the CLI needs. */
+interface DeployFlags extends Omit<DeployCommandOptions, 'version'> {
   dialect?: string;
   swiftVersion?: string;
   readyTimeout: number;

@@ -5,12 +5,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clipPoints, orderClockwise } from '../../src/core/geometry.js';
-import type { Region, Sample } from '../../src/core/types.js';
+import type { Sample } from '../../src/core/types.js';
 import { readDataset } from '../../src/datasets/index.js';
-import type { GroundingDialect } from '../../src/grounding/index.js';
-
-import { PIXEL_ROUNDING, label, quadError, unitPx } from './grounding.js';
+import { missingRegions, unitPx } from './grounding.js';
 import { SEED_SCRIPTS, SEED_TEST } from './shared.js';
 
 export { SEED_TEST };
@@ -39,32 +36,5 @@ export function assistantOf(row: { messages: { role: string; content: string }[]
   return row.messages.find((m) => m.role === 'assistant')!.content;
 }
 
-export { unitPx };
+export { missingRegions, unitPx };
 
-/**
- * The care regions of `truth` that no decoded region gives back (same label; each coordinate within one
- * grid unit of the region clipped to the image). Empty when the answer holds every care region.
- */
-export function missingRegions(truth: Sample, decoded: readonly Region[], dialect: GroundingDialect): Region[] {
-  const size = { width: truth.width, height: truth.height };
-  const [ux, uy] = unitPx(dialect, size);
-  const unmatched = [...decoded];
-  const missing: Region[] = [];
-  for (const original of truth.regions.filter((r) => !r.ignore)) {
-    const clipped = orderClockwise(clipPoints(original.points, size));
-    const xs = clipped.map((p) => p[0]);
-    const ys = clipped.map((p) => p[1]);
-    const bounds = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
-    const index = unmatched.findIndex((found) => {
-      if ((found.text ?? '') !== label(original)) return false;
-      if (dialect.keepsQuads) {
-        const [dx, dy] = quadError(found.points, clipped);
-        return dx <= ux + PIXEL_ROUNDING && dy <= uy + PIXEL_ROUNDING;
-      }
-      return found.box.every((v, i) => Math.abs(v - bounds[i]) <= (i % 2 === 0 ? ux : uy) + PIXEL_ROUNDING);
-    });
-    if (index < 0) missing.push(original);
-    else unmatched.splice(index, 1);
-  }
-  return missing;
-}

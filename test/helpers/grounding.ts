@@ -1,7 +1,8 @@
 /**
  * What "within one grid unit" means for a dialect, shared by the round-trip and conversion tests.
  */
-import type { Point, Region } from '../../src/core/types.js';
+import { clipPoints, orderClockwise } from '../../src/core/geometry.js';
+import type { Point, Region, Sample } from '../../src/core/types.js';
 import type { GroundingDialect } from '../../src/grounding/index.js';
 
 /** roundPixels keeps 1/100 px: the tolerance gets that much on top of one grid unit. */
@@ -35,3 +36,31 @@ export function quadError(a: Point[], b: Point[]): [number, number] {
 }
 
 export const label = (region: Region): string => (region.text ?? '').replace(/\s+/g, ' ').trim() || 'text';
+
+/**
+ * The care regions of `truth` that no decoded region gives back (same label; each coordinate within one
+ * grid unit of the region clipped to the image). Empty when the answer holds every care region.
+ */
+export function missingRegions(truth: Sample, decoded: readonly Region[], dialect: GroundingDialect): Region[] {
+  const size = { width: truth.width, height: truth.height };
+  const [ux, uy] = unitPx(dialect, size);
+  const unmatched = [...decoded];
+  const missing: Region[] = [];
+  for (const original of truth.regions.filter((r) => !r.ignore)) {
+    const clipped = orderClockwise(clipPoints(original.points, size));
+    const xs = clipped.map((p) => p[0]);
+    const ys = clipped.map((p) => p[1]);
+    const bounds = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+    const index = unmatched.findIndex((found) => {
+      if ((found.text ?? '') !== label(original)) return false;
+      if (dialect.keepsQuads) {
+        const [dx, dy] = quadError(found.points, clipped);
+        return dx <= ux + PIXEL_ROUNDING && dy <= uy + PIXEL_ROUNDING;
+      }
+      return found.box.every((v, i) => Math.abs(v - bounds[i]) <= (i % 2 === 0 ? ux : uy) + PIXEL_ROUNDING);
+    });
+    if (index < 0) missing.push(original);
+    else unmatched.splice(index, 1);
+  }
+  return missing;
+}
