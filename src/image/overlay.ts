@@ -35,7 +35,8 @@ export interface OverlayOptions {
 
 /**
  * Seven-segment digits on a 1 × 2 cell: which segments each digit lights
- * (a top, b top-right, c bottom-right, d bottom, e bottom-left, f top-left, g middle).
+ * (a top, b top-right, c bottom-right, d bottom, e bottom-left, f top-left, g middle, h the flag of "1":
+ * a bare bar inside a rounded label read as "0" on the overlays we looked at).
  */
 const SEGMENTS: Record<string, readonly [Point, Point]> = {
   a: [[0, 0], [1, 0]],
@@ -45,8 +46,9 @@ const SEGMENTS: Record<string, readonly [Point, Point]> = {
   e: [[0, 1], [0, 2]],
   f: [[0, 0], [0, 1]],
   g: [[0, 1], [1, 1]],
+  h: [[0.35, 0.45], [1, 0]],
 };
-const DIGIT_SEGMENTS = ['abcdef', 'bc', 'abged', 'abgcd', 'fgbc', 'afgcd', 'afgedc', 'abc', 'abcdefg', 'abcdfg'];
+const DIGIT_SEGMENTS = ['abcdef', 'bch', 'abged', 'abgcd', 'fgbc', 'afgcd', 'afgedc', 'abc', 'abcdefg', 'abcdfg'];
 
 function fmt(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
