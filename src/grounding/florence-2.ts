@@ -26,6 +26,7 @@ import {
   gridBox,
   gridPoint,
   groupByLabel,
+  quadAnswerItems,
   snippetOf,
   unusableSize,
   withScale,
@@ -42,12 +43,12 @@ const locs = (values: readonly number[]) => values.map((v) => `<loc_${v}>`).join
 
 function format(regions: readonly Region[], size: ImageSize, options: FormatOptions = {}): string {
   assertUsableSize(size, 'florence-2');
-  const items = answerItems(regions, size, options, TOKENS);
   if (options.task === 'objects') {
-    return groupByLabel(items)
+    return groupByLabel(answerItems(regions, size, options, TOKENS))
       .map(({ label, items: members }) => label + members.map((m) => locs(gridBox(m.box, LAYOUT, size))).join(''))
       .join('');
   }
+  const items = quadAnswerItems(regions, size, options, TOKENS);
   return items.map((item) => item.label + locs(item.quad.flatMap((p: Point) => gridPoint(p, LAYOUT, size)))).join('');
 }
 

@@ -38,13 +38,17 @@ const TAGS = ['<ref>', '</ref>', '<box>', '</box>'];
 
 function format(regions: readonly Region[], size: ImageSize, options: FormatOptions = {}): string {
   assertUsableSize(size, 'internvl2');
-  const groups = groupByLabel(answerItems(regions, size, options, TAGS));
-  return groups
-    .map(({ label, items }) => {
-      const boxes = items.map((item) => `[${gridBox(item.box, LAYOUT, size).join(', ')}]`).join(', ');
-      return `<ref>${label}</ref><box>[${boxes}]</box>`;
-    })
-    .join('\n');
+  // Built by concatenation rather than map/join: every answer of a conversion passes here.
+  let answer = '';
+  for (const { label, items } of groupByLabel(answerItems(regions, size, options, TAGS))) {
+    let boxes = '';
+    for (const item of items) {
+      const [x1, y1, x2, y2] = gridBox(item.box, LAYOUT, size);
+      boxes += `${boxes === '' ? '' : ', '}[${x1}, ${y1}, ${x2}, ${y2}]`;
+    }
+    answer += `${answer === '' ? '' : '\n'}<ref>${label}</ref><box>[${boxes}]</box>`;
+  }
+  return answer;
 }
 
 const parse = taggedParser(SYNTAX, LAYOUT);
