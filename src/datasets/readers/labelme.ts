@@ -10,10 +10,9 @@
  * oriented image in imageData (wkentaro/labelme, labelme/_label_file.py, read_image_file →
  * utils.apply_exif_orientation), so its coordinates, imageWidth and imageHeight are those of the displayed image.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sample } from '../../core/types.js';
-import { IMAGE_EXTENSIONS, isImageName, jsonErrorAt, pathKind, readHead, walkFiles } from '../files.js';
+import { IMAGE_EXTENSIONS, isImageName, jsonErrorAt, pathKind, readHead, readTextFile, walkFiles } from '../files.js';
 import { normaliseRef } from '../images.js';
 import type { DatasetReader, ImageRef, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
@@ -59,7 +58,7 @@ function imageOf(json: Record<string, unknown>, file: string): ImageRef {
 async function readLabelMe(file: string, source: string, context: ReaderContext): Promise<RawSample | undefined> {
   let content: string;
   try {
-    content = await readFile(file, 'utf8');
+    content = readTextFile(file);
   } catch (error) {
     context.report({ kind: 'bad-file', file, message: `cannot read (${(error as Error).message})`, skipped: true });
     return undefined;

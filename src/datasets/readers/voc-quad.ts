@@ -14,11 +14,11 @@
  * Frame: STORED pixels. VOC tools (labelImg and its descendants) draw on `QImage.fromData`, which does not
  * apply EXIF orientation; the sample builder notices annotations whose size is already the oriented one.
  */
-import { opendir, readFile } from 'node:fs/promises';
+import { opendir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Sample } from '../../core/types.js';
-import { CaseInsensitiveIndex, IMAGE_EXTENSIONS, firstEntries, isFile, isImageName, pathKind, walkFiles } from '../files.js';
+import { CaseInsensitiveIndex, IMAGE_EXTENSIONS, firstEntries, isFile, isImageName, pathKind, readTextFile, walkFiles } from '../files.js';
 import type { DatasetReader, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
 interface Layout {
@@ -126,7 +126,7 @@ function objectRegion(object: Record<string, unknown>, element: string): RawRegi
 async function readAnnotation(xmlPath: string, layout: Layout, context: ReaderContext): Promise<RawSample | undefined> {
   let content: string;
   try {
-    content = await readFile(xmlPath, 'utf8');
+    content = readTextFile(xmlPath);
   } catch (error) {
     context.report({ kind: 'bad-file', file: xmlPath, message: `cannot read (${(error as Error).message})`, skipped: true });
     return undefined;
