@@ -26,7 +26,7 @@ const N = Number(process.env.OCRDET_BENCH_CONVERT_SAMPLES ?? 100_000);
 const E2E = Number(process.env.OCRDET_BENCH_CONVERT_E2E ?? 5_000);
 const TARGET_PER_S = 20_000;
 /** Converter runs (each its own process); the verdict uses their median. OCRDET_BENCH_CONVERT_REPEATS. */
-const REPEATS = Number(process.env.OCRDET_BENCH_CONVERT_REPEATS ?? 3);
+const REPEATS = Number(process.env.OCRDET_BENCH_CONVERT_REPEATS ?? 5);
 const TARGET_RSS_MB = 300;
 
 async function seedSamples() {
