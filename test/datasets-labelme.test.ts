@@ -1,7 +1,7 @@
 /**
- * labelme reader against real LabelMe files: LabelMe's own examples/primitives (every shape type) and
- * examples/tutorial/apc2016_obj3.json (image embedded as imageData), and MMOCR's toy img_1.json, written on
- * another machine (its imagePath is MMOCR's repository path). Sources: test/fixtures/README.md, "datasets".
+ * labelme reader against real LabelMe files: labelme-rs's Mandrill.json (every shape type), an augmentation
+ * project's demo3.json (image embedded as imageData), and MMOCR's toy img_1.json, written on another machine
+ * (its imagePath is MMOCR's repository path). Sources: test/fixtures/README.md, "datasets".
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,45 +10,52 @@ import { fixture, readAll, tempDataset } from './helpers/datasets.js';
 
 describe('labelme fixtures', () => {
   it('reads rectangles and polygons as regions and skips the other shape types with one note', async () => {
+    // labelme-rs's Mandrill.json: every LabelMe shape type, floating-point corners as LabelMe writes them.
+    const json = JSON.parse(readFileSync(fixture('labelme', 'Mandrill.json'), 'utf8')) as { shapes: { label: string; points: [number, number][]; shape_type: string }[] };
+    const [eye1, eye2] = json.shapes.filter((s) => s.shape_type === 'polygon').map((s) => s.points);
+    const [[x1, y1], [x2, y2]] = json.shapes.find((s) => s.shape_type === 'rectangle')!.points;
     const { samples, problems } = await readAll(fixture('labelme'));
-    expect(samples).toEqual([
-      {
-        image: fixture('labelme', 'primitives.jpg'),
-        width: 560,
-        height: 450,
-        regions: [
-          { points: [[32, 35], [132, 35], [132, 135], [32, 135]], box: [32, 35, 132, 135], text: 'rectangle' },
-          { points: [[391, 33], [542, 33], [542, 135], [391, 135]], box: [391, 33, 542, 135], text: 'rectangle' },
-          // Drawn counter-clockwise (69,318) (45,403) (173,406) (198,321): re-ordered clockwise from the top-left.
-          { points: [[69, 318], [198, 321], [173, 406], [45, 403]], box: [45, 318, 198, 406], text: 'polygon' },
-        ],
-      },
-    ]);
+    expect(samples).toHaveLength(1);
+    expect(samples[0]).toMatchObject({ image: fixture('labelme', 'Mandrill.jpg'), width: 256, height: 256 });
+    expect(samples[0].regions.map((r) => r.text)).toEqual(['Eye', 'Eye', 'Nose']);
+    // Clockwise on screen already, starting at the top-left corner: kept as drawn.
+    expect(samples[0].regions[0].points).toEqual(eye1);
+    // Drawn from its left corner (145.7, 37.3): the same ring, started at the top-left one (158.1, 19.9).
+    expect(samples[0].regions[1].points).toEqual([...eye2.slice(1), eye2[0]]);
+    // A rectangle is its two opposite corners in LabelMe.
+    expect(samples[0].regions[2].points).toEqual([[x1, y1], [x2, y1], [x2, y2], [x1, y2]]);
+    expect(samples[0].regions[2].box).toEqual([x1, y1, x2, y2]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatchObject({ kind: 'note', file: fixture('labelme', 'primitives.json') });
-    expect(problems[0].message).toBe('not text regions, skipped: 1 circle, 1 line, 1 point, 1 linestrip, 1 mask shapes');
+    expect(problems[0]).toMatchObject({ kind: 'note', file: fixture('labelme', 'Mandrill.json') });
+    expect(problems[0].message).toBe('not text regions, skipped: 6 linestrip, 2 circle, 1 line, 3 point shapes');
   });
 
-  it('reads the image embedded in imageData when no image file is there (imagePath names the JSON itself)', async () => {
+  it('skips a LabelMe 5 mask shape (a bitmap, not a quadrilateral) in the same note', async () => {
+    const json = JSON.parse(readFileSync(fixture('labelme', 'Mandrill.json'), 'utf8')) as { shapes: unknown[] };
+    // LabelMe ≥ 5.1 writes masks as two corners plus a base64 PNG of the cut-out (a 1×1 one here).
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
+    json.shapes.push({ label: 'Fur', points: [[10, 10], [11, 11]], group_id: null, shape_type: 'mask', flags: {}, mask: png });
+    const dir = tempDataset({ 'Mandrill.json': JSON.stringify(json), 'Mandrill.jpg': readFileSync(fixture('labelme', 'Mandrill.jpg')) });
+    const { samples, problems } = await readAll(dir);
+    expect(samples[0].regions.map((r) => r.text)).toEqual(['Eye', 'Eye', 'Nose']);
+    expect(problems.map((p) => p.message)).toEqual(['not text regions, skipped: 6 linestrip, 2 circle, 1 line, 3 point, 1 mask shapes']);
+  });
+
+  it('reads the image embedded in imageData when the file imagePath names is not there', async () => {
     const { samples, problems } = await readAll(fixture('labelme-embedded'));
     expect(problems).toEqual([]);
     expect(samples).toHaveLength(1);
-    expect(samples[0].image).toBe(fixture('labelme-embedded', 'apc2016_obj3.jpg'));
-    expect([samples[0].width, samples[0].height]).toEqual([1210, 907]);
-    expect(samples[0].regions.map((r) => [r.text, r.points.length])).toEqual([
-      ['shelf', 4],
-      ['highland_6539_self_stick_notes', 10],
-      ['mead_index_cards', 9],
-      ['kong_air_dog_squeakair_tennis_ball', 28],
-    ]);
+    expect(samples[0].image).toBe(fixture('labelme-embedded', 'demo3.jpg'));
+    expect([samples[0].width, samples[0].height]).toEqual([338, 338]);
+    expect(samples[0].regions.map((r) => [r.text, r.points.length])).toEqual([['Astronaut', 121]]);
   });
 
   it('takes the size from the embedded image header when the JSON gives none', async () => {
-    const json = JSON.parse(readFileSync(fixture('labelme-embedded', 'apc2016_obj3.json'), 'utf8')) as Record<string, unknown>;
+    const json = JSON.parse(readFileSync(fixture('labelme-embedded', 'demo3.json'), 'utf8')) as Record<string, unknown>;
     delete json.imageWidth;
     delete json.imageHeight;
     const { samples } = await readAll(tempDataset({ 'a.json': JSON.stringify(json) }));
-    expect([samples[0].width, samples[0].height]).toEqual([1210, 907]);
+    expect([samples[0].width, samples[0].height]).toEqual([338, 338]);
   });
 
   it("finds an image written on another machine by name under --images, and reads the same regions as ICDAR's gt", async () => {
@@ -68,8 +75,8 @@ describe('labelme fixtures', () => {
   });
 
   it('resolves a Windows-style relative imagePath', async () => {
-    const jpeg = readFileSync(fixture('labelme', 'primitives.jpg'));
-    const json = { version: '5.0.1', shapes: [{ label: 'a', points: [[1, 1], [9, 9]], shape_type: 'rectangle' }], imagePath: '..\\images\\p.jpg', imageData: null, imageHeight: 450, imageWidth: 560 };
+    const jpeg = readFileSync(fixture('labelme', 'Mandrill.jpg'));
+    const json = { version: '5.0.1', shapes: [{ label: 'a', points: [[1, 1], [9, 9]], shape_type: 'rectangle' }], imagePath: '..\\images\\p.jpg', imageData: null, imageHeight: 256, imageWidth: 256 };
     const dir = tempDataset({ 'images/p.jpg': jpeg, 'json/p.json': JSON.stringify(json) });
     const { samples, problems } = await readAll(`${dir}/json`);
     expect(problems).toEqual([]);
@@ -78,7 +85,7 @@ describe('labelme fixtures', () => {
 
   it('is detected', async () => {
     expect(await detectFormat(fixture('labelme'))).toBe('labelme');
-    expect(await detectFormat(fixture('labelme-embedded', 'apc2016_obj3.json'))).toBe('labelme');
+    expect(await detectFormat(fixture('labelme-embedded', 'demo3.json'))).toBe('labelme');
   });
 });
 
