@@ -126,7 +126,7 @@ describe('ocrdet detect usage errors exit 2 and do nothing', () => {
     ['--concurrency 0', ['detect', 'mixed', '--concurrency', '0'], /--concurrency expects a positive integer/],
     ['an unknown backend', ['detect', 'mixed', '--backend', 'tesseract'], /OCRDET_USAGE: unknown detector backend "tesseract"; known: ppocr/],
     ['--threads abc', ['detect', 'mixed', '--threads', 'abc'], /--threads expects an integer/],
-    ['--threads 0 (the backend validates)', ['detect', 'mixed', '--threads', '0'], /OCRDET_USAGE: ppocr: option "intraOpThreads"/],
+    ['--threads 0 (the backend validates)', ['detect', 'mixed', '--threads', '0'], /^OCRDET_USAGE: --backend ppocr: --threads must be > 0$/m],
     ['an unknown flag', ['detect', 'mixed', '--bogus'], /unknown option '--bogus'/],
     ['a flag of another backend', ['detect', 'mixed', '--base-url', 'http://127.0.0.1:9/v1'], /OCRDET_USAGE: --base-url is an option of the vlm backend, not ppocr; add --backend vlm/],
     ['--retry-errors without --out', ['detect', 'mixed', '--retry-errors'], /--retry-errors needs --out/],

@@ -63,7 +63,16 @@ describe('parseOptions', () => {
     expect(Object.isFrozen(options)).toBe(true);
   });
   it('names the option, what was expected and what was received', () => {
-    expect(() => parseOptions(schema, { concurrency: 'two' }, 'createDetector')).toThrow(/createDetector: option "concurrency" .*number.*string/i);
-    expect(() => parseOptions(schema, { concurency: 2 }, 'createDetector')).toThrow(/concurency/);
+    expect(() => parseOptions(schema, { concurrency: 'two' }, 'createDetector')).toThrow('createDetector: option "concurrency" must be a number, not text');
+    expect(() => parseOptions(schema, { concurrency: 0 }, 'createDetector')).toThrow('createDetector: option "concurrency" must be > 0');
+  });
+  it('says "is required" for an option not given, with the schema\'s own words when it has them', () => {
+    const url = z.object({ baseUrl: z.url({ error: 'expected an http(s) URL' }), model: z.string() });
+    expect(() => parseOptions(url, { model: 'm' }, 'vlm')).toThrow('vlm: option "baseUrl" is required (expected an http(s) URL)');
+    expect(() => parseOptions(url, { baseUrl: 'ftp:x' }, 'vlm')).toThrow('vlm: option "model" is required');
+  });
+  it('suggests the known option an unknown one was meant to be (case, _ and - aside)', () => {
+    expect(() => parseOptions(schema, { concurency: 2 }, 'createDetector')).toThrow(/^createDetector: unknown option "concurency"$/);
+    expect(() => parseOptions(schema.strict(), { Concurrency: 2 }, 'x')).toThrow('x: unknown option "Concurrency" (did you mean option "concurrency"?)');
   });
 });

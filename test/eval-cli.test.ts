@@ -152,7 +152,7 @@ describe('ocrdet eval on bad input', () => {
 
   it('says which file is missing', async () => {
     const r = await ocrdet('eval', '--gt', SEED_TEST, '--pred', file('nope.jsonl'));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^OCRDET_NOT_FOUND: results file .*nope\.jsonl does not exist$/m);
   });
 });

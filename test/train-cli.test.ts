@@ -193,11 +193,11 @@ describe('ocrdet train status', () => {
     expect(stdout).toContain('steps       740/740');
   });
 
-  it('--json; an output directory finds its newest run; a directory without runs is not found (exit 1)', async () => {
+  it('--json; an output directory finds its newest run; a directory without runs is not found (exit 2)', async () => {
     expect(await run(['train', 'status', join(TRAIN_FIXTURES, 'internvl2-8b'), '--json', '--no-plots'])).toBe(0);
     const printed = JSON.parse(stdout);
     expect(printed).toMatchObject({ runDir: REFERENCE_RUN, summary: { steps: 740, runtimeS: 7735.5255, eval: { finalAccuracy: 0.78846154 } }, plots: [] });
-    expect(await run(['train', 'status', cwd, '--no-plots'])).toBe(1);
+    expect(await run(['train', 'status', cwd, '--no-plots'])).toBe(2);
     expect(stderr).toContain('OCRDET_NOT_FOUND');
   });
 });

@@ -79,7 +79,7 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     // The key given where the variable's name belongs: refused, and not echoed.
     const flag = await run(['detect', 'key.jpg', '--backend', 'vlm', '--base-url', server.url, '--api-key-env', key]);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/option "apiKeyEnv" expected the NAME of an environment variable/);
+    expect(flag.stderr).toMatch(/--backend vlm: --api-key-env expected the NAME of an environment variable/);
     expect(flag.stderr).not.toContain(key);
   });
 

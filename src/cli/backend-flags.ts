@@ -5,7 +5,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { BACKENDS, type BackendFlag } from '../detectors/index.js';
+import { BACKENDS, createBackendDetector, type BackendFlag, type Detector } from '../detectors/index.js';
+import { restateOptionError } from './output.js';
 
 function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
   const name = flag.flags.split(/[ ,]/)[0];
@@ -80,4 +81,18 @@ export function backendOptions(command: Command, backendName: string): Record<st
     }
   }
   return options;
+}
+
+/**
+ * The chosen backend's detector from the options its flags gave. The backend validates them under its
+ * option names (`option "intraOpThreads" must be > 0`); here they are said again under the flags the user
+ * typed (`--threads must be > 0`).
+ */
+export async function detectorFromFlags(backendName: string, options: Record<string, unknown>): Promise<Detector> {
+  try {
+    return await createBackendDetector(backendName, options);
+  } catch (error) {
+    const flags = new Map(BACKENDS.get(backendName).flags.map((f) => [f.key, f.flags.split(/[ ,]/)[0]]));
+    throw restateOptionError(error, `--backend ${backendName}`, (path) => flags.get(path) ?? `option "${path}"`);
+  }
 }

@@ -8,10 +8,9 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../core/options.js';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
-import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
+import { numberIn, parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -59,7 +58,7 @@ export function createCommand(): Command {
     .option('--paths <mode>', 'image paths: abs, or rel (relative to the output folder)', 'abs')
     .option('--copy-images', 'copy the images into the output folder (images/)')
     .option('--split <ratio>', 'share of images in train; the rest in val (exact counts, by image)', numberIn('--split', 0, 1), 0.9)
-    .option('--seed <n>', 'seed of the split', (v: string) => Number(v), 42)
+    .option('--seed <n>', 'seed of the split (an integer ≥ 0)', (v: string) => Number(v), 42)
     .option('--split-by <key>', 'image, or source (each sub-folder / source keeps the ratio)', 'image')
     .option('--max-answer-tokens <n>', 'answer budget in estimated tokens', positiveInt('--max-answer-tokens'), 2048)
     .option('--overflow <strategy>', 'over-budget images: crop (overlapping crops whose answers fit) or skip', 'crop')
@@ -73,7 +72,7 @@ export function createCommand(): Command {
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')
     .action(async (dataset: string, raw: Record<string, unknown>) => {
-      const flags = parseOptions(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert');
+      const flags = parseFlags(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert', ['dataset']);
       process.exitCode = await runConvert(flags);
     });
 }
@@ -112,6 +111,8 @@ async function runConvert(flags: Flags): Promise<number> {
       if (problem.skipped || verbose) warn(`${problem.kind}: ${formatProblem({ ...problem, kind: 'note' })}`);
     },
     onProgress: ({ images, samples }) => progress.show(`convert: ${images} images read, ${samples} samples`),
+  }).catch((error: unknown) => {
+    throw restateOptionError(error, 'ocrdet data convert');
   });
   progress.clear();
   if (json) printJson(report);
@@ -120,9 +121,12 @@ async function runConvert(flags: Flags): Promise<number> {
 }
 
 function printSummary(r: ConvertReport): void {
-  const dropped = Object.entries(r.regions.dropped).filter(([, n]) => n > 0);
+  // ICDAR / COCO keep don't-care regions (as ### / iscrowd): only answers leave them out.
+  const exchange = r.dialect === undefined;
+  const dropped = Object.entries(r.regions.dropped).filter(([k, n]) => n > 0 && !(exchange && k === 'dont-care'));
   printLine(`${r.out}: ${r.samples.train} train / ${r.samples.val} val samples from ${r.images.written} of ${r.images.read} images (${r.to}${r.dialect ? `, ${r.dialect}` : ''})`);
-  printLine(`  regions  ${r.regions.inAnswers} in answers; dropped: ${dropped.map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
+  const kept = exchange ? `${r.regions.inAnswers} care and ${r.regions.dropped['dont-care']} don't care written` : `${r.regions.inAnswers} in answers`;
+  printLine(`  regions  ${kept}; dropped: ${dropped.map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
   if (r.answerTokens && r.answerTokens.count > 0) {
     const t = r.answerTokens;
     printLine(`  tokens   median ${t.median} · p90 ${t.p90} · max ${t.max} (estimated; budget ${r.budget?.maxAnswerTokens})`);

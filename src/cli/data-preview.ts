@@ -7,8 +7,7 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../core/options.js';
-import { positiveInt, printLine, warn } from './output.js';
+import { parseFlags, positiveInt, printLine, warn } from './output.js';
 
 const FlagsSchema = z.object({
   file: z.string().min(1),
@@ -35,7 +34,7 @@ export function createCommand(): Command {
     .option('--max-pixels <n>', 'qwen2.5-vl: MAX_PIXELS the answers were written for', positiveInt('--max-pixels'))
     .option('--max-side <px>', 'longer side of the pictures', positiveInt('--max-side'), 1600)
     .action(async (file: string, raw: Record<string, unknown>) => {
-      const flags = parseOptions(FlagsSchema, { ...raw, file }, 'ocrdet data preview');
+      const flags = parseFlags(FlagsSchema, { ...raw, file }, 'ocrdet data preview', ['file']);
       const [{ previewDataset }, { formatProblem }] = await Promise.all([import('../datasets/preview.js'), import('../datasets/problems.js')]);
       const result = await previewDataset(flags.file, {
         out: flags.out,

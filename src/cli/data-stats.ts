@@ -6,9 +6,8 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../core/options.js';
 import type { DatasetStats, Distribution } from '../datasets/stats.js';
-import { printJson, printLine, warn } from './output.js';
+import { parseFlags, printJson, printLine, warn } from './output.js';
 
 const FORMATS = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco'] as const;
 
@@ -30,7 +29,7 @@ export function createCommand(): Command {
     .option('--no-probe', 'do not read image headers (sizes then come from the annotations only)')
     .option('--json', 'print one JSON object (see README, "ocrdet data stats --json")')
     .action(async (dataset: string, raw: Record<string, unknown>) => {
-      const flags = parseOptions(StatsFlagsSchema, { ...raw, dataset }, 'ocrdet data stats');
+      const flags = parseFlags(StatsFlagsSchema, { ...raw, dataset }, 'ocrdet data stats', ['dataset']);
       process.exitCode = await runStats(flags);
     });
 }

@@ -6,6 +6,7 @@
  * To add a subcommand: create src/cli/data-<name>.ts and add one line to DATA_SUBCOMMANDS.
  */
 import { Command } from 'commander';
+import { applyExitOverride } from './program.js';
 import { UsageError } from '../core/errors.js';
 
 interface SubcommandEntry {
@@ -35,13 +36,6 @@ async function loadSubcommand(entry: SubcommandEntry): Promise<Command> {
   }
   if (typeof module.createCommand !== 'function') throw new UsageError(`"ocrdet data ${entry.name}" is not built yet`);
   return module.createCommand();
-}
-
-/** Same rules as program.ts: usage errors exit with 2, help with 0, never process.exit from commander. */
-function applyExitOverride(command: Command): void {
-  command.exitOverride();
-  command.showHelpAfterError('(add --help for usage)');
-  for (const sub of command.commands) applyExitOverride(sub);
 }
 
 /**

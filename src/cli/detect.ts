@@ -14,11 +14,10 @@ import { resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { InterruptedError, UsageError } from '../core/errors.js';
-import { parseOptions } from '../core/options.js';
 import type { Detection } from '../core/types.js';
-import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/index.js';
-import { addBackendFlags, backendOptions } from './backend-flags.js';
-import { positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
+import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
+import { addBackendFlags, backendOptions, detectorFromFlags } from './backend-flags.js';
+import { parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
 
 const detectFlagsSchema = z.object({
   backend: z.string().min(1),
@@ -108,7 +107,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const { expandInputs } = await import('../batch/inputs.js');
   const { runBatch } = await import('../batch/run.js');
   const images = await expandInputs(inputs);
-  const detector = await createBackendDetector(entry.name, detectorOptions);
+  const detector = await detectorFromFlags(entry.name, detectorOptions);
 
   const { ProgressBar } = await import('./progress.js');
   const bar = showProgress(flags.quiet) && !single ? new ProgressBar(process.stderr, { label: 'detect', counters: entry.counters }) : undefined;
@@ -178,7 +177,7 @@ export function createCommand(): Command {
       'Exit codes: 0 all done, 1 some images failed (each named on stderr), 2 usage error, 130 interrupted.',
   );
   return command.action(async (inputs: string[], raw: Record<string, unknown>, cmd: Command) => {
-    const flags = parseOptions(detectFlagsSchema, { ...raw, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false }, 'ocrdet detect');
+    const flags = parseFlags(detectFlagsSchema, { ...raw, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false }, 'ocrdet detect');
     await runDetect(inputs, { ...flags }, cmd);
   });
 }

@@ -8,11 +8,10 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../core/options.js';
 import type { DatasetProblem } from '../datasets/problems.js';
 import type { DatasetFormat } from '../datasets/reader.js';
 import type { EvalReport, ImageReport } from '../eval/index.js';
-import { numberIn, printJson, printLine, warn } from './output.js';
+import { numberIn, parseFlags, printJson, printLine, warn } from './output.js';
 
 const EvalFlagsSchema = z.object({
   gt: z.string().min(1),
@@ -46,7 +45,7 @@ export function createCommand(): Command {
     .option('--format <format>', 'ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco (default: detected from the path)')
     .option('--images <dir>', "where the ground truth's images are, when not where its format says")
     .action(async (raw: Record<string, unknown>) => {
-      const flags = parseOptions(EvalFlagsSchema, raw, 'ocrdet eval');
+      const flags = parseFlags(EvalFlagsSchema, raw, 'ocrdet eval');
       process.exitCode = await runEval(flags);
     });
 }

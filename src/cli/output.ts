@@ -3,6 +3,9 @@
  * these so the rule holds everywhere.
  */
 import { InvalidArgumentError as InvalidFlag } from 'commander';
+import type { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { formatIssues, parseOptions, type OptionNamer } from '../core/options.js';
 
 /** Writes one value as pretty JSON (one result) to stdout. */
 export function printJson(value: unknown): void {
@@ -22,6 +25,31 @@ export function warn(line: string): void {
 /** Whether live progress should be drawn: only on a terminal, and never with --quiet. */
 export function showProgress(quiet: boolean | undefined): boolean {
   return !quiet && Boolean(process.stderr.isTTY);
+}
+
+/** `--max-answer-tokens` for the option commander calls `maxAnswerTokens`. */
+export function flagName(key: string): string {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/**
+ * parseOptions over a command's parsed flags (and its arguments, named in `positionals`): messages name the
+ * flags as typed (`--split must be ≤ 1`) and the arguments as the usage line does (`<dataset>`).
+ */
+export function parseFlags<S extends z.ZodType>(schema: S, flags: unknown, where: string, positionals: readonly string[] = []): Readonly<z.infer<S>> {
+  const nameOf = (path: string) => (positionals.includes(path) ? `<${path}>` : path.includes('.') ? `option "${path}"` : flagName(path));
+  return parseOptions(schema, flags, where, undefined, { nameOf });
+}
+
+/**
+ * A library's option error (a UsageError whose cause is the ZodError) said again under the names the user
+ * typed: `convert: option "split" must be > 0` becomes `ocrdet data convert: --split must be > 0`. Any
+ * other error is returned as it is.
+ */
+export function restateOptionError(error: unknown, where: string, nameOf: OptionNamer = flagName): unknown {
+  const cause = error instanceof UsageError ? (error.cause as z.ZodError | undefined) : undefined;
+  if (!cause || !Array.isArray(cause.issues)) return error;
+  return new UsageError(formatIssues(cause, where, { nameOf }), { cause: error });
 }
 
 /** Parses a positive integer flag value for commander (`--concurrency 4`). */

@@ -36,9 +36,14 @@ function packageVersion(): string {
   }
 }
 
-/** Commander usage errors exit with 2, help and version with 0, on every (sub)command. */
-function applyExitOverride(command: Command): void {
+/**
+ * Commander usage errors exit with 2, help and version with 0, on every (sub)command. Its messages
+ * ("error: unknown option '-q'") are printed as ocrdet's own, `OCRDET_USAGE: unknown option '-q'`.
+ */
+export function applyExitOverride(command: Command): void {
   command.exitOverride();
+  // "error: option '--concurrency <n>' argument '0' is invalid. --concurrency expects …": our parser's own sentence suffices.
+  command.configureOutput({ outputError: (text, write) => write(text.replace(/^error: (option '[^']*' argument '[^']*' is invalid\. (?=--))?/, 'OCRDET_USAGE: ')) });
   command.showHelpAfterError('(add --help for usage)');
   for (const sub of command.commands) applyExitOverride(sub);
 }

@@ -12,8 +12,7 @@ import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../core/options.js';
-import { warn } from './output.js';
+import { parseFlags, warn } from './output.js';
 
 const ReparseFlagsSchema = z.object({
   dialect: z.string().min(1).optional(),
@@ -40,7 +39,7 @@ export function createCommand(): Command {
     .option('--out <file>', 'write the JSONL here (may be the input file) instead of stdout')
     .option('-q, --quiet', 'no summary line')
     .action(async (results: string, raw: Record<string, unknown>) => {
-      const flags = parseOptions(ReparseFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet reparse');
+      const flags = parseFlags(ReparseFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet reparse');
       process.exitCode = await runReparse(results, flags);
     });
 }

@@ -11,7 +11,7 @@
 export const ERROR_CODES = {
   OCRDET_USAGE: { exitCode: 2, description: 'A command-line flag, argument or API option is missing or invalid.' },
   OCRDET_CONFIG: { exitCode: 2, description: 'A configuration file, recipe, model directory or environment setting is invalid.' },
-  OCRDET_NOT_FOUND: { exitCode: 1, description: 'A file or directory that was named does not exist.' },
+  OCRDET_NOT_FOUND: { exitCode: 2, description: 'A file or directory that was named does not exist (nothing was done).' },
   OCRDET_BAD_IMAGE: { exitCode: 1, description: 'An image is empty, truncated, unsupported, or larger than the pixel limit.' },
   OCRDET_BAD_ANNOTATION: { exitCode: 1, description: 'An annotation file or record cannot be read or makes no sense.' },
   OCRDET_BAD_RESULTS: { exitCode: 1, description: 'A results (Detection JSONL) file or line cannot be read.' },

@@ -148,8 +148,13 @@ export function renderReportMarkdown(r: ConvertReport): string {
     '| | count |',
     '|---|---|',
     `| read | ${r.regions.read} |`,
-    `| in answers | ${r.regions.inAnswers} |`,
-    ...Object.entries(r.regions.dropped).map(([reason, n]) => `| dropped: ${reason} | ${n} |`),
+    ...(r.dialect === undefined
+      ? // ICDAR / COCO write don't-care regions too (### / iscrowd); only answers leave them out.
+        [`| written, care | ${r.regions.inAnswers} |`, `| written, don't care | ${r.regions.dropped['dont-care']} |`]
+      : [`| in answers | ${r.regions.inAnswers} |`]),
+    ...Object.entries(r.regions.dropped)
+      .filter(([reason]) => !(r.dialect === undefined && reason === 'dont-care'))
+      .map(([reason, n]) => `| dropped: ${reason} | ${n} |`),
     `| clipped to the image | ${r.regions.clipped} |`,
     `| without transcription | ${r.regions.withoutText} |`,
     `| cut by crops | ${r.regions.cutByCrops} |`,
