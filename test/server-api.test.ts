@@ -76,6 +76,75 @@ describe('POST /v1/detect', () => {
   });
 });
 
+/** A multipart/form-data body encoded as a browser or `curl -F` would (the platform's FormData). */
+async function formBody(fields: Record<string, string | { bytes: Buffer; fileName: string; type: string }>): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const form = new FormData();
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value === 'string') form.append(key, value);
+    else form.append(key, new Blob([value.bytes], { type: value.type }), value.fileName);
+  }
+  const request = new Request('http://localhost/', { method: 'POST', body: form });
+  return { payload: Buffer.from(await request.arrayBuffer()), headers: { 'content-type': request.headers.get('content-type')! } };
+}
+
+describe('POST /v1/detect: what a client is told', () => {
+  it('a JSON body with a misspelled field: one sentence, the route said once', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/detect', payload: { img: 'x' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({ code: 'OCRDET_USAGE', message: 'POST /v1/detect body: "image" is required (a base64 string or data: URL); unknown field "img"' });
+  });
+
+  it('a JSON "image" of the wrong type says what it got', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/detect', payload: { image: 5, name: '' } });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe('POST /v1/detect body: "image" must be a base64 string or data: URL, not a number; "name" must be a string of 1 to 500 characters');
+  });
+
+  it('415 names the content type received, every form accepted, and a curl line for this server', async () => {
+    const response = await app.inject({ method: 'POST', url: '/v1/detect', headers: { 'content-type': 'text/csv', host: 'ocr.example:8098' }, payload: 'a,b' });
+    expect(response.statusCode).toBe(415);
+    expect(response.json().message).toBe(
+      'Content-Type "text/csv" is not accepted: send the image as the body (Content-Type: image/* or application/octet-stream), ' +
+        'as multipart/form-data with a file field "image", or as JSON {"image": "<a base64 string or data: URL>"}; ' +
+        "e.g. curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg' http://ocr.example:8098/v1/detect",
+    );
+  });
+});
+
+describe('POST /v1/detect: multipart/form-data (curl -F image=@photo.jpg)', () => {
+  it('answers the same Detection as a raw body, named after the uploaded file', async () => {
+    const bytes = readFileSync(PHOTO);
+    const response = await app.inject({ method: 'POST', url: '/v1/detect', ...(await formBody({ image: { bytes, fileName: 'shop.jpg', type: 'image/jpeg' } })) });
+    expect(response.statusCode).toBe(200);
+    const detection = response.json() as Detection;
+    expect(detection.image).toBe('shop.jpg');
+    const direct = await detector.detect(bytes, { name: 'shop.jpg' });
+    expect(detection.regions.map((r) => r.points)).toEqual(direct.regions.map((r) => r.points));
+  });
+
+  it('a "name" field wins over the file name; a truncated JPEG is 422 like any other', async () => {
+    const named = await app.inject({ method: 'POST', url: '/v1/detect', ...(await formBody({ name: 'receipt-7', image: { bytes: await truncatedJpeg(), fileName: 'x.jpg', type: 'image/jpeg' } })) });
+    expect(named.statusCode).toBe(422);
+    expect(named.json().message).toMatch(/^receipt-7: truncated or corrupt/);
+  });
+
+  it('a form without a file field "image" is 400 naming what came instead; two files are 413', async () => {
+    const wrong = await app.inject({ method: 'POST', url: '/v1/detect', ...(await formBody({ photo: { bytes: Buffer.from('x'), fileName: 'x.jpg', type: 'image/jpeg' } })) });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().message).toBe('POST /v1/detect body: a file field "image" is required (curl -F image=@photo.jpg …); unknown field "photo"');
+    const file = { bytes: readFileSync(PHOTO), fileName: 'a.jpg', type: 'image/jpeg' };
+    const two = await app.inject({ method: 'POST', url: '/v1/detect', ...(await formBody({ image: file, image2: file })) });
+    expect(two.statusCode).toBe(413);
+    expect(two.json().code).toBe('OCRDET_USAGE');
+  });
+
+  it('a file over the size limit is 413, as a raw body would be', async () => {
+    const big = await app.inject({ method: 'POST', url: '/v1/detect', ...(await formBody({ image: { bytes: Buffer.alloc(2_100_000), fileName: 'big.png', type: 'image/png' } })) });
+    expect(big.statusCode).toBe(413);
+    expect(big.json().message).toBe('request body larger than 2000000 bytes');
+  });
+});
+
 describe('GET /healthz and the page', () => {
   it('reports the backend, the model and the version', async () => {
     const health = (await app.inject({ method: 'GET', url: '/healthz' })).json();

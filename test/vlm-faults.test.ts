@@ -173,6 +173,32 @@ describe('answers and failures that are not retried', () => {
     delete process.env.OCRDET_FAULT_TEST_KEY;
   });
 
+  it('a server that wants a key, asked without --api-key-env: says to name a variable, not to check one', async () => {
+    const s = await start({ apiKey: 'sk-right-key' });
+    const error = await batch(await images(1, 'no-key'), fast(s), 1).then(() => undefined, (e: unknown) => e as Error & { code?: string });
+    expect(error?.code).toBe('OCRDET_CONFIG');
+    expect(error?.message).toMatch(/HTTP 401, the server refused the request \(Incorrect API key provided: EMPTY\.\); the server wants an API key: put it in an environment variable and name it with --api-key-env VAR$/);
+    expect(error?.message).not.toMatch(/named by/);
+  });
+
+  it('a refused key from a named variable: the hint names that variable', async () => {
+    const s = await start({ apiKey: 'sk-right-key' });
+    process.env.OCRDET_FAULT_TEST_KEY2 = 'sk-wrong-key-9876543210';
+    const error = await createVlmDetector({ baseUrl: s.url, apiKeyEnv: 'OCRDET_FAULT_TEST_KEY2' }).then(() => undefined, (e: unknown) => e as Error);
+    delete process.env.OCRDET_FAULT_TEST_KEY2;
+    expect(error?.message).toMatch(/; check the API key variable named by --api-key-env \(OCRDET_FAULT_TEST_KEY2\)$/);
+  });
+
+  it('a model list that cannot be fetched counts its attempts in good English: 1 attempt, 3 attempts', async () => {
+    const s = await start();
+    const url = s.url;
+    await s.goDown();
+    const once = await createVlmDetector({ baseUrl: url, retries: 0 }).then(() => undefined, (e: unknown) => e as Error);
+    expect(once?.message).toMatch(/\(after 1 attempt; give --model to skip this\)$/);
+    const thrice = await createVlmDetector({ baseUrl: url, retries: 2, retryBaseMs: 1, retryMaxMs: 2 }).then(() => undefined, (e: unknown) => e as Error);
+    expect(thrice?.message).toMatch(/\(after 3 attempts; give --model to skip this\)$/);
+  });
+
   it('a variable that is not set is a configuration error before any request', async () => {
     const s = await start();
     await expect(createVlmDetector({ baseUrl: s.url, apiKeyEnv: 'OCRDET_UNSET_VARIABLE_FOR_TEST' })).rejects.toThrow(/OCRDET_UNSET_VARIABLE_FOR_TEST is not set/);

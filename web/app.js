@@ -8,7 +8,8 @@ let current = null;
 async function showEngine() {
   try {
     const health = await (await fetch('healthz')).json();
-    $('engine').textContent = `${health.backend} · ${health.model} · v${health.version}`;
+    const state = health.status === 'ok' ? '' : ` · ${health.status}: ${health.reason ?? 'unknown reason'}`;
+    $('engine').textContent = `${health.backend} · ${health.model} · v${health.version}${state}`;
   } catch {
     $('engine').textContent = 'server not reachable';
   }

@@ -2,14 +2,17 @@
  * `ocrdet serve`: the HTTP API (`POST /v1/detect`, `GET /healthz`) and the web page over one detector,
  * created from the same backend flags as `ocrdet detect`. Ctrl-C closes the server, lets requests in
  * flight finish, and releases the detector.
+ *
+ * Flag values are checked by commander parsers that throw its InvalidArgumentError (printed as
+ * `OCRDET_USAGE`, exit 2); an address that cannot be listened on is a UsageError naming it.
  */
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError as InvalidFlag, Option } from 'commander';
 import { z } from 'zod';
-import { parseOptions } from '../core/options.js';
+import { UsageError } from '../core/errors.js';
 import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/index.js';
 import { addBackendFlags, backendOptions } from './backend-flags.js';
-import { positiveInt, warn } from './output.js';
+import { parseFlags, positiveInt, warn } from './output.js';
 
 const serveFlagsSchema = z.object({
   backend: z.string().min(1),
@@ -19,6 +22,37 @@ const serveFlagsSchema = z.object({
   maxUploadMb: z.number().positive().max(1024),
   quiet: z.boolean().default(false),
 });
+
+/** `--port`: an integer in 0–65535 (0: the system picks a free port). */
+export function parsePort(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidFlag(`--port expects 0–65535, got "${value}"`);
+  return n;
+}
+
+/** `--max-upload-mb`: a number of MB above 0, at most 1024. */
+export function parseUploadMb(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1024) throw new InvalidFlag(`--max-upload-mb expects a number of MB above 0 and at most 1024, got "${value}"`);
+  return n;
+}
+
+/** Why an address cannot be listened on, as node's listen errors say it (errno codes), in words. */
+const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'is already in use (another server?); choose another --port',
+  EACCES: 'needs privileges (ports below 1024 usually need root); choose a --port of 1024 or more',
+  EADDRNOTAVAIL: 'is not an address of this machine; check --host (0.0.0.0 listens on every interface)',
+  ENOTFOUND: 'names a host that does not resolve; check --host',
+};
+
+/** A listen failure the user can fix (port taken, privileged, wrong host) as a UsageError; others unchanged. */
+export function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const problem = code === undefined ? undefined : LISTEN_PROBLEMS[code];
+  if (!problem) return error;
+  const address = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new UsageError(`${address} ${problem}`, { cause: error });
+}
 
 function packageVersion(): string {
   try {
@@ -33,18 +67,14 @@ export function createCommand(): Command {
     .description('Serve the HTTP API (POST /v1/detect, GET /healthz) and the web page over a detector.')
     .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
     .option('--host <host>', 'interface to listen on (0.0.0.0 for every interface)', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0: any free port)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port expects 0–65535, got "${v}"`);
-      return n;
-    }, 8080)
+    .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8080)
     .option('--concurrency <n>', 'images detected at once; more requests wait in line (default 2)', positiveInt('--concurrency'))
-    .addOption(new Option('--max-upload-mb <mb>', 'largest request body accepted, in MB').default(25).argParser(Number))
+    .addOption(new Option('--max-upload-mb <mb>', 'largest request body accepted, in MB').default(25).argParser(parseUploadMb))
     .option('-q, --quiet', 'no request log');
   addBackendFlags(command);
-  command.addHelpText('after', '\nThen open http://HOST:PORT/ or: curl --data-binary @photo.jpg -H "content-type: image/jpeg" http://HOST:PORT/v1/detect');
+  command.addHelpText('after', '\nThen open http://HOST:PORT/ or: curl -F image=@photo.jpg http://HOST:PORT/v1/detect');
   return command.action(async (raw: Record<string, unknown>, cmd: Command) => {
-    const flags = parseOptions(serveFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet serve');
+    const flags = parseFlags(serveFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet serve');
     const entry = BACKENDS.get(flags.backend);
     const detector = await createBackendDetector(entry.name, backendOptions(cmd, entry.name));
     const { buildServer } = await import('../server/app.js');
@@ -58,7 +88,14 @@ export function createCommand(): Command {
         warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
       });
     }
-    const address = await app.listen({ host: flags.host, port: flags.port });
+    let address: string;
+    try {
+      address = await app.listen({ host: flags.host, port: flags.port });
+    } catch (error) {
+      await app.close();
+      await detector.close();
+      throw listenError(error, flags.host, flags.port);
+    }
     warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; Ctrl-C stops`);
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -14,7 +14,7 @@ import { VLM_ENTRY } from './vlm/entry.js';
 import type { VlmOptions } from './vlm/options.js';
 import type { Detector, DetectorBackend } from './types.js';
 
-export type { Detector, DetectorBackend, DetectCallOptions } from './types.js';
+export type { Detector, DetectorBackend, DetectCallOptions, DetectorHealth } from './types.js';
 
 /**
  * One command-line flag of a backend, as plain data (no commander here: detectors must not import cli/).

@@ -21,6 +21,13 @@ export interface DetectCallOptions {
   concurrency?: number;
 }
 
+/** Whether a detector can work right now (`GET /healthz`). */
+export interface DetectorHealth {
+  /** `degraded`: requests would fail (e.g. the model server does not answer); `reason` says why. */
+  status: 'ok' | 'degraded';
+  reason?: string;
+}
+
 export interface Detector {
   /** Backend name as written into each Detection (`ppocr`, `vlm`). */
   readonly backend: string;
@@ -31,6 +38,11 @@ export interface Detector {
    * (`CODE: message`) and no regions. Throws only for misuse or a broken detector (e.g. closed).
    */
   detect(input: string | Buffer, options?: DetectCallOptions): Promise<Detection>;
+  /**
+   * Checks what the detector depends on outside the process (the vlm backend: its model server), quickly
+   * and without throwing. Optional: a detector without it (the embedded ppocr) is always `ok`.
+   */
+  health?(): Promise<DetectorHealth>;
   /** Releases sessions, sockets and workers. */
   close(): Promise<void>;
 }

@@ -1,23 +1,31 @@
 /**
  * The HTTP face of ocrdet: `POST /v1/detect`, `GET /healthz` and the web page, over any Detector.
  *
- * - `POST /v1/detect` takes the image either as the raw request body (`Content-Type: image/*` or
- *   `application/octet-stream`, optional `?name=`) or as JSON `{ "image": "<base64 or data: URL>", "name"? }`,
- *   and answers one `Detection` (the same JSON `ocrdet detect` prints). A bad image is 422, a bad request
- *   400, a body over the limit 413, an unsupported content type 415; every error body is
+ * - `POST /v1/detect` takes the image as the raw request body (`Content-Type: image/*` or
+ *   `application/octet-stream`, optional `?name=`), as JSON `{ "image": "<base64 or data: URL>", "name"? }`
+ *   or as `multipart/form-data` with a file field `image` (./upload.ts), and answers one `Detection` (the
+ *   same JSON `ocrdet detect` prints). A bad image is 422, a bad request 400, a body over the limit 413, an
+ *   unsupported content type 415 (its message lists the accepted forms); every error body is
  *   `{ code, message, details? }` (the payload of src/core/errors.ts), so clients rebuild the same error.
+ * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model server answers),
+ *   200 when `ok`, 503 when `degraded`.
  * - At most `concurrency` images are detected at once; the others wait in arrival order.
  * - The page (web/) is read once at start-up and served from memory: three small files, no static plugin.
  *
  * Tests use fastify's `inject()`; `ocrdet serve` calls `listen()`.
  */
 import { readFile } from 'node:fs/promises';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { BadImageError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detector } from '../detectors/types.js';
+import { HealthCache } from './health.js';
 import { Semaphore } from './semaphore.js';
+import { parseJsonBody, readMultipartUpload, unsupportedMediaMessage, type Upload } from './upload.js';
+
+export { decodeImageField } from './upload.js';
 
 export const SERVER_DEFAULTS = Object.freeze({
   /** Largest request body accepted, bytes. 25 MB holds any phone photo, base64-encoded. */
@@ -26,6 +34,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   concurrency: 2,
   /** Directory of the web page (index.html, app.js, style.css). Default: the package's web/. */
   webRoot: new URL('../../web/', import.meta.url).pathname,
+  /** How long a `/healthz` result is reused, ms: polls every second cost the model server one request per 5 s. */
+  healthCacheMs: 5000,
 });
 
 const serverOptionsSchema = z
@@ -33,14 +43,13 @@ const serverOptionsSchema = z
     maxUploadBytes: z.number().int().positive().default(SERVER_DEFAULTS.maxUploadBytes),
     concurrency: z.number().int().positive().default(SERVER_DEFAULTS.concurrency),
     webRoot: z.string().min(1).default(SERVER_DEFAULTS.webRoot),
+    healthCacheMs: z.number().int().min(0).default(SERVER_DEFAULTS.healthCacheMs),
     version: z.string().default('0.0.0'),
     logger: z.boolean().default(false),
   })
   .strict();
 
 export type ServerOptions = z.input<typeof serverOptionsSchema>;
-
-const jsonBodySchema = z.object({ image: z.string().min(1), name: z.string().min(1).max(500).optional() }).strict();
 
 /** HTTP status for each error code a request can end with. */
 const STATUS: Partial<Record<ErrorCode, number>> = {
@@ -58,17 +67,6 @@ function sendError(reply: FastifyReply, error: unknown, status?: number): Fastif
   return reply.code(status ?? STATUS[payload.code] ?? 500).send(payload);
 }
 
-/** Decodes `data:image/png;base64,…` or bare base64; anything else is a usage error. */
-export function decodeImageField(value: string): Buffer {
-  const match = /^data:([^;,]*)(;base64)?,(.*)$/s.exec(value);
-  if (match && !match[2]) throw new UsageError('"image": a data: URL must be base64-encoded (";base64,")');
-  const base64 = (match ? match[3] : value).replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(base64)) throw new UsageError('"image": expected base64 or a data: URL');
-  const bytes = Buffer.from(base64, 'base64');
-  if (bytes.length === 0) throw new BadImageError('"image": empty image');
-  return bytes;
-}
-
 export async function buildServer(detector: Detector, options: ServerOptions = {}): Promise<FastifyInstance> {
   const config = parseOptions(serverOptionsSchema, options, 'buildServer');
   const web = new Map<string, { body: string; type: string }>();
@@ -81,39 +79,47 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody);
   app.addContentTypeParser(/^image\/[\w.+-]+$/, { parseAs: 'buffer' }, rawBody);
+  // One file per request, as large as a raw body may be; a few small text fields (`name`).
+  await app.register(multipart, { limits: { files: 1, fileSize: config.maxUploadBytes, fields: 4, fieldSize: 4096, parts: 8 } });
 
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.code === 'FST_REQ_FILE_TOO_LARGE') {
       return sendError(reply, new UsageError(`request body larger than ${config.maxUploadBytes} bytes`), 413);
     }
+    if (error.code === 'FST_FILES_LIMIT' || error.code === 'FST_PARTS_LIMIT' || error.code === 'FST_FIELDS_LIMIT') {
+      return sendError(reply, new UsageError('multipart/form-data: one file field "image" and at most a "name" field per request'), 413);
+    }
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return sendError(reply, new UsageError('send the image as the body (Content-Type: image/*) or as JSON {"image": "<base64>"}'), 415);
+      return sendError(reply, new UsageError(unsupportedMediaMessage(request.headers['content-type'], request.headers.host)), 415);
     }
     if (error.statusCode && error.statusCode < 500) return sendError(reply, new UsageError(error.message), error.statusCode);
     return sendError(reply, toOcrdetError(error));
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new UsageError(`no route ${request.method} ${request.url}`), 404));
 
-  app.get('/healthz', async () => ({
-    status: 'ok',
-    version: config.version,
-    backend: detector.backend,
-    model: detector.model,
-    inFlight: gate.active,
-    waiting: gate.waiting,
-  }));
+  const health = new HealthCache(detector, config.healthCacheMs);
+  app.get('/healthz', async (_request, reply) => {
+    const { status, reason } = await health.check();
+    return reply.code(status === 'ok' ? 200 : 503).send({
+      status,
+      ...(reason ? { reason } : {}),
+      version: config.version,
+      backend: detector.backend,
+      model: detector.model,
+      inFlight: gate.active,
+      waiting: gate.waiting,
+    });
+  });
 
   app.post('/v1/detect', async (request, reply) => {
     const query = request.query as { name?: unknown };
-    let image: Buffer;
-    let name = typeof query.name === 'string' && query.name ? query.name : 'upload';
-    if (Buffer.isBuffer(request.body)) {
-      image = request.body;
-    } else {
-      const body = parseOptions(jsonBodySchema, request.body, 'POST /v1/detect body');
-      image = decodeImageField(body.image);
-      if (body.name) name = body.name;
-    }
+    let upload: Upload;
+    if (Buffer.isBuffer(request.body)) upload = { image: request.body };
+    else if (request.isMultipart()) upload = await readMultipartUpload(request);
+    else upload = parseJsonBody(request.body);
+    const { image } = upload;
+    // A name given in the body, then ?name=, then the uploaded file's own name.
+    const name = upload.name ?? (typeof query.name === 'string' && query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
     if (image.length === 0) return sendError(reply, new BadImageError(`${name}: empty request body`));
     const detection = await gate.run(() => detector.detect(image, { name }));
     if (detection.error) {

@@ -36,9 +36,12 @@ export interface ChatAnswer {
 
 export interface ClientOptions {
   baseUrl: string;
-  /** The key itself (read from the variable the user named); a placeholder when there is none. */
-  apiKey: string;
+  /** The key itself and the NAME of the variable it was read from (`--api-key-env`); absent when none was named. */
+  key?: { value: string; envName: string };
 }
+
+/** The placeholder key sent when none is configured (vLLM's docs use "EMPTY"; servers without auth ignore it). */
+const NO_KEY = 'EMPTY';
 
 // Parse at the edge: what we use of an answer, checked. Servers add fields freely; they are ignored.
 const ChatResponseSchema = z.object({
@@ -95,7 +98,7 @@ export class ModelClient {
   constructor(private readonly options: ClientOptions) {
     this.sdk = new OpenAI({
       baseURL: options.baseUrl,
-      apiKey: options.apiKey,
+      apiKey: options.key?.value ?? NO_KEY,
       maxRetries: 0,
       fetch: async (url: string | URL | Request, init?: RequestInit) => openAiErrorShape(await fetch(url, init)),
       // Library code never prints: the SDK would log to the console (and OPENAI_LOG could turn that on).
@@ -105,13 +108,18 @@ export class ModelClient {
 
   /** Removes the key from any text that leaves this module. */
   redact(text: string): string {
-    const key = this.options.apiKey;
-    return key.length >= 4 ? text.split(key).join('***') : text;
+    const key = this.options.key?.value;
+    return key && key.length >= 4 ? text.split(key).join('***') : text;
+  }
+
+  /** GET /models, one attempt: the server's model list as it came (a cheap sign that the server answers). */
+  listModels(timeoutMs: number, signal?: AbortSignal): Promise<unknown> {
+    return this.attempt('GET /models', timeoutMs, signal, (s) => this.sdk.models.list({ signal: s, timeout: timeoutMs }).then((page) => ({ data: page.data })));
   }
 
   /** The first model id the server lists (GET /models), as the reference did. */
   async firstModelId(timeoutMs: number, signal?: AbortSignal): Promise<string> {
-    const list = await this.attempt('GET /models', timeoutMs, signal, (s) => this.sdk.models.list({ signal: s, timeout: timeoutMs }).then((page) => ({ data: page.data })));
+    const list = await this.listModels(timeoutMs, signal);
     const parsed = ModelListSchema.safeParse(list);
     if (!parsed.success) throw new AttemptFailure(`GET ${this.options.baseUrl}/models: not a model list (${snippet(JSON.stringify(list))})`, true);
     const first = parsed.data.data[0]?.id;
@@ -183,13 +191,18 @@ export class ModelClient {
     return new AttemptFailure(`${method} ${url}: unusable answer (${this.redact(snippet(message))})`, true);
   }
 
+  /** What to do about a refused request: name a key variable, or check the one that was named. */
+  private keyHint(): string {
+    const name = this.options.key?.envName;
+    if (!name) return 'the server wants an API key: put it in an environment variable and name it with --api-key-env VAR';
+    return `check the API key variable named by --api-key-env (${name})`;
+  }
+
   private httpFailure(error: APIError, method: string, url: string): Error {
     const status = error.status as number;
     const detail = this.redact(snippet(error.message.replace(/^\d{3}\s*/, '') || 'no message'));
     const prefix = `${method} ${url}: HTTP ${status}`;
-    if (status === 401 || status === 403) {
-      return new ConfigError(`${prefix}, the server refused the request (${detail}); check the API key variable named by --api-key-env`);
-    }
+    if (status === 401 || status === 403) return new ConfigError(`${prefix}, the server refused the request (${detail}); ${this.keyHint()}`);
     if (status === 404) return new ConfigError(`${prefix} (${detail}); check --base-url (it usually ends in /v1) and --model`);
     if (retryableStatus(status)) return new AttemptFailure(`${prefix} (${detail})`, true, parseRetryAfter(error.headers), status);
     return new AttemptFailure(`${prefix} (${detail}); not retried`, false, undefined, status);

@@ -16,10 +16,10 @@ import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
-import type { DetectCallOptions, Detector } from '../types.js';
+import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { pixelBudget } from './budgets.js';
-import { ModelClient, type ChatAnswer } from './client.js';
+import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, vlmOptionsSchema, type ResolvedVlmOptions, type VlmOptions } from './options.js';
@@ -45,14 +45,17 @@ export interface VlmDetection extends Detection {
 /** GET /models is small and quick: a server that takes longer is not answering (the chat timeout is for long answers). */
 const MODELS_TIMEOUT_MS = 30_000;
 
-/** The placeholder key sent when none is configured (vLLM's docs use "EMPTY"; servers without auth ignore it). */
-const NO_KEY = 'EMPTY';
+/**
+ * GET /models for `health()`: a server that cannot list its models within 2 s is not fit to answer a health
+ * check (load balancers and Kubernetes probes give up after 1–10 s).
+ */
+const HEALTH_TIMEOUT_MS = 2000;
 
-function readApiKey(envName: string | undefined): string {
-  if (!envName) return NO_KEY;
+function readApiKey(envName: string | undefined): ClientOptions['key'] {
+  if (!envName) return undefined;
   const value = process.env[envName];
   if (!value) throw new ConfigError(`--api-key-env ${envName}: the environment variable ${envName} is not set or is empty`);
-  return value;
+  return { value, envName };
 }
 
 function policyOf(options: ResolvedVlmOptions): RetryPolicy {
@@ -60,6 +63,9 @@ function policyOf(options: ResolvedVlmOptions): RetryPolicy {
 }
 
 const round2 = (ms: number) => Math.round(ms * 100) / 100;
+
+/** `1 attempt`, `5 attempts`. */
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /**
  * Validates options (UsageError naming each bad one), reads the key from the named variable (ConfigError),
@@ -69,7 +75,8 @@ const round2 = (ms: number) => Math.round(ms * 100) / 100;
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
   const resolved = parseOptions(vlmOptionsSchema, options, 'vlm');
   const baseUrl = normaliseBaseUrl(resolved.baseUrl);
-  const client = new ModelClient({ baseUrl, apiKey: readApiKey(resolved.apiKeyEnv) });
+  const key = readApiKey(resolved.apiKeyEnv);
+  const client = new ModelClient({ baseUrl, ...(key ? { key } : {}) });
   let model = resolved.model;
   if (!model) {
     try {
@@ -77,7 +84,7 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
     } catch (error) {
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER') throw e;
-      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${resolved.retries + 1} attempts; give --model to skip this)`, { cause: error });
+      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give --model to skip this)`, { cause: error });
     }
   }
   return new VlmDetector(resolved, client, model, baseUrl);
@@ -241,6 +248,16 @@ export class VlmDetector implements Detector {
         },
       },
     );
+  }
+
+  /** One GET /models, no retry: `ok` when the server answers (and accepts the key), else `degraded` and why. */
+  async health(): Promise<DetectorHealth> {
+    try {
+      await this.client.listModels(Math.min(this.options.timeoutMs, HEALTH_TIMEOUT_MS));
+      return { status: 'ok' };
+    } catch (error) {
+      return { status: 'degraded', reason: this.client.redact(toOcrdetError(error).message) };
+    }
   }
 
   async close(): Promise<void> {
