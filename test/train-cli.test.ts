@@ -203,6 +203,9 @@ describe('ocrdet train status', () => {
 });
 
 describe('ocrdet merge and deploy', () => {
+  /** ms-swift's InternVL2 default system prompt (the `system` of the reference's sft_args.json). */
+  const INTERNVL2_SYSTEM = '你是由上海人工智能实验室联合商汤科技开发的书生多模态大模型，英文名叫InternVL, 是一个有用无害的人工智能助手。';
+
   function copyRun(): string {
     const out = join(cwd, 'runs/ocr');
     cpSync(REFERENCE_RUN, join(out, 'internvl2-8b/v0-20241005-082227'), { recursive: true });
@@ -221,6 +224,44 @@ describe('ocrdet merge and deploy', () => {
     stdout = '';
     expect(await run(['merge', out])).toBe(0);
     expect(stderr).toContain(`already merged: ${merged}`);
+  });
+
+  /** PATH with nothing on it: ms-swift is not installed. */
+  const withoutSwift = () => vi.stubEnv('PATH', scratchDir('ocrdet-empty-path-'));
+
+  it('merge --dry-run without ms-swift builds for the version the run recorded (2.4.2: --ckpt_dir) and says so', async () => {
+    withoutSwift();
+    copyRun();
+    writeFileSync(join(cwd, 'runs/ocr/ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {} }, swiftVersion: '2.4.2' }));
+    expect(await run(['merge', 'runs/ocr', '--dry-run'])).toBe(0);
+    expect(stdout.trim()).toBe('swift export \\\n  --ckpt_dir runs/ocr/internvl2-8b/v0-20241005-082227/checkpoint-740 \\\n  --merge_lora true');
+    expect(stderr).toContain('ms-swift is not installed here: built for ms-swift 2.4.2 (the version runs/ocr/ocrdet-recipe.json records)');
+  });
+
+  it('merge of a missing run directory says so first, even without ms-swift (exit 2)', async () => {
+    withoutSwift();
+    expect(await run(['merge', 'runs/nope'])).toBe(2);
+    expect(stderr.trim()).toBe('OCRDET_NOT_FOUND: runs/nope: no such directory');
+  });
+
+  it('deploy of a missing local path is an error, not a hub id (exit 2); a hub id still passes', async () => {
+    mkdirSync(join(cwd, 'runs'));
+    expect(await run(['deploy', 'runs/nope', '--dry-run', '--swift-version', '3'])).toBe(2);
+    expect(stderr.trim()).toBe('OCRDET_CONFIG: runs/nope: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B: runs/ is a local directory)');
+    expect(stdout).toBe('');
+    expect(await run(['deploy', './merged', '--dry-run', '--swift-version', '3'])).toBe(2);
+    expect(stderr).toContain('OCRDET_CONFIG: ./merged: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B: it starts with .)');
+    expect(await run(['deploy', 'OpenGVLab/InternVL2-8B', '--dry-run', '--swift-version', '3'])).toBe(0);
+    expect(stdout).toContain('swift deploy \\\n  --model OpenGVLab/InternVL2-8B');
+  });
+
+  it('deploy --engine vllm --dry-run: the detect command it prints sends InternVL2\'s training system prompt', async () => {
+    expect(await run(['deploy', 'OpenGVLab/InternVL2-8B', '--engine', 'vllm', '--dry-run', '--json'])).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      system: INTERNVL2_SYSTEM,
+      detect: `ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --system '${INTERNVL2_SYSTEM}'`,
+    });
+    expect(stderr).toContain('--system in the detect command: the system prompt the model was trained with (from ms-swift\'s internvl2-8b template), which vllm does not send');
   });
 
   it('merge --dry-run pins the command', async () => {
@@ -245,7 +286,7 @@ describe('ocrdet merge and deploy', () => {
     await waitFor(() => stdout.includes('ocrdet detect'));
     expect(stdout).toBe(
       `serving ocrdet at http://127.0.0.1:${port}/v1 (from other machines: http://<this host>:${port}/v1)\n` +
-        `ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:${port}/v1 --model ocrdet --dialect internvl2\n`,
+        `ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:${port}/v1 --model ocrdet --dialect internvl2 --system '${INTERNVL2_SYSTEM}'\n`,
     );
     process.emit('SIGINT', 'SIGINT');
     expect(await exit).toBe(0);

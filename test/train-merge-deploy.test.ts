@@ -4,17 +4,19 @@
  * runs against STAND-INS of `vllm serve` and `swift deploy` (test/standins/) that answer GET /v1/models
  * after a pretend loading time and stop on Ctrl-C. They are not vLLM or ms-swift.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDeploy } from '../src/train/deploy-run.js';
-import { baseUrlOf, buildDeployCommand, DEPLOY_DEFAULTS, detectCommandFor, resolveDeployModel, type ModelDirInfo } from '../src/train/deploy.js';
-import { linkMerged, planMerge } from '../src/train/merge.js';
+import { baseUrlOf, buildDeployCommand, clientSystemPrompt, DEPLOY_DEFAULTS, detectCommandFor, localPathReason, resolveDeployModel, type ModelDirInfo } from '../src/train/deploy.js';
+import { linkMerged, planMerge, selectCheckpoint } from '../src/train/merge.js';
 import { PRESETS } from '../src/train/presets.js';
+import { recordedSwiftVersion } from '../src/train/run-record.js';
 import { formatOneLine } from '../src/train/shell.js';
-import { resolveSwiftVersion } from '../src/train/version.js';
-import { REFERENCE_RUN, removeScratchDirs, scratchDir, standinEnv } from './standins/bin.js';
+import { chooseSwiftVersion, resolveSwiftVersion } from '../src/train/version.js';
+import { REFERENCE_RUN, removeScratchDirs, scratchDir, standinEnv, TRAIN_FIXTURES } from './standins/bin.js';
 
 afterAll(removeScratchDirs);
 
@@ -68,6 +70,38 @@ describe('merge: which checkpoint, which command', () => {
     await expect(planMerge({ target: out, version: resolveSwiftVersion('3') })).rejects.toMatchObject({ code: 'OCRDET_CONFIG', message: expect.stringContaining('a full fine-tuned model, there is no LoRA to merge') });
     rmSync(join(run, 'checkpoint-740'), { recursive: true });
     await expect(planMerge({ target: out, version: resolveSwiftVersion('3') })).rejects.toMatchObject({ code: 'OCRDET_CONFIG', message: expect.stringContaining('no checkpoint-N directories') });
+  });
+
+  it('a missing run directory is not found before anything asks for ms-swift', async () => {
+    const missing = join(scratchDir('ocrdet-merge-'), 'nope');
+    await expect(selectCheckpoint({ target: missing })).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND', message: `${missing}: no such directory` });
+  });
+
+  it('the ms-swift version a run recorded: ocrdet-recipe.json\'s swiftVersion, else the args file ms-swift wrote', async () => {
+    const { out, run } = copyOfReference();
+    // The reference run has only ms-swift 2.x's sft_args.json.
+    expect(await recordedSwiftVersion([join(run, 'checkpoint-740'), run])).toEqual({ version: '2', why: `${run}/sft_args.json is written by ms-swift 2.x` });
+    writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b' }, swiftVersion: '2.4.2' }));
+    expect(await recordedSwiftVersion([join(run, 'checkpoint-740'), run])).toEqual({ version: '2.4.2', why: `the version ${out}/ocrdet-recipe.json records` });
+    const v3 = scratchDir('ocrdet-run-');
+    writeFileSync(join(v3, 'args.json'), JSON.stringify({ train_type: 'lora' }));
+    expect((await recordedSwiftVersion([v3]))?.version).toBe('3');
+    writeFileSync(join(v3, 'args.json'), JSON.stringify({ tuner_type: 'lora' }));
+    expect((await recordedSwiftVersion([v3]))?.version).toBe('4');
+    expect(await recordedSwiftVersion([scratchDir('ocrdet-run-')])).toBeUndefined();
+  });
+
+  it('without ms-swift installed, a dry run builds for the recorded version and says why; the newest only when nothing is recorded', async () => {
+    const env = { PATH: scratchDir('ocrdet-empty-path-') }; // no swift on it
+    const recorded = { version: '2.4.2', why: 'the version runs/ocr/ocrdet-recipe.json records' };
+    expect(await chooseSwiftVersion(undefined, { dryRun: true, env, recorded })).toEqual({
+      version: resolveSwiftVersion('2.4.2'),
+      note: 'ms-swift is not installed here: built for ms-swift 2.4.2 (the version runs/ocr/ocrdet-recipe.json records); pass --swift-version 2|3|4 for another',
+    });
+    expect((await chooseSwiftVersion(undefined, { dryRun: true, env })).note).toBe(
+      'ms-swift is not installed here: built for ms-swift 4.5.2 (the newest ms-swift ocrdet knows); pass --swift-version 2|3|4 for another',
+    );
+    await expect(chooseSwiftVersion(undefined, { dryRun: false, env, recorded })).rejects.toMatchObject({ code: 'OCRDET_ENGINE' });
   });
 
   it('links <dir>/merged to the merged model, replacing an older link but never a real directory', async () => {
@@ -139,6 +173,68 @@ describe('deploy: the serving command per engine', () => {
   it('the detect command for the served model', () => {
     expect(baseUrlOf('0.0.0.0', 8000)).toBe('http://127.0.0.1:8000/v1');
     expect(detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2')).toBe('ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2');
+  });
+
+  it('a missing path that looks local is not taken for a hub id: ./ / ~ or a first segment that is a directory here', async () => {
+    const { out } = copyOfReference();
+    expect(localPathReason('./runs/x')).toBe('it starts with .');
+    expect(localPathReason('~/models/x')).toBe('it starts with ~');
+    expect(localPathReason(`${out}/nope`)).toBe('it starts with /');
+    expect(localPathReason('OpenGVLab/InternVL2-8B')).toBeUndefined(); // no OpenGVLab/ directory here
+    expect(localPathReason('test/nope')).toBe('test/ is a local directory'); // vitest runs in the checkout
+    await expect(resolveDeployModel('test/nope')).rejects.toMatchObject({
+      code: 'OCRDET_CONFIG',
+      message: 'test/nope: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B: test/ is a local directory)',
+    });
+    expect(await resolveDeployModel('OpenGVLab/InternVL2-8B')).toMatchObject({ kind: 'hub', model: 'OpenGVLab/InternVL2-8B', dialect: 'internvl2' });
+  });
+});
+
+describe('deploy: the system prompt the detect command must send', () => {
+  const INTERNVL2_SYSTEM = '你是由上海人工智能实验室联合商汤科技开发的书生多模态大模型，英文名叫InternVL, 是一个有用无害的人工智能助手。';
+
+  /** A merged model of a run whose ocrdet-recipe.json names its training data. */
+  function mergedRun(recipe: Record<string, unknown>, trainRow?: Record<string, unknown>): string {
+    const { out, run } = copyOfReference();
+    const merged = join(run, 'checkpoint-740-merged');
+    mkdirSync(merged);
+    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+    const data = join(out, 'data');
+    mkdirSync(data);
+    if (trainRow) writeFileSync(join(data, 'train.jsonl'), `${JSON.stringify(trainRow)}\n`);
+    writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {}, data, ...recipe } }));
+    return merged;
+  }
+
+  it('InternVL2 trained with ms-swift\'s default: vLLM must be given it (InternVL#1208); swift and LMDeploy send it themselves', async () => {
+    const info = await resolveDeployModel(mergedRun({}, { messages: [{ role: 'user', content: '<image>detect' }, { role: 'assistant', content: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] }));
+    expect(info.system).toEqual({ text: INTERNVL2_SYSTEM, source: 'template', where: 'ms-swift\'s internvl2-8b template' });
+    expect(clientSystemPrompt(info, 'vllm')?.text).toBe(INTERNVL2_SYSTEM);
+    expect(clientSystemPrompt(info, 'swift')).toBeUndefined();
+    expect(clientSystemPrompt(info, 'lmdeploy')).toBeUndefined();
+    // A hub InternVL2 under vLLM too; Qwen's own chat template already has ms-swift's default.
+    expect(clientSystemPrompt(await resolveDeployModel('OpenGVLab/InternVL2-8B'), 'vllm')?.text).toBe(INTERNVL2_SYSTEM);
+    expect(clientSystemPrompt(await resolveDeployModel('Qwen/Qwen2.5-VL-7B-Instruct'), 'vllm')).toBeUndefined();
+  });
+
+  it('a system prompt of the training rows (the reference\'s, 2.x rows) is sent by no engine; the recipe\'s --system only by swift', async () => {
+    const reference = JSON.parse(readFileSync(join(TRAIN_FIXTURES, 'seed-scripts/ocr_det_test_dataset.head3.jsonl'), 'utf8').split('\n')[0] as string);
+    const fromData = await resolveDeployModel(mergedRun({ system: 'ignored: the rows have their own' }, reference));
+    expect(fromData.system).toMatchObject({ text: reference.system, source: 'data' });
+    expect(fromData.system?.text).toMatch(/^职位：你是一个面向证书图像的目标检测大师/);
+    for (const engine of ['vllm', 'swift', 'lmdeploy'] as const) expect(clientSystemPrompt(fromData, engine)?.text).toBe(reference.system);
+    const fromRecipe = await resolveDeployModel(mergedRun({ system: 'You detect text.' }));
+    expect(fromRecipe.system).toEqual({ text: 'You detect text.', source: 'recipe', where: 'the recipe\'s system' });
+    expect(clientSystemPrompt(fromRecipe, 'swift')).toBeUndefined();
+    expect(clientSystemPrompt(fromRecipe, 'lmdeploy')?.text).toBe('You detect text.');
+  });
+
+  it('--system is quoted so that a POSIX shell reads it back unchanged (newlines, quotes, $ and backslashes)', () => {
+    const system = "It's 职位：\n    **注意**：$HOME `x` \\ \"q\"";
+    const command = detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', system);
+    expect(command.startsWith("ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --system 'It'\\''s")).toBe(true);
+    const words = execFileSync('sh', ['-c', `set -- ${command}\nprintf '%s\\0' "$@"`], { encoding: 'utf8' }).split('\0').slice(0, -1);
+    expect(words.slice(-2)).toEqual(['--system', system]);
   });
 });
 

@@ -64,6 +64,20 @@ describe('plots of the reference run', () => {
     expect(texts(readFileSync(join(dir, 'memory.svg'), 'utf8'))).toEqual(expect.arrayContaining(['44', '68']));
   });
 
+  it('the eval dot at the last step is drawn whole inside the plot frame (the step axis has room at its ends)', async () => {
+    await written;
+    for (const name of ['loss', 'accuracy']) {
+      const svg = readFileSync(join(dir, `${name}.svg`), 'utf8');
+      // The frame is the 640 px wide view (`M0.5,0.5h640v300…`); the dot a circle path `M<r>,0A…` translated to its centre.
+      const frameWidth = Number(/class="background"[^>]*d="M0\.5,0\.5h([\d.]+)v/.exec(svg)?.[1]);
+      const dot = /aria-label="step: 740; [^"]*series: eval"[^>]*transform="translate\(([\d.]+),[\d.]+\)" d="M([\d.]+),0A/.exec(svg);
+      expect(frameWidth).toBe(640);
+      const [centreX, radius] = [Number(dot?.[1]), Number(dot?.[2])];
+      expect(radius).toBeCloseTo(Math.sqrt(90) / 2, 3); // mark size 90: vega's circle fills a √90 px square, r ≈ 4.743 px
+      expect(centreX + radius).toBeLessThanOrEqual(frameWidth);
+    }
+  });
+
   it('the PNG is the SVG at twice its size', async () => {
     await written;
     const svg = readFileSync(join(dir, 'loss.svg'), 'utf8');

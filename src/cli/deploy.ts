@@ -1,7 +1,8 @@
 /**
  * `ocrdet deploy MODEL` — serve a merged model (or a LoRA checkpoint, with swift) behind an
  * OpenAI-compatible API, wait until /v1/models answers, then print the base URL and the exact
- * `ocrdet detect --backend vlm …` command for it. Ctrl-C stops the server's whole process group.
+ * `ocrdet detect --backend vlm …` command for it (with `--system` when the engine leaves out the training
+ * system prompt). Ctrl-C stops the server's whole process group.
  */
 import { Command, Option } from 'commander';
 import { ServerError } from '../core/errors.js';
@@ -21,24 +22,27 @@ interface DeployFlags extends Omit<DeployCommandOptions, 'version'> {
 }
 
 async function runDeployCommand(target: string, flags: DeployFlags): Promise<void> {
-  const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor } = await import('../train/deploy.js');
+  const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor, clientSystemPrompt } = await import('../train/deploy.js');
   const { formatMultiline } = await import('../train/shell.js');
   const info = await resolveDeployModel(target, flags.dialect);
   let version: SwiftVersion | undefined;
   if (flags.engine === 'swift') {
     const { chooseSwiftVersion } = await import('../train/version.js');
-    const chosen = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun) });
+    const chosen = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun), recorded: info.recordedSwiftVersion });
     version = chosen.version;
     if (!flags.quiet) warn(chosen.note);
   }
   const command = buildDeployCommand(info, { ...flags, version });
   for (const w of command.warnings) warn(`warning: ${w}`);
   if (!info.dialect) warn('warning: the model\'s dialect is unknown; pass --dialect to get a complete detect command');
+  const system = clientSystemPrompt(info, flags.engine);
+  if (system && !flags.quiet) warn(`--system in the detect command: the system prompt the model was trained with (from ${system.where}), which ${flags.engine} does not send`);
   const baseUrl = baseUrlOf(flags.host, flags.port);
+  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, system?.text);
   if (flags.dryRun) {
-    if (flags.json) return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detectCommandFor(baseUrl, flags.servedModelName, info.dialect) });
+    if (flags.json) return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), system: system?.text });
     printLine(formatMultiline(command));
-    if (!flags.quiet) warn(`once it answers: ${detectCommandFor(baseUrl, flags.servedModelName, info.dialect)}`);
+    if (!flags.quiet) warn(`once it answers: ${detect(flags.servedModelName)}`);
     return;
   }
   const { runDeploy } = await import('../train/deploy-run.js');
@@ -63,10 +67,10 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
       },
       onOutput: (text) => !flags.quiet && process.stderr.write(text),
       onReady: (modelId) => {
-        if (flags.json) printJson({ baseUrl, model: modelId, dialect: info.dialect, detect: detectCommandFor(baseUrl, modelId, info.dialect) });
+        if (flags.json) printJson({ baseUrl, model: modelId, dialect: info.dialect, system: system?.text, detect: detect(modelId) });
         else {
           printLine(`serving ${modelId} at ${baseUrl} (from other machines: http://<this host>:${flags.port}/v1)`);
-          printLine(detectCommandFor(baseUrl, modelId, info.dialect));
+          printLine(detect(modelId));
         }
       },
     });

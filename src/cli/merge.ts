@@ -25,14 +25,18 @@ function checkpointChoice(value: string): 'best' | 'latest' | number {
 }
 
 async function runMerge(target: string, flags: MergeFlags): Promise<void> {
-  const { planMerge, linkMerged } = await import('../train/merge.js');
+  const { selectCheckpoint, buildMergeCommand, linkMerged } = await import('../train/merge.js');
   const { chooseSwiftVersion } = await import('../train/version.js');
+  const { recordedSwiftVersion } = await import('../train/run-record.js');
   const { formatMultiline } = await import('../train/shell.js');
-  const { version, note } = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun) });
-  const plan = await planMerge({ target, checkpoint: flags.checkpoint, version, gpus: flags.gpus });
+  // The run first: a missing directory or checkpoint is the user's first problem, not a missing ms-swift.
+  const selection = await selectCheckpoint({ target, checkpoint: flags.checkpoint });
+  const recorded = await recordedSwiftVersion([selection.checkpoint, selection.runDir]);
+  const { version, note } = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun), recorded });
+  const plan = { ...selection, command: buildMergeCommand(selection.checkpoint, version, flags.gpus) };
   if (!flags.quiet) warn(`${note}; checkpoint ${plan.checkpoint} (${plan.reason})`);
   if (flags.dryRun) {
-    if (flags.json) return printJson({ ...plan, swiftVersion: version.raw });
+    if (flags.json) return printJson({ ...plan, swiftVersion: version.raw, swiftVersionNote: note });
     return printLine(formatMultiline(plan.command));
   }
   if (plan.alreadyMerged) {

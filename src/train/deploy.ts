@@ -22,12 +22,14 @@
  *  - LMDeploy: `lmdeploy serve api_server MODEL --server-name --server-port --model-name --session-len --tp`
  *    (InternLM/lmdeploy@00596da lmdeploy/cli/serve.py).
  */
-import { existsSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { presetForModel, PRESETS, type ModelPreset } from './presets.js';
+import { findRecipeRecord, readJsonObject, readSwiftArgs, recipeOf, recordedSwiftVersion, type RecordedVersion } from './run-record.js';
 import { ArgList, shellQuote, type ExternalCommand } from './shell.js';
+import { engineAppliesSystem, trainingSystemPrompt, type TrainingSystemPrompt } from './system-prompt.js';
 import { atLeast, type SwiftVersion } from './version.js';
 
 export type DeployEngine = 'swift' | 'vllm' | 'lmdeploy';
@@ -50,38 +52,20 @@ export interface ModelDirInfo {
   dialect?: string;
   /** The environment the model was trained with (MAX_PIXELS, MAX_NUM), from ocrdet-recipe.json. */
   trainingEnv: Record<string, string>;
-}
-
-async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-/** ocrdet-recipe.json in the directory or up to four levels above (run dir, model_type dir, output dir). */
-async function findRecipeRecord(start: string): Promise<Record<string, unknown> | undefined> {
-  let dir = start;
-  for (let level = 0; level < 5; level++) {
-    const record = await readJson(join(dir, 'ocrdet-recipe.json'));
-    if (record) return record;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return undefined;
+  /** The system prompt it was trained with (system-prompt.ts), when known. */
+  system?: TrainingSystemPrompt;
+  /** The ms-swift version the run recorded, for building without ms-swift installed. */
+  recordedSwiftVersion?: RecordedVersion;
 }
 
 /** The preset a model directory came from: its args (3.x args.json / 2.x sft_args.json) or config.json architecture. */
-async function presetOfDir(dir: string): Promise<ModelPreset | undefined> {
-  const args = (await readJson(join(dir, 'args.json'))) ?? (await readJson(join(dir, 'sft_args.json')));
+async function presetOfDir(dir: string, args: Record<string, unknown> | undefined): Promise<ModelPreset | undefined> {
   const model = typeof args?.model === 'string' ? args.model : typeof args?.model_id_or_path === 'string' ? args.model_id_or_path : undefined;
   const modelType = typeof args?.model_type === 'string' ? args.model_type : undefined;
   const byType = modelType ? PRESETS.all().find((p) => p.modelType2 === modelType || p.modelType3 === modelType) : undefined;
   if (byType) return byType;
   if (model && presetForModel(model)) return presetForModel(model);
-  const config = await readJson(join(dir, 'config.json'));
+  const config = await readJsonObject(join(dir, 'config.json'));
   const architectures = JSON.stringify(config?.architectures ?? []);
   if (architectures.includes('Qwen2_5_VL')) return PRESETS.get('qwen2.5-vl-7b');
   if (architectures.includes('Qwen2VL')) return PRESETS.get('qwen2-vl-7b');
@@ -89,18 +73,36 @@ async function presetOfDir(dir: string): Promise<ModelPreset | undefined> {
   return undefined;
 }
 
+const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
+
+/**
+ * Why a missing `target` must be a local path and not a hub id, or undefined when it may be a hub id:
+ * it starts with `.`, `/` or `~`, or its first path segment is a directory here (`runs/nope` when runs/ exists).
+ */
+export function localPathReason(target: string): string | undefined {
+  if (/^[./~]/.test(target)) return `it starts with ${target[0]}`;
+  const first = target.split('/')[0] ?? '';
+  if (target.includes('/') && first && existsSync(first) && statSync(first).isDirectory()) return `${first}/ is a local directory`;
+  return undefined;
+}
+
+async function resolveHubModel(target: string, dialect: string | undefined): Promise<ModelDirInfo> {
+  const local = localPathReason(target);
+  if (local || !HUB_ID.test(target)) {
+    throw new ConfigError(`${target}: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B${local ? `: ${local}` : ''})`);
+  }
+  const preset = presetForModel(target);
+  const system = await trainingSystemPrompt({ preset });
+  return { model: target, kind: 'hub', preset, dialect: dialect ?? preset?.dialect, trainingEnv: {}, ...(system ? { system } : {}) };
+}
+
 /**
  * What `target` is: a merged model, a LoRA checkpoint, an output/run directory with a `merged` link, or a
- * hub id; and which dialect it speaks (flag > the run's ocrdet-recipe.json > the model's family).
+ * hub id; which dialect it speaks (flag > the run's ocrdet-recipe.json > the model's family); and the system
+ * prompt it was trained with (the training data's > the recipe's > ms-swift's args > the template's default).
  */
 export async function resolveDeployModel(target: string, dialect?: string): Promise<ModelDirInfo> {
-  if (!existsSync(target)) {
-    if (/^[\w.-]+\/[\w.-]+$/.test(target)) {
-      const preset = presetForModel(target);
-      return { model: target, kind: 'hub', preset, dialect: dialect ?? preset?.dialect, trainingEnv: {} };
-    }
-    throw new ConfigError(`${target}: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B)`);
-  }
+  if (!existsSync(target)) return resolveHubModel(target, dialect);
   let dir = await realpath(target);
   if (!(await stat(dir)).isDirectory()) throw new ConfigError(`${target}: not a directory`);
   if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'adapter_config.json')) && existsSync(join(dir, 'merged'))) {
@@ -108,17 +110,32 @@ export async function resolveDeployModel(target: string, dialect?: string): Prom
   }
   const kind = existsSync(join(dir, 'config.json')) ? 'model' : existsSync(join(dir, 'adapter_config.json')) ? 'adapter' : undefined;
   if (!kind) throw new ConfigError(`${target}: neither a model (config.json) nor a LoRA checkpoint (adapter_config.json); run \`ocrdet merge RUN_DIR\` first`);
-  const record = await findRecipeRecord(dir);
-  const recipe = (record?.recipe ?? {}) as { dialect?: unknown; env?: unknown; preset?: unknown };
+  const recipe = recipeOf(await findRecipeRecord(dir));
+  const swiftArgs = await readSwiftArgs(dir);
   const trainedPreset = typeof recipe.preset === 'string' && PRESETS.has(recipe.preset) ? PRESETS.get(recipe.preset) : undefined;
-  const preset = trainedPreset ?? (await presetOfDir(dir));
+  const preset = trainedPreset ?? (await presetOfDir(dir, swiftArgs?.args));
+  const argsSystem = swiftArgs?.args.system;
+  const system = await trainingSystemPrompt({
+    data: typeof recipe.data === 'string' ? recipe.data : undefined,
+    recipeSystem: typeof recipe.system === 'string' ? recipe.system : undefined,
+    swiftArgsSystem: typeof argsSystem === 'string' ? { text: argsSystem, path: swiftArgs?.path as string } : undefined,
+    preset,
+  });
+  const recorded = await recordedSwiftVersion([dir]);
   return {
     model: dir,
     kind,
     preset,
     dialect: dialect ?? (typeof recipe.dialect === 'string' ? recipe.dialect : undefined) ?? preset?.dialect,
     trainingEnv: recipe.env && typeof recipe.env === 'object' ? (recipe.env as Record<string, string>) : {},
+    ...(system ? { system } : {}),
+    ...(recorded ? { recordedSwiftVersion: recorded } : {}),
   };
+}
+
+/** The system prompt the client must send itself: the training one, unless `engine` applies it. */
+export function clientSystemPrompt(info: ModelDirInfo, engine: DeployEngine): TrainingSystemPrompt | undefined {
+  return info.system && !engineAppliesSystem(engine, info.system) ? info.system : undefined;
 }
 
 export interface DeployCommandOptions {
@@ -185,7 +202,7 @@ export function buildDeployCommand(info: ModelDirInfo, o: DeployCommandOptions):
     if (tensorParallel > 1) a.add('tensor-parallel-size', tensorParallel);
     if (kwargs) a.add('mm-processor-kwargs', JSON.stringify(kwargs));
     if (info.preset?.family === 'internvl') {
-      warnings.push('vLLM applies the model\'s own chat template, without the system prompt ms-swift trained InternVL with: send that system message with each request (OpenGVLab/InternVL#1208)');
+      warnings.push('vLLM applies the model\'s own chat template, without the system prompt ms-swift trained InternVL with: send that system message with each request, as the printed detect command does with --system (OpenGVLab/InternVL#1208)');
     }
     return { env, program: 'vllm', args: ['serve', info.model, ...a.args], warnings };
   }
@@ -201,10 +218,14 @@ export function baseUrlOf(host: string, port: number): string {
   return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/v1`;
 }
 
-/** The `ocrdet detect` command that uses the served model. */
-export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined): string {
+/**
+ * The `ocrdet detect` command that uses the served model, quoted for a POSIX shell; `system` is the system
+ * prompt the engine does not send by itself (clientSystemPrompt).
+ */
+export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined, system?: string): string {
   const words = ['ocrdet', 'detect', 'photos/', '--backend', 'vlm', '--base-url', baseUrl, '--model', modelId];
   if (dialect) words.push('--dialect', dialect);
+  if (system) words.push('--system', system);
   return words.map(shellQuote).join(' ');
 }
 

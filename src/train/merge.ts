@@ -78,9 +78,15 @@ function isCheckpointDir(path: string): boolean {
   return /^checkpoint-\d+$/.test(basename(path)) && existsSync(path);
 }
 
-/** Decides which checkpoint to merge and how; ConfigError when there is nothing mergeable. */
-export async function planMerge(options: PlanMergeOptions): Promise<MergePlan> {
-  const { target, version } = options;
+/** Which checkpoint to merge, where the result goes: everything of a merge plan but the command. */
+export type MergeSelection = Omit<MergePlan, 'command'>;
+
+/**
+ * Decides which checkpoint to merge; NotFoundError when `target` does not exist, ConfigError when there
+ * is nothing mergeable. Needs no ms-swift, so these come before any question about its version.
+ */
+export async function selectCheckpoint(options: Pick<PlanMergeOptions, 'target' | 'checkpoint'>): Promise<MergeSelection> {
+  const { target } = options;
   let runDir: string;
   let chosen: Checkpoint;
   let reason: string;
@@ -115,8 +121,13 @@ export async function planMerge(options: PlanMergeOptions): Promise<MergePlan> {
     mergedDir,
     alreadyMerged: existsSync(join(mergedDir, 'config.json')),
     linkPath: join(isCheckpointDir(target) ? runDir : target, 'merged'),
-    command: buildMergeCommand(chosen.path, version, options.gpus),
   };
+}
+
+/** Decides which checkpoint to merge and how; NotFoundError / ConfigError as selectCheckpoint. */
+export async function planMerge(options: PlanMergeOptions): Promise<MergePlan> {
+  const selection = await selectCheckpoint(options);
+  return { ...selection, command: buildMergeCommand(selection.checkpoint, options.version, options.gpus) };
 }
 
 /** Points `linkPath` at `mergedDir` (relative link); replaces an older link, never a real directory. */

@@ -36,6 +36,8 @@ const PLOTS: readonly PlotDefinition[] = [
 ];
 
 const COLORS = { train: '#1f77b4', eval: '#d62728' };
+/** Pixels kept free at both ends of the step axis: more than an eval dot's radius (size 90: vega's circle fills a √90 px square, r ≈ 4.7 px). */
+const X_PADDING_PX = 8;
 
 function seriesOf(events: readonly SwiftLogEvent[], plot: PlotDefinition): SeriesPoint[] {
   const points: SeriesPoint[] = [];
@@ -61,7 +63,8 @@ export function plotSpec(plot: PlotDefinition, points: SeriesPoint[], subtitle?:
     legend: series.length > 1 ? { orient: 'top', direction: 'horizontal', symbolSize: 120 } : null,
   };
   const lastStep = Math.max(...points.map((p) => p.step));
-  const x = { field: 'step', type: 'quantitative', title: 'step', scale: { domain: [0, lastStep], nice: false }, axis: { tickMinStep: 1 } };
+  // Room inside the frame for the eval dot at the last step, which would else sit half outside it on the edge.
+  const x = { field: 'step', type: 'quantitative', title: 'step', scale: { domain: [0, lastStep], nice: false, padding: X_PADDING_PX }, axis: { tickMinStep: 1 } };
   const y = { field: 'value', type: 'quantitative', title: plot.axisTitle, scale: { zero: false }, axis: plot.format ? { format: plot.format } : {} };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

@@ -52,11 +52,24 @@ export interface ModelPreset {
   /** Fields that differ from the reference DEFAULTS. */
   readonly recipe: Partial<RecipeFields>;
   readonly source: string;
+  /**
+   * The system prompt ms-swift's template gives every sample that brings none of its own, when the model's
+   * own chat template (what vLLM applies) has a different one or none; undefined when they agree.
+   */
+  readonly templateSystem?: string;
 }
 
 const GROUNDING_SH = 'modelscope/ms-swift v3.12.6 examples/train/multimodal/grounding.sh';
 const QWEN25_NOTEBOOK = 'modelscope/ms-swift v3.12.6 examples/notebook/qwen2_5-vl-grounding/zh.ipynb';
 const INTERNVL25_LORA = 'OpenGVLab/InternVL@dc2bdc6 internvl_chat/shell/internvl2.5/2nd_finetune/internvl2_5_8b_dynamic_res_2nd_finetune_lora.sh';
+/**
+ * InternVL's default system prompts in ms-swift's templates (swift/llm/template/template/internvl.py; the
+ * InternVL2 one is the `system` of the reference's sft_args.json). InternVL's own chat template, which raw
+ * vLLM applies, sends none (OpenGVLab/InternVL#1208). Qwen2/2.5-VL need none: ms-swift's default and the
+ * model's chat template are the same "You are a helpful assistant.".
+ */
+const INTERNVL2_SYSTEM = '你是由上海人工智能实验室联合商汤科技开发的书生多模态大模型，英文名叫InternVL, 是一个有用无害的人工智能助手。';
+const INTERNVL25_SYSTEM = '你是书生·万象，英文名是InternVL，是由上海人工智能实验室、清华大学及多家合作单位联合开发的多模态大语言模型。';
 
 /** What the Qwen-VL grounding recipes of ms-swift share (grounding.sh and the Qwen2.5-VL notebook). */
 const QWEN_GROUNDING: Partial<RecipeFields> = {
@@ -98,6 +111,7 @@ export const PRESETS: Registry<ModelPreset> = createRegistry<ModelPreset>('model
     },
     recipe: {},
     source: 'the reference run (ms-swift 2.4.2, ../shared/data/seed-scripts/swift_finetune_internvl_lora_det.sh)',
+    templateSystem: INTERNVL2_SYSTEM,
   },
   {
     name: 'qwen2-vl-7b',
@@ -153,6 +167,7 @@ export const PRESETS: Registry<ModelPreset> = createRegistry<ModelPreset>('model
       env: { MAX_NUM: '6' },
     },
     source: INTERNVL25_LORA,
+    templateSystem: INTERNVL25_SYSTEM,
   },
 ]);
 

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { ConfigError, EngineError } from '../core/errors.js';
+import type { RecordedVersion } from './run-record.js';
 import { findExecutable } from './which.js';
 
 export interface SwiftVersion {
@@ -120,9 +121,13 @@ export interface ChosenVersion {
 
 /**
  * The version to build for: the flag or recipe when given, else the installed one. A dry run on a
- * machine without ms-swift builds for the newest major we read (4.x) and says so; a real launch fails.
+ * machine without ms-swift builds for the version the run recorded (`recorded`, see run-record.ts), else
+ * for the newest major we read (4.x), and says which and why; a real launch fails.
  */
-export async function chooseSwiftVersion(requested: string | undefined, options: { dryRun: boolean; env?: NodeJS.ProcessEnv }): Promise<ChosenVersion> {
+export async function chooseSwiftVersion(
+  requested: string | undefined,
+  options: { dryRun: boolean; env?: NodeJS.ProcessEnv; recorded?: RecordedVersion },
+): Promise<ChosenVersion> {
   if (requested) {
     const version = resolveSwiftVersion(requested);
     return { version, note: `ms-swift ${version.raw} (chosen with --swift-version)` };
@@ -132,7 +137,9 @@ export async function chooseSwiftVersion(requested: string | undefined, options:
     return { version, note: `ms-swift ${version.raw} (installed)` };
   } catch (error) {
     if (!options.dryRun) throw error;
-    const version = resolveSwiftVersion('4');
-    return { version, note: `ms-swift is not installed here: built for ms-swift ${version.raw}; pass --swift-version 2|3|4 for another` };
+    const { recorded } = options;
+    const version = resolveSwiftVersion(recorded?.version ?? '4');
+    const why = recorded ? recorded.why : 'the newest ms-swift ocrdet knows';
+    return { version, note: `ms-swift is not installed here: built for ms-swift ${version.raw} (${why}); pass --swift-version 2|3|4 for another` };
   }
 }

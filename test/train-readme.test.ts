@@ -1,0 +1,27 @@
+/**
+ * The README's "Fine-tune" section, held to what the code does: the commands a reader copies from it leave the
+ * checkout as it was, and the detect command it shows after a vLLM deploy is the one ocrdet prints.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { detectCommandFor } from '../src/train/deploy.js';
+import { PRESETS } from '../src/train/presets.js';
+
+const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const START = README.indexOf('## Fine-tune: `ocrdet train`, `merge`, `deploy`');
+const SECTION = README.slice(START, README.indexOf('\n## ', START + 1));
+
+describe('README: Fine-tune section', () => {
+  it('`train status` on the checkout\'s fixtures writes its plots elsewhere (--plots-dir) or not at all (--no-plots)', () => {
+    const commands = SECTION.split('\n').filter((line) => /train status test\/fixtures\//.test(line));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) expect(command).toMatch(/ --plots-dir (?!test\/)\S+| --no-plots\b/);
+  });
+
+  it('the detect command shown after `deploy --engine vllm` is the one ocrdet prints, with InternVL2\'s system prompt', () => {
+    const system = PRESETS.get('internvl2-8b').templateSystem as string;
+    expect(SECTION).toContain(`\n${detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', system)}\n`);
+    const step7 = SECTION.split('\n').find((line) => line.startsWith('npx ocrdet detect photos/')) ?? '';
+    expect(step7).toContain(`--dialect internvl2 --system '${system}'`);
+  });
+});
