@@ -5,7 +5,7 @@
  * the report counts every region left out, by reason. --strict writes the report but not train/val.
  * The CLI: one line per problem on stderr, exit 1 when something was left out, 0 when not, 2 for usage.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCommand } from '../src/cli/data-convert.js';
@@ -117,6 +117,16 @@ describe('ocrdet data convert (CLI)', () => {
     expect(result.stderr).toBe('');
     expect(result.stdout).toMatch(/45 train \/ 5 val samples from 50 of 50 images \(swift, qwen2-vl\)/);
     expect(JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'))).toMatchObject({ dialect: 'qwen2-vl', split: { seed: 7 }, problems: { total: 12, skipped: 0 } });
+  });
+
+  it('--out naming a file is a usage error, and ICDAR output says don\'t-care regions were written, not dropped', async () => {
+    const file = join(tempOut('out-file'), 'report.md');
+    writeFileSync(file, 'x');
+    await expect(run([dataset, '--out', file])).rejects.toThrow(`--out ${file}: exists and is not a folder`);
+    const out = tempOut('icdar-summary');
+    const { stdout } = await run([SEED_TEST, '--out', out, '--to', 'icdar']);
+    expect(stdout).toMatch(/^ {2}regions {2}510 care and 150 don't care written; dropped: none$/m);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| written, don't care \| 150 \|/);
   });
 
   it('rejects unknown values with a usage error naming the option', async () => {

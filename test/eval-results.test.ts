@@ -133,6 +133,14 @@ describe('readResults on files that cannot be read', () => {
     await expect(readAll(dir)).rejects.toThrow(BadResultsError);
   });
 
+  it('refuses a file that is not results at all (a README, a JPEG given as --pred) at its first line', async () => {
+    const readme = path.join(dir, 'README.md');
+    await writeFile(readme, '# Title\n\nSome prose.\n');
+    await expect(readAll(readme)).rejects.toThrow(`${readme}: not a results file (Detection JSONL): line 1 is "# Title", not a JSON object`);
+    const jpeg = fileURLToPath(new URL('./fixtures/ppocr/MSRA_TD500_IMG_0769.jpg', import.meta.url));
+    await expect(readAll(jpeg)).rejects.toThrow(/line 1 is binary data, not a JSON object$/);
+  });
+
   it('reads an empty file as no predictions and no problems', async () => {
     const file = path.join(dir, 'empty.jsonl');
     await writeFile(file, '');

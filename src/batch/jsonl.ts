@@ -12,6 +12,7 @@ import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { BadResultsError } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
+import { quoteLine } from '../datasets/problems.js';
 
 /** Every line starts with this: `image` is written first so a torn line is recognisable as ours. */
 const LINE_START = '{"image":';
@@ -79,7 +80,7 @@ export async function scanResults(path: string): Promise<ResultsScan> {
     const record = parseDetectionLine(text);
     if (!record) {
       throw new BadResultsError(
-        `${path}:${lineNumber}: not a Detection JSON line (${JSON.stringify(text.slice(0, 60))}…); ` +
+        `${path}:${lineNumber}: not a Detection JSON line (${quoteLine(text)}); ` +
           'is --out the right file? ocrdet only appends to its own results',
       );
     }

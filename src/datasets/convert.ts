@@ -9,7 +9,7 @@
  * iteration. Every problem is reported once and the rest goes on; files are renamed into place only when
  * complete, and with `strict` only when no problem was found.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { ImageSize, Region, Sample } from '../core/types.js';
@@ -21,7 +21,7 @@ import { renderAnswer, sortRegions, type AnswerStyle, type RenderedAnswer, type 
 import { renderReportMarkdown, type ConvertReport } from './convert-report.js';
 import { ConvertTally } from './convert-tally.js';
 import { planCrops } from './crops.js';
-import { isImageName } from './files.js';
+import { isImageName, makeOutputDir } from './files.js';
 import { detectFormat, readDataset } from './index.js';
 import type { DatasetProblem } from './problems.js';
 import { DUPLICATE, SplitLedger, VAL, seededHash53 } from './split.js';
@@ -256,7 +256,7 @@ export async function convertSamples(
   const started = performance.now();
   const settings = resolveConvertOptions(options);
   const out = resolve(settings.out);
-  mkdirSync(out, { recursive: true });
+  makeOutputDir(out);
   const entry = OUTPUT_FORMATS.get(settings.to);
   const writer = entry.create({ swiftVersion: settings.swiftVersion === 2 ? 2 : 3 });
   const dialect: GroundingDialect | undefined = entry.answers ? getDialect(settings.dialect) : undefined;

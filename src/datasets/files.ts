@@ -2,10 +2,11 @@
  * File-system helpers for readers: streamed directory walks (never a whole listing in memory), line
  * reading with BOM handling, the first bytes of a file for format sniffing, and case-insensitive lookup.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { UsageError } from '../core/errors.js';
 
 /** Image file extensions readers try, lower case, in the order tried. */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif'] as const;
@@ -36,6 +37,17 @@ export function isFile(path: string): boolean {
 
 export function isDir(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+/** Creates an output folder (and its parents); a file in the way, or no permission, is a usage error naming `flag`. */
+export function makeOutputDir(path: string, flag = '--out'): void {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (info && !info.isDirectory()) throw new UsageError(`${flag} ${path}: exists and is not a folder`);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+  }
 }
 
 export interface WalkedFile {

@@ -33,10 +33,19 @@ async function resolveFormat(path: string, options: ReadDatasetOptions): Promise
   return DATASET_FORMATS.get(options.format).name;
 }
 
-/** Streams the samples of the dataset at `path` (see the module comment for the contract). */
+/**
+ * Streams the samples of the dataset at `path` (see the module comment for the contract). A format given
+ * by name that finds nothing at all there (no sample, no problem) is a usage error at the end of the
+ * stream, naming the format the path looks like: `--format icdar2015` on a VOC folder must not read as an
+ * empty dataset.
+ */
 export async function* readDataset(path: string, options: ReadDatasetOptions = {}): AsyncGenerator<Sample> {
   const reader = DATASET_FORMATS.get(await resolveFormat(path, options));
-  const report = (problem: DatasetProblem): void => options.onProblem?.(problem);
+  let found = 0;
+  const report = (problem: DatasetProblem): void => {
+    found++;
+    options.onProblem?.(problem);
+  };
   const probeImages = options.probeImages ?? true;
   const builder = new SampleBuilder({ frame: reader.frame, probeImages, report, dataset: path, ...(options.images !== undefined ? { images: options.images } : {}) });
   const context: ReaderContext = {
@@ -51,9 +60,23 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
     },
   };
   try {
-    yield* reader.read(path, context);
+    for await (const sample of reader.read(path, context)) {
+      found++;
+      yield sample;
+    }
   } finally {
     builder.flush();
+  }
+  if (found === 0 && options.format !== undefined) throw new UsageError(`${path}: no ${reader.name} annotations found${await lookalike(path, reader.name)}`);
+}
+
+/** `; it looks like voc-quad (drop --format)` when the path's own format is another one. */
+async function lookalike(path: string, forced: string): Promise<string> {
+  try {
+    const detected = await detectFormat(path);
+    return detected !== forced ? `; it looks like ${detected} (drop --format, or give --format ${detected})` : '';
+  } catch {
+    return '';
   }
 }
 

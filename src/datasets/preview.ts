@@ -8,13 +8,14 @@
  * The dialect: `dialect` if given, else the one in report.json beside the file (written by `convertDataset`,
  * with the task and Qwen2.5-VL pixel bounds), else recognised from each answer's syntax.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { NotFoundError } from '../core/errors.js';
 import type { ImageSize, Region } from '../core/types.js';
 import { getDialect } from '../grounding/index.js';
 import type { GroundingTask, ParseOptions } from '../grounding/types.js';
 import type { ConvertProblem } from './convert-options.js';
-import { readLines } from './files.js';
+import { isFile, makeOutputDir, readLines } from './files.js';
 import { objectsRegions, readTrainingRow, recogniseDialect, type TrainingRow } from './preview-rows.js';
 
 export interface PreviewOptions {
@@ -85,12 +86,21 @@ function locate(image: string, file: string): string | undefined {
   return bases.map((base) => resolve(base, image)).find((candidate) => existsSync(candidate));
 }
 
+/** Why a non-empty answer gave no boxes under the --dialect given: most often, another dialect's syntax. */
+function noBoxesWarning(dialect: string, answer: string): string {
+  const seen = recogniseDialect(answer).dialect;
+  return seen && seen !== dialect
+    ? `no ${dialect} boxes in this answer; its syntax is ${seen}'s: is --dialect ${dialect} right?`
+    : `no ${dialect} boxes in this ${answer.length}-character answer`;
+}
+
 async function decodeRow(row: TrainingRow, size: ImageSize, settings: Settings): Promise<{ regions: Region[]; warnings: string[]; dialect?: string }> {
   if (row.objects) return objectsRegions(row, size);
   const recognised = settings.dialect ? {} : recogniseDialect(row.answer);
   const name = settings.dialect ?? recognised.dialect;
   if (!name) return { regions: [], warnings: ['answer syntax not recognised: pass --dialect'] };
   const { regions, warnings } = getDialect(name).parse(row.answer, size, { ...settings.parse, task: settings.task });
+  if (regions.length === 0 && row.answer.trim() !== '' && settings.dialect) warnings.unshift(noBoxesWarning(name, row.answer));
   return { regions, warnings: recognised.note ? [recognised.note, ...warnings] : warnings, dialect: name };
 }
 
@@ -105,8 +115,9 @@ function pictureName(row: number, image: string): string {
 
 /** Draws up to `limit` rows of a training JSONL (or samples of a dataset) into `out`; see the module comment. */
 export async function previewDataset(file: string, options: PreviewOptions): Promise<PreviewResult> {
+  if (file.toLowerCase().endsWith('.jsonl') && !isFile(file)) throw new NotFoundError(`${file}: no such file`);
   const out = resolve(options.out);
-  mkdirSync(out, { recursive: true });
+  makeOutputDir(out);
   const limit = options.limit ?? 20;
   const maxSidePx = options.maxSidePx ?? 1600;
   const result: PreviewResult = { file, out, pictures: [], failed: 0 };

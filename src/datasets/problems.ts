@@ -45,6 +45,12 @@ export function formatProblem(problem: DatasetProblem): string {
 }
 
 /** A value as it appears in messages: strings quoted and shortened, everything else as JSON. */
+/** A line of a file for a message: quoted and cut (quoteValue), or `binary data` when it is not text. */
+export function quoteLine(text: string, maxChars = 60): string {
+  // U+FFFD is what UTF-8 decoding left of invalid bytes; NUL and other C0 controls (tab aside) are not text.
+  return /[\uFFFD\u0000-\u0008\u000E-\u001F]/.test(text.slice(0, 200)) ? 'binary data' : quoteValue(text, maxChars);
+}
+
 export function quoteValue(value: unknown, maxChars = 40): string {
   let text: string;
   try {

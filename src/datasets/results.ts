@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { BadResultsError, NotFoundError } from '../core/errors.js';
 import { boundsOf, boxToPoints } from '../core/geometry.js';
 import type { Box, Detection, Point, Region } from '../core/types.js';
-import type { DatasetProblem } from './problems.js';
+import { quoteLine, type DatasetProblem } from './problems.js';
 
 export interface ReadResultsOptions {
   /**
@@ -52,15 +52,24 @@ const DetectionSchema = z.object({
   error: z.string().optional().catch(undefined),
 });
 
-/** Streams the Detections of a JSONL results file. Throws only when the file itself cannot be opened. */
+/**
+ * Streams the Detections of a JSONL results file. Throws when the file cannot be opened, or is not a
+ * results file at all: its first line is not a JSON object (a README, an image, a CSV given as --pred).
+ * Later bad lines are reported one by one and skipped.
+ */
 export async function* readResults(file: string, options: ReadResultsOptions = {}): AsyncGenerator<Detection> {
   await assertReadableFile(file);
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNumber = 0;
+  let sawLine = false;
   for await (const raw of lines) {
     lineNumber++;
     const text = (lineNumber === 1 ? raw.replace(/^\uFEFF/, '') : raw).trim();
     if (text === '') continue;
+    if (!sawLine) {
+      sawLine = true;
+      if (!/^\{/.test(text)) throw new BadResultsError(`${file}: not a results file (Detection JSONL): line ${lineNumber} is ${quoteLine(text)}, not a JSON object`);
+    }
     const problem: LineProblem = (message, element) =>
       options.onProblem?.({ kind: 'bad-record', file, line: lineNumber, ...(element ? { element } : {}), message, skipped: true });
     const detection = parseResultLine(text, problem);
