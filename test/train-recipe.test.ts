@@ -85,7 +85,7 @@ describe('bad recipes are configuration errors that name the field', () => {
   it('a typo in a file, a wrong type, an unknown preset', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'typo.yaml'), 'lora_rank: 16\n');
-    await expect(loadRecipeFile(join(dir, 'typo.yaml'))).rejects.toMatchObject({ code: 'OCRDET_CONFIG', message: expect.stringContaining('lora_rank') });
+    await expect(loadRecipeFile(join(dir, 'typo.yaml'))).rejects.toMatchObject({ code: 'OCRDET_CONFIG', message: `${join(dir, 'typo.yaml')}: unknown option "lora_rank" (did you mean option "loraRank"?)` });
     writeFileSync(join(dir, 'type.json'), '{"epochs": "five"}');
     await expect(loadRecipeFile(join(dir, 'type.json'))).rejects.toThrow(/type\.json: option "epochs"/);
     writeFileSync(join(dir, 'broken.json'), '{"epochs": ');

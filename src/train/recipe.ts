@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, NotFoundError, UsageError } from '../core/errors.js';
-import { formatIssues } from '../core/options.js';
+import { formatIssues, knownKeys } from '../core/options.js';
 import { PRESETS, presetForModel, type ModelPreset } from './presets.js';
 
 const positiveInt = z.number().int().positive();
@@ -160,7 +160,7 @@ export async function loadRecipeFile(path: string): Promise<RecipeInput> {
     throw new ConfigError(`${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'} (${(error as Error).message.split('\n')[0]})`, { cause: error });
   }
   const parsed = RecipeFieldsSchema.partial().strict().safeParse(data ?? {});
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, path), { cause: parsed.error });
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, path, { known: knownKeys(RecipeFieldsSchema) }), { cause: parsed.error });
   return parsed.data;
 }
 
