@@ -202,6 +202,13 @@ describe('makeRegion and reading order', () => {
     expect(sortReadingOrder(shuffled).map((w) => w.text).join('')).toBe('abcdef');
   });
 
+  it('a tall region (vertical text) keeps its own line instead of pulling the lines beside it into one', () => {
+    // seed-test MTWI TB15mVcL as detected: a 203-px-high rotated label at x 389 beside five short lines.
+    const r = (x: number, y1: number, y2: number, text: string) => ({ box: [x, y1, x + 60, y2] as Box, text });
+    const regions = [r(389, 444, 647, 'tall'), r(273, 553, 584, 'line3'), r(289, 524, 558, 'line2'), r(466, 499, 536, 'line1'), r(453, 562, 606, 'line4'), r(449, 593, 633, 'line5')];
+    expect(sortReadingOrder(regions).map((w) => w.text)).toEqual(['tall', 'line1', 'line2', 'line3', 'line4', 'line5']);
+  });
+
   it('convexity', () => {
     expect(isConvex(square(0, 0))).toBe(true);
     expect(isConvex([[0, 0], [1, 0], [1, 1], [2, 1], [2, 2], [0, 2]])).toBe(false);

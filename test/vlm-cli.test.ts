@@ -133,5 +133,11 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     expect(lines[1].regions).toEqual(getDialect('qwen2-vl').parse(OS_ATLAS.answer, { width: 1000, height: 800 }).regions);
     expect(lines[0]).toMatchObject({ dialect: 'qwen2-vl', model: 'ocrdet-test-model', raw: wrong[0].raw });
     expect(lines[0].warnings).toBeUndefined();
+
+    // Re-parsing with the dialect detect was wrongly told: not one answer gives a box, and the run says so.
+    const again = await run(['reparse', 'ui.jsonl', '--dialect', 'internvl2', '--out', 'ui-again.jsonl']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/reparse: 2 of 3 line\(s\) re-parsed with internvl2, 2 answer\(s\) with no box in the dialect, 0 error line\(s\) kept, 1 problem\(s\)/);
+    expect(again.stderr).toMatch(/reparse: no answer gave a box with --dialect internvl2: is the dialect right\?/);
   });
 });

@@ -90,7 +90,13 @@ async function runReparse(results: string, flags: ReparseFlags): Promise<number>
     await sink.finish();
     if (!flags.quiet) {
       const using = flags.dialect ? ` with ${flags.dialect}` : '';
-      warn(`reparse: ${summary.reparsed} of ${summary.lines} line(s) re-parsed${using}, ${summary.errors} error line(s) kept, ${summary.problems} problem(s)`);
+      const empty = summary.withoutBoxes > 0 ? `, ${summary.withoutBoxes} answer(s) with no box in the dialect` : '';
+      warn(`reparse: ${summary.reparsed} of ${summary.lines} line(s) re-parsed${using}${empty}, ${summary.errors} error line(s) kept, ${summary.problems} problem(s)`);
+    }
+    // Not one answer gave a box: the dialect (or --task) is almost surely not the one the model spoke.
+    if (summary.reparsed > 0 && summary.withoutBoxes === summary.reparsed) {
+      warn(`reparse: no answer gave a box${flags.dialect ? ` with --dialect ${flags.dialect}` : ''}: is the dialect right? (the results' own "dialect" is used without --dialect)`);
+      return 1;
     }
     return summary.problems > 0 ? 1 : 0;
   } catch (error) {

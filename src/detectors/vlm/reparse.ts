@@ -31,6 +31,8 @@ export interface ReparseSummary {
   errors: number;
   /** Lines without saved answers (passed through) or not Detection lines (skipped). */
   problems: number;
+  /** Re-parsed lines whose answers held text but no box in the dialect (a wrong --dialect shows here). */
+  withoutBoxes: number;
 }
 
 async function assertFile(file: string): Promise<void> {
@@ -81,7 +83,7 @@ export function reparseRecord(record: Record<string, unknown>, options: Omit<Rep
 export async function reparseResults(file: string, options: ReparseOptions): Promise<ReparseSummary> {
   if (options.dialect) getDialect(options.dialect); // an unknown name fails before any work
   await assertFile(file);
-  const summary: ReparseSummary = { lines: 0, reparsed: 0, errors: 0, problems: 0 };
+  const summary: ReparseSummary = { lines: 0, reparsed: 0, errors: 0, problems: 0, withoutBoxes: 0 };
   const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   let lineNumber = 0;
   for await (const text of lines) {
@@ -107,6 +109,7 @@ export async function reparseResults(file: string, options: ReparseOptions): Pro
       continue;
     }
     summary.reparsed++;
+    if ((result.regions as unknown[]).length === 0 && noBoxesWarning(record.raw as RawAnswer[], 0)) summary.withoutBoxes++;
     await options.onRecord(result, lineNumber);
   }
   return summary;
