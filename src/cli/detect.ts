@@ -165,7 +165,7 @@ export function createCommand(): Command {
     .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
     .option('--out <file>', 'write JSONL to this file; a rerun skips the images already in it')
     .option('--overlay <dir>', 'write one PNG per image with the regions drawn (names mirror the input paths)')
-    .option('--concurrency <n>', 'images in flight at once (default: per backend, ppocr 2)', positiveInt('--concurrency'))
+    .option('--concurrency <n>', `images in flight at once (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`, positiveInt('--concurrency'))
     .option('--retry-errors', 'with --out: redo images recorded with an error (default: keep them)')
     .option('-q, --quiet', 'no progress bar, notices or summary (per-image errors are still printed)')
     .addOption(new Option('--json', 'output is always JSON (accepted for symmetry with other commands)').hideHelp())

@@ -68,7 +68,7 @@ export function createCommand(): Command {
     .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
     .option('--host <host>', 'interface to listen on (0.0.0.0 for every interface)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8080)
-    .option('--concurrency <n>', 'images detected at once; more requests wait in line (default 2)', positiveInt('--concurrency'))
+    .option('--concurrency <n>', `images detected at once; more requests wait in line (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`, positiveInt('--concurrency'))
     .addOption(new Option('--max-upload-mb <mb>', 'largest request body accepted, in MB').default(25).argParser(parseUploadMb))
     .option('-q, --quiet', 'no request log');
   addBackendFlags(command);

@@ -200,11 +200,11 @@ export class SampleBuilder {
     }
     const outside = this.outside(points, size);
     if (outside === 'all') {
-      this.options.report({ kind: 'out-of-image', ...where, message: `region lies entirely outside the ${describeSize(size)} image: ${points.map(formatPoint).join(' ')}; skipped`, skipped: true });
+      this.options.report({ kind: 'out-of-image', ...where, message: `region lies entirely outside ${describeImage(size)}: ${points.map(formatPoint).join(' ')}; skipped`, skipped: true });
       return undefined;
     }
     if (outside.length > 0) {
-      this.options.report({ kind: 'out-of-image', ...where, message: `point${outside.length === 1 ? '' : 's'} ${outside.map(formatPoint).join(' ')} outside the ${describeSize(size)} image; kept as written` });
+      this.options.report({ kind: 'out-of-image', ...where, message: `point${outside.length === 1 ? '' : 's'} ${outside.map(formatPoint).join(' ')} outside ${describeImage(size)}; kept as written` });
     }
     const ignore = region.ignore === true || region.text?.trim() === '###';
     const built = makeRegion(points, { ...(region.text !== undefined ? { text: region.text } : {}), ...(ignore ? { ignore: true } : {}) });
@@ -246,6 +246,7 @@ function sameSize(a: ImageSize, b: ImageSize): boolean {
   return a.width === b.width && a.height === b.height;
 }
 
-function describeSize(size: ImageSize): string {
-  return size.width > 0 ? `${size.width}×${size.height}` : 'unknown-size';
+/** `the 640×480 image`, or what "outside" can mean when the size is unknown (negative coordinates). */
+function describeImage(size: ImageSize): string {
+  return size.width > 0 ? `the ${size.width}×${size.height} image` : 'the image (negative coordinates; its size is unknown)';
 }
