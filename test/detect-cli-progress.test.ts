@@ -34,6 +34,12 @@ describe('renderProgress', () => {
     const narrow = renderProgress(snapshot(), 50, { label: 'detect' });
     expect(narrow.length).toBeLessThan(50);
     expect(narrow).not.toContain('[');
+    // An 80-column terminal and a vlm run's counters: whole facts are dropped from the right, never cut.
+    const vlm = (columns: number) => renderProgress(snapshot({ counters: { requests: 11, retries: 2, tokens: 12_500 } }), columns, { label: 'detect', counters: { tokens: 'rate' } });
+    expect(vlm(100)).toBe('detect 20/50  40%  4 img/s  ETA 0:08  errors 2  requests 11  retries 2  tokens 2.5k/s  skipped 10');
+    expect(vlm(90)).toBe('detect 20/50  40%  4 img/s  ETA 0:08  errors 2  requests 11  retries 2  tokens 2.5k/s');
+    expect(vlm(80)).toBe('detect 20/50  40%  4 img/s  ETA 0:08  errors 2  requests 11  retries 2');
+    expect(vlm(40)).toBe('detect 20/50  40%  4 img/s  ETA 0:08  err');
     expect(renderProgress(snapshot({ done: 0, etaMs: undefined, imagesPerSecond: 0 }), 120, { label: 'detect' })).toContain('ETA -:--');
   });
 

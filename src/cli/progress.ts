@@ -35,28 +35,41 @@ export function formatCount(value: number): string {
   return value >= 1 ? value.toFixed(1) : value.toFixed(2);
 }
 
-/** The text of the bar for a terminal `columns` wide (pure: tested directly). */
+/**
+ * The text of the bar for a terminal `columns` wide (pure: tested directly). What does not fit goes in this
+ * order: the bar itself, then the backend counters and the skipped count from the right (whole facts, never
+ * half of one); done/todo, percent, images/s, ETA, errors and "stopping" stay, cut only on a tiny terminal.
+ */
 export function renderProgress(p: BatchProgress, columns: number, options: ProgressBarOptions): string {
   const fraction = p.todo > 0 ? Math.min(1, p.done / p.todo) : 1;
-  const facts = [
+  const essential = [
     `${p.done}/${p.todo}`,
     `${Math.floor(fraction * 100)}%`,
     `${formatCount(p.imagesPerSecond)} img/s`,
     `ETA ${p.etaMs === undefined ? '-:--' : formatDuration(p.etaMs)}`,
     `errors ${p.failed}`,
   ];
+  const extra: string[] = [];
   const elapsedSeconds = p.elapsedMs / 1000;
   for (const [name, value] of Object.entries(p.counters)) {
     const display = options.counters?.[name] ?? 'total';
-    facts.push(display === 'rate' ? `${name} ${formatCount(elapsedSeconds > 0 ? value / elapsedSeconds : 0)}/s` : `${name} ${formatCount(value)}`);
+    extra.push(display === 'rate' ? `${name} ${formatCount(elapsedSeconds > 0 ? value / elapsedSeconds : 0)}/s` : `${name} ${formatCount(value)}`);
   }
-  if (p.skipped > 0) facts.push(`skipped ${p.skipped}`);
-  if (p.stopping) facts.push(`stopping: ${p.inFlight} in flight (Ctrl-C again to abort)`);
-  const text = facts.join('  ');
-  const barWidth = Math.min(30, columns - options.label.length - text.length - 5);
-  if (barWidth < 8) return `${options.label} ${text}`.slice(0, Math.max(0, columns - 1));
-  const filled = Math.round(fraction * barWidth);
-  return `${options.label} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${text}`;
+  if (p.skipped > 0) extra.push(`skipped ${p.skipped}`);
+  const stopping = p.stopping ? [`stopping: ${p.inFlight} in flight (Ctrl-C again to abort)`] : [];
+  const room = columns - 1;
+  const textOf = (kept: number) => [...essential, ...extra.slice(0, kept), ...stopping].join('  ');
+  const full = textOf(extra.length);
+  const barWidth = Math.min(30, room - options.label.length - full.length - 4);
+  if (barWidth >= 8) {
+    const filled = Math.round(fraction * barWidth);
+    return `${options.label} [${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}] ${full}`;
+  }
+  for (let kept = extra.length; kept >= 0; kept--) {
+    const line = `${options.label} ${textOf(kept)}`;
+    if (line.length <= room || kept === 0) return line.slice(0, Math.max(0, room));
+  }
+  return '';
 }
 
 export class ProgressBar {
