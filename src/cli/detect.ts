@@ -140,7 +140,9 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
     if (!single && !flags.quiet) {
       const rate = summary.elapsedMs > 0 ? (summary.done / summary.elapsedMs) * 1000 : 0;
       const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';
-      warn(`detect: ${summary.done} image(s) done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)`);
+      // The backend's counters as totals (requests, retries, tokens…): the bar showed them while it ran.
+      const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
+      warn(`detect: ${summary.done} image(s) done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
       if (summary.previouslyFailed > 0) {
         warn(`detect: ${summary.previouslyFailed} image(s) failed in an earlier run and were not retried; add --retry-errors to redo them`);
       }
