@@ -264,6 +264,20 @@ describe('ocrdet merge and deploy', () => {
     expect(stderr).toContain('--system in the detect command: the system prompt the model was trained with (from ms-swift\'s internvl2-8b template), which vllm does not send');
   });
 
+  it('deploy --dry-run of a model trained on its own user prompt: the detect command asks with it (--prompt), and says where it was read', async () => {
+    const model = join(cwd, 'runs/ocr/merged-model');
+    mkdirSync(model, { recursive: true });
+    writeFileSync(join(model, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+    writeFileSync(join(cwd, 'runs/ocr/ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {}, data: 'data/ocr-internvl2' } }));
+    expect(await run(['deploy', model, '--engine', 'vllm', '--dry-run', '--json'])).toBe(0);
+    const prompt = 'Please detect all text lines and mark their positions.'; // project()'s rows, not internvl2's default
+    expect(JSON.parse(stdout)).toMatchObject({
+      prompt,
+      detect: `ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --prompt '${prompt}' --system '${INTERNVL2_SYSTEM}'`,
+    });
+    expect(stderr).toContain('--prompt in the detect command: the user prompt the model was trained with (from data/ocr-internvl2/train.jsonl:1), not the dialect\'s default');
+  });
+
   it('merge --dry-run pins the command', async () => {
     const out = copyRun();
     expect(await run(['merge', out, '--dry-run', '--swift-version', '3', '--checkpoint', 'latest'])).toBe(0);

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runDeploy } from '../src/train/deploy-run.js';
-import { baseUrlOf, buildDeployCommand, clientSystemPrompt, DEPLOY_DEFAULTS, detectCommandFor, localPathReason, resolveDeployModel, type ModelDirInfo } from '../src/train/deploy.js';
+import { baseUrlOf, buildDeployCommand, clientSystemPrompt, clientUserPrompt, DEPLOY_DEFAULTS, detectCommandFor, localPathReason, resolveDeployModel, type ModelDirInfo } from '../src/train/deploy.js';
 import { linkMerged, planMerge, selectCheckpoint } from '../src/train/merge.js';
 import { PRESETS } from '../src/train/presets.js';
 import { recordedSwiftVersion } from '../src/train/run-record.js';
@@ -229,12 +229,64 @@ describe('deploy: the system prompt the detect command must send', () => {
     expect(clientSystemPrompt(fromRecipe, 'lmdeploy')?.text).toBe('You detect text.');
   });
 
-  it('--system is quoted so that a POSIX shell reads it back unchanged (newlines, quotes, $ and backslashes)', () => {
+  it('--prompt and --system are quoted so that a POSIX shell reads them back unchanged (newlines, quotes, $ and backslashes)', () => {
     const system = "It's 职位：\n    **注意**：$HOME `x` \\ \"q\"";
-    const command = detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', system);
-    expect(command.startsWith("ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --system 'It'\\''s")).toBe(true);
+    const prompt = "请目标检测图像中的信息并给出边界框 'it''s' $PATH";
+    const command = detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', { prompt, system });
+    expect(command.startsWith("ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --prompt '请目标检测图像中的信息并给出边界框 '\\''it")).toBe(true);
     const words = execFileSync('sh', ['-c', `set -- ${command}\nprintf '%s\\0' "$@"`], { encoding: 'utf8' }).split('\0').slice(0, -1);
-    expect(words.slice(-2)).toEqual(['--system', system]);
+    expect(words.slice(-4)).toEqual(['--prompt', prompt, '--system', system]);
+  });
+});
+
+describe('deploy: the user prompt the detect command must send', () => {
+  /** A merged model of a run whose ocrdet-recipe.json names `data` (train.jsonl written from `rows`, when given). */
+  function mergedRun(rows?: string): string {
+    const { out, run } = copyOfReference();
+    const merged = join(run, 'checkpoint-740-merged');
+    mkdirSync(merged);
+    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+    const data = join(out, 'data');
+    mkdirSync(data);
+    if (rows !== undefined) writeFileSync(join(data, 'train.jsonl'), rows);
+    writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {}, data } }));
+    return merged;
+  }
+  const REFERENCE_QUERY = '请目标检测图像中的信息并给出边界框';
+  const OCRDET_DEFAULT = '请识别图中所有文字，并输出坐标框'; // the internvl2 dialect's text prompt
+  const detect = (info: ModelDirInfo) => detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', info.dialect, { prompt: clientUserPrompt(info)?.text });
+
+  it('the reference\'s rows (2.x `query`): the command asks with their query', async () => {
+    const head3 = readFileSync(join(TRAIN_FIXTURES, 'seed-scripts/ocr_det_test_dataset.head3.jsonl'), 'utf8');
+    const info = await resolveDeployModel(mergedRun(head3));
+    expect(info.prompt).toMatchObject({ text: REFERENCE_QUERY, where: expect.stringMatching(/\/data\/train\.jsonl:1$/) });
+    expect(detect(info)).toBe(`ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --prompt '${REFERENCE_QUERY}'`);
+  });
+
+  it('3.x `messages` and InternVL `conversations` rows: the user turn without its <image> tag and surrounding whitespace', async () => {
+    const messages = { messages: [{ role: 'user', content: `<image>\n ${REFERENCE_QUERY} \n` }, { role: 'assistant', content: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] };
+    const conversations = { conversations: [{ from: 'human', value: `<image>\n${REFERENCE_QUERY}` }, { from: 'gpt', value: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] };
+    for (const row of [messages, conversations]) {
+      const info = await resolveDeployModel(mergedRun(`\n${JSON.stringify(row)}\n`));
+      expect(clientUserPrompt(info)?.text).toBe(REFERENCE_QUERY);
+    }
+  });
+
+  it('rows with the dialect\'s default prompt (as `data convert` writes them): no --prompt', async () => {
+    const row = { messages: [{ role: 'user', content: `<image>${OCRDET_DEFAULT}` }, { role: 'assistant', content: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] };
+    const info = await resolveDeployModel(mergedRun(`${JSON.stringify(row)}\n`));
+    expect(info.prompt?.text).toBe(OCRDET_DEFAULT);
+    expect(clientUserPrompt(info)).toBeUndefined();
+    expect(detect(info)).toBe('ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2');
+  });
+
+  it('training data that cannot be read (missing, empty, not JSON, no user turn) adds nothing and is no error', async () => {
+    for (const rows of [undefined, '', 'not json\n', `${JSON.stringify({ images: ['a.jpg'] })}\n`]) {
+      const info = await resolveDeployModel(mergedRun(rows));
+      expect(info.prompt).toBeUndefined();
+      expect(clientUserPrompt(info)).toBeUndefined();
+    }
+    expect(clientUserPrompt(await resolveDeployModel('OpenGVLab/InternVL2-8B'))).toBeUndefined();
   });
 });
 

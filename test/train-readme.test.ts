@@ -20,8 +20,15 @@ describe('README: Fine-tune section', () => {
 
   it('the detect command shown after `deploy --engine vllm` is the one ocrdet prints, with InternVL2\'s system prompt', () => {
     const system = PRESETS.get('internvl2-8b').templateSystem as string;
-    expect(SECTION).toContain(`\n${detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', system)}\n`);
+    expect(SECTION).toContain(`\n${detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', { system })}\n`);
     const step7 = SECTION.split('\n').find((line) => line.startsWith('npx ocrdet detect photos/')) ?? '';
     expect(step7).toContain(`--dialect internvl2 --system '${system}'`);
+  });
+
+  it('the --prompt it shows for a model trained on the reference\'s query is the one ocrdet prints', () => {
+    const prompt = '请目标检测图像中的信息并给出边界框'; // ../shared/data/seed-scripts/ocr_det_test_dataset.head3.jsonl
+    const shown = `--dialect internvl2 --prompt '${prompt}' --system '`;
+    expect(SECTION).toContain(shown);
+    expect(detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', { prompt, system: '职位：…' })).toContain(shown);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * `ocrdet deploy MODEL` — serve a merged model (or a LoRA checkpoint, with swift) behind an
  * OpenAI-compatible API, wait until /v1/models answers, then print the base URL and the exact
- * `ocrdet detect --backend vlm …` command for it (with `--system` when the engine leaves out the training
- * system prompt). Ctrl-C stops the server's whole process group.
+ * `ocrdet detect --backend vlm …` command for it (with `--prompt` when the model was trained on another user
+ * prompt than the dialect's default, `--system` when the engine leaves out the training system prompt).
+ * Ctrl-C stops the server's whole process group.
  */
 import { Command, Option } from 'commander';
 import { ServerError } from '../core/errors.js';
@@ -22,7 +23,7 @@ interface DeployFlags extends Omit<DeployCommandOptions, 'version'> {
 }
 
 async function runDeployCommand(target: string, flags: DeployFlags): Promise<void> {
-  const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor, clientSystemPrompt } = await import('../train/deploy.js');
+  const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor, clientSystemPrompt, clientUserPrompt } = await import('../train/deploy.js');
   const { formatMultiline } = await import('../train/shell.js');
   const info = await resolveDeployModel(target, flags.dialect);
   let version: SwiftVersion | undefined;
@@ -37,10 +38,14 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   if (!info.dialect) warn('warning: the model\'s dialect is unknown; pass --dialect to get a complete detect command');
   const system = clientSystemPrompt(info, flags.engine);
   if (system && !flags.quiet) warn(`--system in the detect command: the system prompt the model was trained with (from ${system.where}), which ${flags.engine} does not send`);
+  const prompt = clientUserPrompt(info);
+  if (prompt && !flags.quiet) warn(`--prompt in the detect command: the user prompt the model was trained with (from ${prompt.where}), not the dialect's default`);
   const baseUrl = baseUrlOf(flags.host, flags.port);
-  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, system?.text);
+  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, { prompt: prompt?.text, system: system?.text });
   if (flags.dryRun) {
-    if (flags.json) return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), system: system?.text });
+    if (flags.json) {
+      return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), prompt: prompt?.text, system: system?.text });
+    }
     printLine(formatMultiline(command));
     if (!flags.quiet) warn(`once it answers: ${detect(flags.servedModelName)}`);
     return;
@@ -67,7 +72,7 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
       },
       onOutput: (text) => !flags.quiet && process.stderr.write(text),
       onReady: (modelId) => {
-        if (flags.json) printJson({ baseUrl, model: modelId, dialect: info.dialect, system: system?.text, detect: detect(modelId) });
+        if (flags.json) printJson({ baseUrl, model: modelId, dialect: info.dialect, prompt: prompt?.text, system: system?.text, detect: detect(modelId) });
         else {
           printLine(`serving ${modelId} at ${baseUrl} (from other machines: http://<this host>:${flags.port}/v1)`);
           printLine(detect(modelId));

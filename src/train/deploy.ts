@@ -26,10 +26,12 @@ import { existsSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import type { PromptPair } from '../datasets/prompts-from.js';
 import { presetForModel, PRESETS, type ModelPreset } from './presets.js';
 import { findRecipeRecord, readJsonObject, readSwiftArgs, recipeOf, recordedSwiftVersion, type RecordedVersion } from './run-record.js';
 import { ArgList, shellQuote, type ExternalCommand } from './shell.js';
 import { engineAppliesSystem, trainingSystemPrompt, type TrainingSystemPrompt } from './system-prompt.js';
+import { promptToSend, trainingUserPrompt, type TrainingUserPrompt } from './user-prompt.js';
 import { atLeast, type SwiftVersion } from './version.js';
 
 export type DeployEngine = 'swift' | 'vllm' | 'lmdeploy';
@@ -54,6 +56,8 @@ export interface ModelDirInfo {
   trainingEnv: Record<string, string>;
   /** The system prompt it was trained with (system-prompt.ts), when known. */
   system?: TrainingSystemPrompt;
+  /** The user prompt of its training rows (user-prompt.ts), when they can be read. */
+  prompt?: TrainingUserPrompt;
   /** The ms-swift version the run recorded, for building without ms-swift installed. */
   recordedSwiftVersion?: RecordedVersion;
 }
@@ -98,8 +102,9 @@ async function resolveHubModel(target: string, dialect: string | undefined): Pro
 
 /**
  * What `target` is: a merged model, a LoRA checkpoint, an output/run directory with a `merged` link, or a
- * hub id; which dialect it speaks (flag > the run's ocrdet-recipe.json > the model's family); and the system
- * prompt it was trained with (the training data's > the recipe's > ms-swift's args > the template's default).
+ * hub id; which dialect it speaks (flag > the run's ocrdet-recipe.json > the model's family); the system
+ * prompt it was trained with (the training data's > the recipe's > ms-swift's args > the template's default);
+ * and the user prompt of its training rows.
  */
 export async function resolveDeployModel(target: string, dialect?: string): Promise<ModelDirInfo> {
   if (!existsSync(target)) return resolveHubModel(target, dialect);
@@ -121,6 +126,7 @@ export async function resolveDeployModel(target: string, dialect?: string): Prom
     swiftArgsSystem: typeof argsSystem === 'string' ? { text: argsSystem, path: swiftArgs?.path as string } : undefined,
     preset,
   });
+  const prompt = await trainingUserPrompt(typeof recipe.data === 'string' ? recipe.data : undefined);
   const recorded = await recordedSwiftVersion([dir]);
   return {
     model: dir,
@@ -129,6 +135,7 @@ export async function resolveDeployModel(target: string, dialect?: string): Prom
     dialect: dialect ?? (typeof recipe.dialect === 'string' ? recipe.dialect : undefined) ?? preset?.dialect,
     trainingEnv: recipe.env && typeof recipe.env === 'object' ? (recipe.env as Record<string, string>) : {},
     ...(system ? { system } : {}),
+    ...(prompt ? { prompt } : {}),
     ...(recorded ? { recordedSwiftVersion: recorded } : {}),
   };
 }
@@ -136,6 +143,11 @@ export async function resolveDeployModel(target: string, dialect?: string): Prom
 /** The system prompt the client must send itself: the training one, unless `engine` applies it. */
 export function clientSystemPrompt(info: ModelDirInfo, engine: DeployEngine): TrainingSystemPrompt | undefined {
   return info.system && !engineAppliesSystem(engine, info.system) ? info.system : undefined;
+}
+
+/** The user prompt the client must send itself: the training rows', unless it is the dialect's default. */
+export function clientUserPrompt(info: ModelDirInfo): TrainingUserPrompt | undefined {
+  return promptToSend(info.prompt, info.dialect);
 }
 
 export interface DeployCommandOptions {
@@ -219,13 +231,15 @@ export function baseUrlOf(host: string, port: number): string {
 }
 
 /**
- * The `ocrdet detect` command that uses the served model, quoted for a POSIX shell; `system` is the system
- * prompt the engine does not send by itself (clientSystemPrompt).
+ * The `ocrdet detect` command that uses the served model, quoted for a POSIX shell; `prompt` is the training
+ * user prompt when it is not the dialect's default (clientUserPrompt), `system` the system prompt the engine
+ * does not send by itself (clientSystemPrompt).
  */
-export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined, system?: string): string {
+export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined, prompts: PromptPair = {}): string {
   const words = ['ocrdet', 'detect', 'photos/', '--backend', 'vlm', '--base-url', baseUrl, '--model', modelId];
   if (dialect) words.push('--dialect', dialect);
-  if (system) words.push('--system', system);
+  if (prompts.prompt) words.push('--prompt', prompts.prompt);
+  if (prompts.system) words.push('--system', prompts.system);
   return words.map(shellQuote).join(' ');
 }
 
