@@ -190,21 +190,24 @@ describe('deploy: the serving command per engine', () => {
   });
 });
 
+/**
+ * A merged model of a copy of the reference run whose ocrdet-recipe.json (with `recipe` fields) names its
+ * training data: data/train.jsonl holding `rows` (a row object, or the file's text), or no file at all.
+ */
+function mergedRun(recipe: Record<string, unknown> = {}, rows?: Record<string, unknown> | string): string {
+  const { out, run } = copyOfReference();
+  const merged = join(run, 'checkpoint-740-merged');
+  mkdirSync(merged);
+  writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+  const data = join(out, 'data');
+  mkdirSync(data);
+  if (rows !== undefined) writeFileSync(join(data, 'train.jsonl'), typeof rows === 'string' ? rows : `${JSON.stringify(rows)}\n`);
+  writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {}, data, ...recipe } }));
+  return merged;
+}
+
 describe('deploy: the system prompt the detect command must send', () => {
   const INTERNVL2_SYSTEM = '你是由上海人工智能实验室联合商汤科技开发的书生多模态大模型，英文名叫InternVL, 是一个有用无害的人工智能助手。';
-
-  /** A merged model of a run whose ocrdet-recipe.json names its training data. */
-  function mergedRun(recipe: Record<string, unknown>, trainRow?: Record<string, unknown>): string {
-    const { out, run } = copyOfReference();
-    const merged = join(run, 'checkpoint-740-merged');
-    mkdirSync(merged);
-    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
-    const data = join(out, 'data');
-    mkdirSync(data);
-    if (trainRow) writeFileSync(join(data, 'train.jsonl'), `${JSON.stringify(trainRow)}\n`);
-    writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {}, data, ...recipe } }));
-    return merged;
-  }
 
   it('InternVL2 trained with ms-swift\'s default: vLLM must be given it (InternVL#1208); swift and LMDeploy send it themselves', async () => {
     const info = await resolveDeployModel(mergedRun({}, { messages: [{ role: 'user', content: '<image>detect' }, { role: 'assistant', content: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] }));
@@ -240,25 +243,13 @@ describe('deploy: the system prompt the detect command must send', () => {
 });
 
 describe('deploy: the user prompt the detect command must send', () => {
-  /** A merged model of a run whose ocrdet-recipe.json names `data` (train.jsonl written from `rows`, when given). */
-  function mergedRun(rows?: string): string {
-    const { out, run } = copyOfReference();
-    const merged = join(run, 'checkpoint-740-merged');
-    mkdirSync(merged);
-    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
-    const data = join(out, 'data');
-    mkdirSync(data);
-    if (rows !== undefined) writeFileSync(join(data, 'train.jsonl'), rows);
-    writeFileSync(join(out, 'ocrdet-recipe.json'), JSON.stringify({ recipe: { preset: 'internvl2-8b', dialect: 'internvl2', env: {}, data } }));
-    return merged;
-  }
   const REFERENCE_QUERY = '请目标检测图像中的信息并给出边界框';
   const OCRDET_DEFAULT = '请识别图中所有文字，并输出坐标框'; // the internvl2 dialect's text prompt
   const detect = (info: ModelDirInfo) => detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', info.dialect, { prompt: clientUserPrompt(info)?.text });
 
   it('the reference\'s rows (2.x `query`): the command asks with their query', async () => {
     const head3 = readFileSync(join(TRAIN_FIXTURES, 'seed-scripts/ocr_det_test_dataset.head3.jsonl'), 'utf8');
-    const info = await resolveDeployModel(mergedRun(head3));
+    const info = await resolveDeployModel(mergedRun({}, head3));
     expect(info.prompt).toMatchObject({ text: REFERENCE_QUERY, where: expect.stringMatching(/\/data\/train\.jsonl:1$/) });
     expect(detect(info)).toBe(`ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2 --prompt '${REFERENCE_QUERY}'`);
   });
@@ -267,14 +258,14 @@ describe('deploy: the user prompt the detect command must send', () => {
     const messages = { messages: [{ role: 'user', content: `<image>\n ${REFERENCE_QUERY} \n` }, { role: 'assistant', content: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] };
     const conversations = { conversations: [{ from: 'human', value: `<image>\n${REFERENCE_QUERY}` }, { from: 'gpt', value: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] };
     for (const row of [messages, conversations]) {
-      const info = await resolveDeployModel(mergedRun(`\n${JSON.stringify(row)}\n`));
+      const info = await resolveDeployModel(mergedRun({}, `\n${JSON.stringify(row)}\n`));
       expect(clientUserPrompt(info)?.text).toBe(REFERENCE_QUERY);
     }
   });
 
   it('rows with the dialect\'s default prompt (as `data convert` writes them): no --prompt', async () => {
     const row = { messages: [{ role: 'user', content: `<image>${OCRDET_DEFAULT}` }, { role: 'assistant', content: '<ref>a</ref><box>[[1, 2, 3, 4]]</box>' }] };
-    const info = await resolveDeployModel(mergedRun(`${JSON.stringify(row)}\n`));
+    const info = await resolveDeployModel(mergedRun({}, `${JSON.stringify(row)}\n`));
     expect(info.prompt?.text).toBe(OCRDET_DEFAULT);
     expect(clientUserPrompt(info)).toBeUndefined();
     expect(detect(info)).toBe('ocrdet detect photos/ --backend vlm --base-url http://127.0.0.1:8000/v1 --model ocrdet --dialect internvl2');
@@ -282,7 +273,7 @@ describe('deploy: the user prompt the detect command must send', () => {
 
   it('training data that cannot be read (missing, empty, not JSON, no user turn) adds nothing and is no error', async () => {
     for (const rows of [undefined, '', 'not json\n', `${JSON.stringify({ images: ['a.jpg'] })}\n`]) {
-      const info = await resolveDeployModel(mergedRun(rows));
+      const info = await resolveDeployModel(mergedRun({}, rows));
       expect(info.prompt).toBeUndefined();
       expect(clientUserPrompt(info)).toBeUndefined();
     }
