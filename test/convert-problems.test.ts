@@ -123,6 +123,8 @@ describe('ocrdet data convert (CLI)', () => {
     const file = join(tempOut('out-file'), 'report.md');
     writeFileSync(file, 'x');
     await expect(run([dataset, '--out', file])).rejects.toThrow(`--out ${file}: exists and is not a folder`);
+    // Node 20's recursive mkdir never returns under /proc: ocrdet makes folders one at a time and fails at once.
+    await expect(run([dataset, '--out', '/proc/ocrdet-out/x'])).rejects.toThrow('--out /proc/ocrdet-out/x: cannot create the folder (ENOENT)');
     const out = tempOut('icdar-summary');
     const { stdout } = await run([SEED_TEST, '--out', out, '--to', 'icdar']);
     expect(stdout).toMatch(/^ {2}regions {2}510 care and 150 don't care written; dropped: none$/m);

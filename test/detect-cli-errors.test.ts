@@ -121,7 +121,7 @@ describe('ocrdet detect usage errors exit 2 and do nothing', () => {
   const cases: [string, string[], RegExp][] = [
     ['no inputs', ['detect'], /missing required argument/],
     ['an input that matches nothing', ['detect', 'nope/*.jpg'], /OCRDET_USAGE: nope\/\*\.jpg: the pattern matched no image files/],
-    ['a missing file', ['detect', 'missing.jpg'], /OCRDET_USAGE: missing\.jpg: no such file or directory/],
+    ['a missing file', ['detect', 'missing.jpg'], /OCRDET_NOT_FOUND: missing\.jpg: no such file or directory/],
     ['--out is a directory', ['detect', 'mixed', '--out', 'mixed'], /OCRDET_USAGE: --out mixed: is a directory/],
     ['--concurrency 0', ['detect', 'mixed', '--concurrency', '0'], /--concurrency expects a positive integer/],
     ['an unknown backend', ['detect', 'mixed', '--backend', 'tesseract'], /OCRDET_USAGE: unknown detector backend "tesseract"; known: ppocr/],
@@ -131,6 +131,10 @@ describe('ocrdet detect usage errors exit 2 and do nothing', () => {
     ['a flag of another backend', ['detect', 'mixed', '--base-url', 'http://127.0.0.1:9/v1'], /OCRDET_USAGE: --base-url is an option of the vlm backend, not ppocr; add --backend vlm/],
     ['--retry-errors without --out', ['detect', 'mixed', '--retry-errors'], /--retry-errors needs --out/],
     ['--overlay inside an input directory', ['detect', 'mixed', '--overlay', 'mixed/overlays'], /is inside the input directory mixed/],
+    // Node 20's recursive mkdir never returns under /proc; these must fail at once, before any image.
+    ['--out where nothing can be written', ['detect', 'mixed', '--out', '/proc/ocrdet-x/dets.jsonl'], /^OCRDET_USAGE: --out \/proc\/ocrdet-x\/dets\.jsonl: cannot create its folder/m],
+    ['--out in a folder that refuses files', ['detect', 'mixed', '--out', '/proc/ocrdet-x.jsonl'], /^OCRDET_USAGE: --out \/proc\/ocrdet-x\.jsonl: cannot write there \(ENOENT/m],
+    ['--overlay where no folder can be made', ['detect', 'mixed', '--overlay', '/proc/ocrdet-ov'], /^OCRDET_USAGE: --overlay \/proc\/ocrdet-ov: cannot create the folder \(ENOENT\)$/m],
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {

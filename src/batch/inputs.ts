@@ -10,7 +10,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { UsageError } from '../core/errors.js';
+import { NotFoundError, UsageError } from '../core/errors.js';
 
 /**
  * File extensions picked up from directories and globs. The formats sharp's prebuilt libvips reads (JPEG,
@@ -99,7 +99,7 @@ async function expandOne(input: string): Promise<ImageInput[]> {
     return found.map((rel) => ({ path: join(input, rel), relativePath: rel }));
   }
   if (info) throw new UsageError(`${input}: neither a file nor a directory`);
-  if (!isDynamicPattern(input)) throw new UsageError(`${input}: no such file or directory`);
+  if (!isDynamicPattern(input)) throw new NotFoundError(`${input}: no such file or directory`);
   // An absolute pattern gives absolute paths, a relative one paths relative to the working directory.
   const options = { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(input) };
   const matches = (await glob(input, options)).filter(isImagePath);

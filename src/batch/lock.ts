@@ -23,7 +23,12 @@ async function tryCreate(lockPath: string): Promise<boolean> {
     await handle.close();
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // The results file's folder cannot be written (permissions, a read-only or virtual file system).
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new UsageError(`--out ${lockPath.slice(0, -'.lock'.length)}: cannot write there (${code}: ${(error as Error).message.split(', ')[0].replace(/^\w+: /, '')})`, { cause: error });
+    }
     throw error;
   }
 }

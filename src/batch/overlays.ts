@@ -2,8 +2,9 @@
  * Overlay files of a batch: one PNG per image under the overlay directory, named after the image's path
  * relative to its input, so the overlay tree mirrors the input tree.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDirectory } from '../core/dirs.js';
 import type { Detection } from '../core/types.js';
 import { drawOverlay } from '../image/overlay.js';
 import type { ImageInput } from './inputs.js';
@@ -57,7 +58,7 @@ export function overlayNames(images: readonly ImageInput[]): string[] {
 /** Draws the regions of a finished detection and writes the PNG to `file` (parents created). */
 export async function writeOverlay(detection: Detection, file: string, maxPixels?: number): Promise<void> {
   const png = await drawOverlay(detection.image, detection.regions, maxPixels === undefined ? {} : { maxPixels });
-  await mkdir(dirname(file), { recursive: true });
+  makeDirectory(dirname(file));
   await writeFile(file, png);
 }
 

@@ -7,8 +7,9 @@
  * written; `signal` (second Ctrl-C) also aborts the ones in flight through `DetectCallOptions.signal`.
  * An image cut off that way is not recorded, so the next run does it.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { makeDirectory } from '../core/dirs.js';
 import { OcrdetError, UsageError, toOcrdetError } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
 import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
@@ -93,9 +94,11 @@ async function prepareOutPath(out: string): Promise<boolean> {
   if (info?.isDirectory()) throw new UsageError(`--out ${out}: is a directory; give a file name, e.g. ${join(out, 'dets.jsonl')}`);
   if (info && !info.isFile()) throw new UsageError(`--out ${out}: not a regular file`);
   if (!info) {
-    await mkdir(dirname(out), { recursive: true }).catch((error: unknown) => {
+    try {
+      makeDirectory(dirname(out));
+    } catch (error) {
       throw new UsageError(`--out ${out}: cannot create its folder (${(error as Error).message})`, { cause: error });
-    });
+    }
   }
   return Boolean(info);
 }

@@ -12,6 +12,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
+import { makeDirectory } from '../core/dirs.js';
 import { z } from 'zod';
 import { InterruptedError, UsageError } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
@@ -50,6 +51,12 @@ async function checkOverlayDir(overlay: string, inputs: readonly string[]): Prom
     if (target.startsWith(resolve(input) + sep)) {
       throw new UsageError(`--overlay ${overlay}: is inside the input directory ${input}; the overlays would be read as images next time`);
     }
+  }
+  // Made now, so that a folder that cannot be made stops the run before any work (not one warning per image).
+  try {
+    makeDirectory(overlay);
+  } catch (error) {
+    throw new UsageError(`--overlay ${overlay}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
   }
 }
 

@@ -2,9 +2,10 @@
  * `ocrdet train` — fine-tune with ms-swift from a typed recipe (dry run, pre-flight, launch with a live
  * progress line, summary and plots at the end), and `ocrdet train status RUN_DIR` for any run.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { makeDirectory } from '../core/dirs.js';
 import { ConfigError } from '../core/errors.js';
 import type { DataFiles } from '../train/command.js';
 import type { TrainRunResult } from '../train/launch.js';
@@ -129,7 +130,7 @@ async function emitSlurm(recipe: Recipe, command: ExternalCommand, record: unkno
   const { buildSlurmScript } = await import('../train/slurm.js');
   const script = buildSlurmScript(recipe, command, { cwd: process.cwd(), partition: flags.partition, time: flags.time, writtenBy: 'ocrdet' });
   if (flags.dryRun) return printLine(script.trimEnd());
-  await mkdir(recipe.out, { recursive: true });
+  makeDirectory(recipe.out);
   const path = join(recipe.out, 'train.sbatch');
   await writeFile(path, script, { mode: 0o755 });
   await writeFile(join(recipe.out, 'ocrdet-recipe.json'), `${JSON.stringify(record, null, 2)}\n`);

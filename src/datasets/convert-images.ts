@@ -5,8 +5,9 @@
  * named `<stem>-<8 hex of the split hash>[-<x>-<y>]<ext>`: deterministic, and distinct for images of the same
  * name in different folders. Paths in the output are absolute, or relative to DIR (--paths rel).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { makeDirectory } from '../core/dirs.js';
 import type { Box } from '../core/types.js';
 import { imagePartExtension, writeImageParts } from '../image/crop.js';
 import { probeImage } from '../image/probe.js';
@@ -119,7 +120,7 @@ export class ImageFiles {
     if (this.options.copyImages) {
       const path = this.named('images', source, hash);
       if (!existsSync(path)) {
-        mkdirSync(join(this.options.out, 'images'), { recursive: true });
+        makeDirectory(join(this.options.out, 'images'));
         copyFileSync(source, path);
       }
       return { path, upright: false, copied: true };

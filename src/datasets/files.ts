@@ -2,10 +2,11 @@
  * File-system helpers for readers: streamed directory walks (never a whole listing in memory), line
  * reading with BOM handling, the first bytes of a file for format sniffing, and case-insensitive lookup.
  */
-import { createReadStream, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { makeDirectory } from '../core/dirs.js';
 import { UsageError } from '../core/errors.js';
 
 /** Image file extensions readers try, lower case, in the order tried. */
@@ -44,7 +45,7 @@ export function makeOutputDir(path: string, flag = '--out'): void {
   const info = statSync(path, { throwIfNoEntry: false });
   if (info && !info.isDirectory()) throw new UsageError(`${flag} ${path}: exists and is not a folder`);
   try {
-    mkdirSync(path, { recursive: true });
+    makeDirectory(path);
   } catch (error) {
     throw new UsageError(`${flag} ${path}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
   }

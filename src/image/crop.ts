@@ -6,8 +6,8 @@
  * JPEG sources are written as JPEG (quality 95, 4:4:4 chroma so thin strokes keep their colour edges), any
  * other as PNG (lossless).
  */
-import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirectory } from '../core/dirs.js';
 import type { Box } from '../core/types.js';
 import { checkInputFile, explainSharpError, openImage, type OpenImageOptions } from './sharp.js';
 
@@ -31,7 +31,7 @@ export async function writeImageParts(source: string, parts: readonly ImagePart[
   await checkInputFile(source);
   const jpeg = imagePartExtension(source) === '.jpg';
   for (const part of parts) {
-    await mkdir(dirname(part.path), { recursive: true });
+    makeDirectory(dirname(part.path));
     let pipeline = openImage(source, options);
     if (part.rect) {
       const [x1, y1, x2, y2] = part.rect.map((v) => Math.round(v));

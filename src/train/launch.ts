@@ -8,8 +8,9 @@
  * under the output directory. swift.log starts in the output directory and is moved into the run
  * directory once that exists (a rename keeps the open file).
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
+import { makeDirectory } from '../core/dirs.js';
 import { followLog } from './follow.js';
 import type { SwiftLogEvent } from './logging.js';
 import { startProcess, type ProcessResult, type RunningProcess } from './process.js';
@@ -51,7 +52,7 @@ function delay(ms: number): Promise<void> {
 export async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
   const cwd = options.cwd ?? process.cwd();
   const outDir = isAbsolute(options.outDir) ? options.outDir : resolve(cwd, options.outDir);
-  await mkdir(outDir, { recursive: true });
+  makeDirectory(outDir);
   const before = new Set(await findRunDirs(outDir));
   let logPath = join(outDir, 'swift.log');
   const recordText = options.recipeRecord === undefined ? undefined : `${JSON.stringify(options.recipeRecord, null, 2)}\n`;

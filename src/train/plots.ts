@@ -3,8 +3,9 @@
  * SVG and PNG. Charts are Vega-Lite specs compiled to Vega and rendered headless (vega's View with no
  * renderer → toSVG); PNG goes through src/image/render.ts (the only door to sharp).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../core/dirs.js';
 import type { EvalPoint, SwiftLogEvent, TrainPoint } from './logging.js';
 
 export type PlotName = 'loss' | 'accuracy' | 'learning-rate' | 'memory';
@@ -103,7 +104,7 @@ export interface WritePlotsOptions {
 /** Writes every plot that has data to `dir` (created); returns the files written. */
 export async function writeRunPlots(events: readonly SwiftLogEvent[], dir: string, options: WritePlotsOptions = {}): Promise<string[]> {
   const formats = options.formats ?? ['svg', 'png'];
-  await mkdir(dir, { recursive: true });
+  makeDirectory(dir);
   const written: string[] = [];
   for (const plot of PLOTS) {
     const points = seriesOf(events, plot);

@@ -9,8 +9,9 @@
  * Source of the format: ICDAR 2015 Robust Reading Challenge 4 ground truth (as read by
  * src/datasets/readers/icdar2015.ts).
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
+import { makeDirectory } from '../../core/dirs.js';
 import { minAreaRect, orderClockwise } from '../../core/geometry.js';
 import type { Point, Region } from '../../core/types.js';
 import { AtomicFile } from '../spool.js';
@@ -48,7 +49,7 @@ function freeName(dir: string, name: string): string {
 function folderSink(out: string, split: SplitName): Sink {
   const staging = join(out, `.${split}.partial-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  makeDirectory(staging);
   const list = new AtomicFile(join(out, `${split}-images.tsv`));
   let samples = 0;
   return {
