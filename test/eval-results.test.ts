@@ -133,6 +133,20 @@ describe('readResults on files that cannot be read', () => {
     await expect(readAll(dir)).rejects.toThrow(BadResultsError);
   });
 
+  it('reads a file that is one JSON document: a pretty-printed Detection (detect one.jpg > one.json) or an array', async () => {
+    const detection = { image: 'Images/a.jpg', width: 100, height: 50, regions: [{ points: [[10, 10], [40, 10], [40, 20], [10, 20]], text: 'hi' }], backend: 'ppocr', model: 'm', timings: {} };
+    const pretty = path.join(dir, 'one.json');
+    await writeFile(pretty, `${JSON.stringify(detection, null, 2)}\n`);
+    const one = await readAll(pretty);
+    expect(one.problems).toEqual([]);
+    expect(one.detections).toMatchObject([{ image: 'Images/a.jpg', regions: [{ box: [10, 10, 40, 20], text: 'hi' }] }]);
+    const array = path.join(dir, 'many.json');
+    await writeFile(array, JSON.stringify([detection, { ...detection, image: 'Images/b.jpg' }, { image: 5 }], null, 2));
+    const many = await readAll(array);
+    expect(many.detections.map((d) => d.image)).toEqual(['Images/a.jpg', 'Images/b.jpg']);
+    expect(many.problems).toMatchObject([{ kind: 'bad-record', element: '[2]' }]);
+  });
+
   it('refuses a file that is not results at all (a README, a JPEG given as --pred) at its first line', async () => {
     const readme = path.join(dir, 'README.md');
     await writeFile(readme, '# Title\n\nSome prose.\n');

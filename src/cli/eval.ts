@@ -51,12 +51,14 @@ export function createCommand(): Command {
 }
 
 async function runEval(flags: EvalFlags): Promise<number> {
-  const [{ readDataset }, { readResults }, { evaluate, worstImagesFirst }, { formatProblem }] = await Promise.all([
+  const [{ readDataset, detectFormat }, { readResults }, { evaluate, worstImagesFirst }, { formatProblem }] = await Promise.all([
     import('../datasets/index.js'),
     import('../datasets/results.js'),
     import('../eval/index.js'),
     import('../datasets/problems.js'),
   ]);
+  // evaluate() reads the predictions first: a missing --gt, or one of no known format, stops the run before.
+  if (flags.format === undefined) await detectFormat(flags.gt);
   // Only what changes the score is printed one per line: skipped files, records, regions and lines. Warnings
   // about data kept as written (regions partly outside the image) are `ocrdet data stats`' business: one sum.
   let skipped = 0;

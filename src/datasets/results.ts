@@ -8,12 +8,13 @@
  * the evaluator counts invalid polygons itself, as the ICDAR protocol says.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { BadResultsError, NotFoundError } from '../core/errors.js';
 import { boundsOf, boxToPoints } from '../core/geometry.js';
 import type { Box, Detection, Point, Region } from '../core/types.js';
+import { stripBom } from './files.js';
 import { quoteLine, type DatasetProblem } from './problems.js';
 
 export interface ReadResultsOptions {
@@ -53,9 +54,10 @@ const DetectionSchema = z.object({
 });
 
 /**
- * Streams the Detections of a JSONL results file. Throws when the file cannot be opened, or is not a
- * results file at all: its first line is not a JSON object (a README, an image, a CSV given as --pred).
- * Later bad lines are reported one by one and skipped.
+ * Streams the Detections of a JSONL results file — or of a JSON file holding one Detection or an array of
+ * them, pretty-printed or not (what `ocrdet detect one.jpg > one.json` writes: one image prints as pretty
+ * JSON). Throws when the file cannot be opened, or is not a results file at all: its first line is not a
+ * JSON object (a README, an image, a CSV given as --pred). Later bad lines are reported one by one and skipped.
  */
 export async function* readResults(file: string, options: ReadResultsOptions = {}): AsyncGenerator<Detection> {
   await assertReadableFile(file);
@@ -68,11 +70,35 @@ export async function* readResults(file: string, options: ReadResultsOptions = {
     if (text === '') continue;
     if (!sawLine) {
       sawLine = true;
+      // A line that only opens an object or an array: the file is one JSON document, not JSON lines.
+      if (text === '{' || text.startsWith('[')) {
+        lines.close();
+        yield* readJsonDocument(file, lineNumber, options);
+        return;
+      }
       if (!/^\{/.test(text)) throw new BadResultsError(`${file}: not a results file (Detection JSONL): line ${lineNumber} is ${quoteLine(text)}, not a JSON object`);
     }
     const problem: LineProblem = (message, element) =>
       options.onProblem?.({ kind: 'bad-record', file, line: lineNumber, ...(element ? { element } : {}), message, skipped: true });
     const detection = parseResultLine(text, problem);
+    if (detection) yield detection;
+  }
+}
+
+/** The Detections of a file that is one JSON document: an object (one Detection) or an array of them. */
+async function* readJsonDocument(file: string, firstLine: number, options: ReadResultsOptions): AsyncGenerator<Detection> {
+  const text = stripBom(await readFile(file, 'utf8'));
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new BadResultsError(`${file}: not a results file: it opens a JSON document at line ${firstLine} that does not parse (${(error as Error).message})`, { cause: error });
+  }
+  const items = Array.isArray(value) ? value : [value];
+  for (let index = 0; index < items.length; index++) {
+    const problem: LineProblem = (message, element) =>
+      options.onProblem?.({ kind: 'bad-record', file, element: Array.isArray(value) ? `[${index}]${element ? `.${element}` : ''}` : (element ?? 'document'), message, skipped: true });
+    const detection = parseResultValue(items[index], problem);
     if (detection) yield detection;
   }
 }
@@ -89,6 +115,11 @@ export function parseResultLine(text: string, problem: LineProblem): Detection |
     problem(`not JSON (${(error as Error).message})`);
     return undefined;
   }
+  return parseResultValue(value, problem);
+}
+
+/** A parsed JSON value as a Detection, with the same checks and problems as parseResultLine. */
+export function parseResultValue(value: unknown, problem: LineProblem): Detection | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problem(`expected a JSON object (a Detection), got ${Array.isArray(value) ? 'an array' : typeof value}`);
     return undefined;
