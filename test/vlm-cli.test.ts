@@ -135,10 +135,15 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     expect(lines[0]).toMatchObject({ dialect: 'qwen2-vl', model: 'ocrdet-test-model', raw: wrong[0].raw });
     expect(lines[0].warnings).toBeUndefined();
 
-    // Re-parsing with the dialect detect was wrongly told: not one answer gives a box, and the run says so.
-    const again = await run(['reparse', 'ui.jsonl', '--dialect', 'internvl2', '--out', 'ui-again.jsonl']);
+    // Re-parsing the good results in place with the dialect detect was wrongly told: not one answer gives a
+    // box, the run says so, and the file keeps its regions.
+    const before = readFileSync(join(work, 'ui-qwen.jsonl'), 'utf8');
+    const again = await run(['reparse', 'ui-qwen.jsonl', '--dialect', 'internvl2', '--out', 'ui-qwen.jsonl']);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/reparse: 2 of 3 line\(s\) re-parsed with internvl2, 2 answer\(s\) with no box in the dialect, 0 error line\(s\) kept, 1 problem\(s\)/);
-    expect(again.stderr).toMatch(/reparse: no answer gave a box with --dialect internvl2: is the dialect right\?/);
+    expect(again.stderr).toMatch(/^reparse: no answer gave a box with --dialect internvl2: is the dialect right\? Nothing written; ui-qwen\.jsonl is as it was$/m);
+    expect(readFileSync(join(work, 'ui-qwen.jsonl'), 'utf8')).toBe(before);
+    const toStdout = await run(['reparse', 'ui.jsonl', '--dialect', 'internvl2']);
+    expect(toStdout.code).toBe(1);
+    expect(toStdout.stderr).toMatch(/reparse: 2 of 3 line\(s\) re-parsed with internvl2, 2 answer\(s\) with no box in the dialect, 0 error line\(s\) kept, 1 problem\(s\)/);
   });
 });

@@ -67,7 +67,10 @@ function openSink(out: string | undefined): { write: (line: string) => Promise<v
       await rename(temporary, out);
     },
     discard: async () => {
-      stream.destroy();
+      // Ended, not destroyed: writes still queued would otherwise fail as an unhandled 'error' event.
+      stream.on('error', () => undefined);
+      stream.end();
+      await once(stream, 'close').catch(() => undefined);
       await rm(temporary, { force: true });
     },
   };
@@ -87,15 +90,22 @@ async function runReparse(results: string, flags: ReparseFlags): Promise<number>
       },
       onProblem: (message) => warn(message),
     });
+    // Not one answer gave a box: the dialect (or --task) is almost surely not the one the model spoke.
+    // Writing that out would replace usable regions with empty ones (in place, over the results themselves).
+    const noneParsed = summary.reparsed > 0 && summary.withoutBoxes === summary.reparsed;
+    if (noneParsed && flags.out) {
+      await sink.discard();
+      warn(`reparse: no answer gave a box${flags.dialect ? ` with --dialect ${flags.dialect}` : ''}: is the dialect right? Nothing written; ${flags.out} is as it was`);
+      return 1;
+    }
     await sink.finish();
     if (!flags.quiet) {
       const using = flags.dialect ? ` with ${flags.dialect}` : '';
       const empty = summary.withoutBoxes > 0 ? `, ${summary.withoutBoxes} answer(s) with no box in the dialect` : '';
       warn(`reparse: ${summary.reparsed} of ${summary.lines} line(s) re-parsed${using}${empty}, ${summary.errors} error line(s) kept, ${summary.problems} problem(s)`);
     }
-    // Not one answer gave a box: the dialect (or --task) is almost surely not the one the model spoke.
-    if (summary.reparsed > 0 && summary.withoutBoxes === summary.reparsed) {
-      warn(`reparse: no answer gave a box${flags.dialect ? ` with --dialect ${flags.dialect}` : ''}: is the dialect right? (the results' own "dialect" is used without --dialect)`);
+    if (noneParsed) {
+      warn(`reparse: no answer gave a box${flags.dialect ? ` with --dialect ${flags.dialect}` : ''}: is the dialect right?`);
       return 1;
     }
     return summary.problems > 0 ? 1 : 0;
