@@ -73,6 +73,9 @@ describe('POST /v1/detect', () => {
     const big = await app.inject({ method: 'POST', url: '/v1/detect', headers: { 'content-type': 'image/png' }, payload: Buffer.alloc(2_100_000) });
     expect(big.statusCode).toBe(413);
     expect((await app.inject({ method: 'GET', url: '/v2/nothing' })).statusCode).toBe(404);
+    const wrongMethod = await app.inject({ method: 'GET', url: '/v1/detect?name=x' });
+    expect([wrongMethod.statusCode, wrongMethod.headers.allow]).toEqual([405, 'POST']);
+    expect(wrongMethod.json()).toMatchObject({ code: 'OCRDET_USAGE', message: 'GET /v1/detect: use POST (the image as the body, a form or JSON)' });
   });
 });
 

@@ -253,6 +253,10 @@ describe('ocrdet merge and deploy', () => {
     expect(stderr).toContain('OCRDET_CONFIG: ./merged: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B: it starts with .)');
     expect(await run(['deploy', 'OpenGVLab/InternVL2-8B', '--dry-run', '--swift-version', '3'])).toBe(0);
     expect(stdout).toContain('swift deploy \\\n  --model OpenGVLab/InternVL2-8B');
+    expect(stderr).not.toContain('passed on as a hub model id');
+    // Without a local runs/ folder, runs/nope may be a hub id, but one of no family ocrdet knows: said aloud.
+    expect(await run(['deploy', 'someone/nope', '--dry-run', '--swift-version', '3'])).toBe(0);
+    expect(stderr).toContain('warning: someone/nope is not a local directory and not a model family ocrdet knows; it is passed on as a hub model id');
   });
 
   it('deploy --engine vllm --dry-run: the detect command it prints sends InternVL2\'s training system prompt', async () => {

@@ -6,11 +6,11 @@
  * record, a dropped region, a skipped image) — the files are written all the same, unless --strict, which
  * then writes only the report; 2 usage errors.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
-import { numberIn, parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -57,7 +57,7 @@ export function createCommand(): Command {
     .option('--prompts-from <file.jsonl>', "reuse the system and user prompts of a training file's first row")
     .option('--paths <mode>', 'image paths: abs, or rel (relative to the output folder)', 'abs')
     .option('--copy-images', 'copy the images into the output folder (images/)')
-    .option('--split <ratio>', 'share of images in train; the rest in val (exact counts, by image)', numberIn('--split', 0, 1), 0.9)
+    .option('--split <ratio>', 'share of images in train, in (0, 1]; the rest in val (exact counts, by image)', splitRatio, 0.9)
     .option('--seed <n>', 'seed of the split (an integer ≥ 0)', (v: string) => Number(v), 42)
     .option('--split-by <key>', 'image, or source (each sub-folder / source keeps the ratio)', 'image')
     .option('--max-answer-tokens <n>', 'answer budget in estimated tokens', positiveInt('--max-answer-tokens'), 2048)
@@ -75,6 +75,13 @@ export function createCommand(): Command {
       const flags = parseFlags(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert', ['dataset']);
       process.exitCode = await runConvert(flags);
     });
+}
+
+/** --split: a share of images in (0, 1] (0 would leave nothing to train on). */
+function splitRatio(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError(`--split expects a number in (0, 1], got "${value}"`);
+  return n;
 }
 
 /** A one-line counter on a terminal's stderr, erased before other lines (nothing when stderr is not a terminal). */

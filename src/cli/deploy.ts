@@ -35,6 +35,8 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   }
   const command = buildDeployCommand(info, { ...flags, version });
   for (const w of command.warnings) warn(`warning: ${w}`);
+  // A hub id of no family ocrdet knows is as likely a mistyped local path (runs/nope) as a model to download.
+  if (info.kind === 'hub' && !info.preset) warn(`warning: ${info.model} is not a local directory and not a model family ocrdet knows; it is passed on as a hub model id`);
   if (!info.dialect) warn('warning: the model\'s dialect is unknown; pass --dialect to get a complete detect command');
   const system = clientSystemPrompt(info, flags.engine);
   if (system && !flags.quiet) warn(`--system in the detect command: the system prompt the model was trained with (from ${system.where}), which ${flags.engine} does not send`);

@@ -25,7 +25,7 @@ function closest(key: string, known: readonly string[]): string | undefined {
   return known.find((k) => plain(k) === plain(key));
 }
 
-const KINDS: Record<string, string> = { int: 'an integer', number: 'a number', string: 'text', boolean: 'true or false', record: 'an object', object: 'an object', array: 'an array', null: 'null' };
+const KINDS: Record<string, string> = { int: 'an integer', number: 'a number', string: 'text', boolean: 'true or false', record: 'an object', object: 'an object', array: 'an array', null: 'null', Infinity: 'infinite' };
 /** A zod type name in words: `an object` for record. */
 const kind = (type: string): string => KINDS[type] ?? `a ${type}`;
 

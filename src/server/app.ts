@@ -95,7 +95,12 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
     if (error.statusCode && error.statusCode < 500) return sendError(reply, new UsageError(error.message), error.statusCode);
     return sendError(reply, toOcrdetError(error));
   });
-  app.setNotFoundHandler((request, reply) => sendError(reply, new UsageError(`no route ${request.method} ${request.url}`), 404));
+  app.setNotFoundHandler((request, reply) => {
+    // A known path asked with the wrong method is a 405 that says which one it takes, not a missing route.
+    const path = request.url.split('?')[0];
+    if (path === '/v1/detect') return sendError(reply.header('allow', 'POST'), new UsageError(`${request.method} ${path}: use POST (the image as the body, a form or JSON)`), 405);
+    return sendError(reply, new UsageError(`no route ${request.method} ${request.url}`), 404);
+  });
 
   const health = new HealthCache(detector, config.healthCacheMs);
   app.get('/healthz', async (_request, reply) => {
