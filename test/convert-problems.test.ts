@@ -125,6 +125,10 @@ describe('ocrdet data convert (CLI)', () => {
     await expect(run([dataset, '--out', file])).rejects.toThrow(`--out ${file}: exists and is not a folder`);
     // Node 20's recursive mkdir never returns under /proc: ocrdet makes folders one at a time and fails at once.
     await expect(run([dataset, '--out', '/proc/ocrdet-out/x'])).rejects.toThrow('--out /proc/ocrdet-out/x: cannot create the folder (ENOENT)');
+    // A run that stops before writing anything leaves no --out folder of its own making.
+    const fresh = join(tempOut('no-leftover'), 'out');
+    await expect(run([SEED_TEST, '--out', fresh, '--format', 'icdar2015'])).rejects.toThrow(/no icdar2015 annotations found/);
+    expect(existsSync(fresh)).toBe(false);
     const out = tempOut('icdar-summary');
     const { stdout } = await run([SEED_TEST, '--out', out, '--to', 'icdar']);
     expect(stdout).toMatch(/^ {2}regions {2}510 care and 150 don't care written; dropped: none$/m);

@@ -9,7 +9,7 @@
  * iteration. Every problem is reported once and the rest goes on; files are renamed into place only when
  * complete, and with `strict` only when no problem was found.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { ImageSize, Region, Sample } from '../core/types.js';
@@ -256,6 +256,7 @@ export async function convertSamples(
   const started = performance.now();
   const settings = resolveConvertOptions(options);
   const out = resolve(settings.out);
+  const created = !existsSync(out);
   makeOutputDir(out);
   const entry = OUTPUT_FORMATS.get(settings.to);
   const writer = entry.create({ swiftVersion: settings.swiftVersion === 2 ? 2 : 3 });
@@ -319,8 +320,21 @@ export async function convertSamples(
     writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(out, 'report.md'), renderReportMarkdown(report));
     return report;
+  } catch (error) {
+    spool.remove();
+    // A run that stopped before writing anything leaves no empty --out folder of its own making behind.
+    if (created) rmEmptyDir(out);
+    throw error;
   } finally {
     spool.remove();
+  }
+}
+
+function rmEmptyDir(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // not empty (crops were written) or already gone: leave it
   }
 }
 

@@ -130,6 +130,8 @@ export async function previewDataset(file: string, options: PreviewOptions): Pro
   } else {
     const settings = settingsFor(resolve(file), options);
     const { probeImage } = await import('../image/probe.js');
+    // A note that every row repeats (a wrong --dialect) is said once, with the number of rows it held for.
+    const repeats = new Map<string, { line: number; more: number }>();
     for await (const { text, line } of readLines(file)) {
       if (result.pictures.length >= limit) break;
       if (text.trim() === '') continue;
@@ -156,10 +158,20 @@ export async function previewDataset(file: string, options: PreviewOptions): Pro
         const picture = join(out, pictureName(line, row.image));
         await draw(source, decoded.regions, picture, maxSidePx);
         result.pictures.push({ row: line, image: row.image, picture, ...(decoded.dialect ? { dialect: decoded.dialect } : {}), regions: decoded.regions.length, warnings: decoded.warnings });
-        for (const warning of decoded.warnings) options.onProblem?.({ kind: 'note', file, line, message: warning });
+        for (const warning of decoded.warnings) {
+          const seen = repeats.get(warning);
+          if (seen) seen.more++;
+          else {
+            repeats.set(warning, { line, more: 0 });
+            options.onProblem?.({ kind: 'note', file, line, message: warning });
+          }
+        }
       } catch (error) {
         fail({ kind: 'unreadable-image', file, line, message: `${(error as Error).message}; row not drawn` });
       }
+    }
+    for (const [warning, { line, more }] of repeats) {
+      if (more > 0) options.onProblem?.({ kind: 'note', file, line, message: `the note of row ${line} held for ${more} more row${more === 1 ? '' : 's'} ("${warning.slice(0, 40)}…")` });
     }
   }
   writeFileSync(join(out, 'index.md'), indexMarkdown(result));
