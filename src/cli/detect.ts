@@ -12,10 +12,10 @@
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import { makeDirectory } from '../core/dirs.js';
 import { z } from 'zod';
 import { InterruptedError, UsageError } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
+import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
 import { addBackendFlags, backendOptions, detectorFromFlags } from './backend-flags.js';
 import { parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
@@ -53,11 +53,7 @@ async function checkOverlayDir(overlay: string, inputs: readonly string[]): Prom
     }
   }
   // Made now, so that a folder that cannot be made stops the run before any work (not one warning per image).
-  try {
-    makeDirectory(overlay);
-  } catch (error) {
-    throw new UsageError(`--overlay ${overlay}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
-  }
+  makeOutputDir(overlay, '--overlay');
 }
 
 /**

@@ -286,6 +286,7 @@ export async function convertSamples(
     tally.problem(problem);
   };
   const ledger = new SplitLedger();
+  let finished = false;
   const spool = new Spool(join(out, `.spool-${process.pid}.tmp`));
   try {
     let producedSamples = 0;
@@ -319,14 +320,12 @@ export async function convertSamples(
     });
     writeFileSync(join(out, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(out, 'report.md'), renderReportMarkdown(report));
+    finished = true;
     return report;
-  } catch (error) {
-    spool.remove();
-    // A run that stopped before writing anything leaves no empty --out folder of its own making behind.
-    if (created) rmEmptyDir(out);
-    throw error;
   } finally {
     spool.remove();
+    // A run that stopped before writing anything leaves no empty --out folder of its own making behind.
+    if (!finished && created) rmEmptyDir(out);
   }
 }
 

@@ -27,8 +27,10 @@ function fromRow(row: Row): PromptPair {
     return { ...(typeof system === 'string' ? { system } : {}), ...(typeof user === 'string' ? { prompt: withoutImageTag(user) } : {}) };
   }
   if (Array.isArray(row.conversations)) {
-    const human = (row.conversations as Row[]).find((m) => m?.from === 'human')?.value;
-    return typeof human === 'string' ? { prompt: withoutImageTag(human) } : {};
+    const turns = row.conversations as Row[];
+    const system = turns.find((m) => m?.from === 'system')?.value;
+    const human = turns.find((m) => m?.from === 'human')?.value;
+    return { ...(typeof system === 'string' ? { system } : {}), ...(typeof human === 'string' ? { prompt: withoutImageTag(human) } : {}) };
   }
   return {};
 }

@@ -10,8 +10,7 @@
  *  - vLLM: the model's chat template, which has no system prompt for InternVL (OpenGVLab/InternVL#1208).
  * Whatever the engine leaves out, the client must send: `ocrdet detect --system '…'`.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readPromptsFrom, type PromptPair } from '../datasets/prompts-from.js';
 import { resolveDataFiles } from './command.js';
 import type { ModelPreset } from './presets.js';
 
@@ -22,41 +21,6 @@ export interface TrainingSystemPrompt {
   source: SystemPromptSource;
   /** Where it was read, for a diagnostic line: "data/ocr/train.jsonl:1", "ms-swift's internvl2-8b template". */
   where: string;
-}
-
-/** The system prompt of one ms-swift row (2.x `system`, 3.x/4.x `messages`, or `conversations`), if it has one. */
-export function systemOfRow(row: unknown): string | undefined {
-  if (!row || typeof row !== 'object') return undefined;
-  const r = row as { system?: unknown; messages?: unknown; conversations?: unknown };
-  if (typeof r.system === 'string') return r.system;
-  if (Array.isArray(r.messages)) {
-    const message = (r.messages as { role?: unknown; content?: unknown }[]).find((m) => m?.role === 'system');
-    return typeof message?.content === 'string' ? message.content : undefined;
-  }
-  if (Array.isArray(r.conversations)) {
-    const turn = (r.conversations as { from?: unknown; value?: unknown }[]).find((t) => t?.from === 'system');
-    return typeof turn?.value === 'string' ? turn.value : undefined;
-  }
-  return undefined;
-}
-
-/** The first row of a JSONL file, parsed; undefined when the file is missing, empty or not JSON. */
-async function firstRow(path: string): Promise<unknown> {
-  if (!existsSync(path)) return undefined;
-  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-  try {
-    for await (const line of lines) {
-      if (!line.trim()) continue;
-      try {
-        return JSON.parse(line) as unknown;
-      } catch {
-        return undefined;
-      }
-    }
-  } finally {
-    lines.close();
-  }
-  return undefined;
 }
 
 export interface SystemPromptSources {
@@ -73,7 +37,8 @@ export interface SystemPromptSources {
 export async function trainingSystemPrompt(sources: SystemPromptSources): Promise<TrainingSystemPrompt | undefined> {
   if (sources.data) {
     const train = resolveDataFiles(sources.data).train;
-    const text = systemOfRow(await firstRow(train));
+    // Read as `data convert --prompts-from` reads a row; missing, empty or not JSON: nothing from the data.
+    const text = (await readPromptsFrom(train).catch(() => ({}) as PromptPair)).system;
     if (text) return { text, source: 'data', where: `${train}:1` };
   }
   if (sources.recipeSystem) return { text: sources.recipeSystem, source: 'recipe', where: 'the recipe\'s system' };
