@@ -1,17 +1,17 @@
 /**
- * The web page in a real browser (Debian's Chromium driven by playwright-core) against the real server and
- * the real embedded detector: choose a photo, the regions come back, are drawn over the image and listed.
- * .ci/run installs Chromium; without it this test fails and says how to install it.
+ * The web page in a real browser (the Chromium of the npm package @sparticuz/chromium, driven by playwright-core)
+ * against the real server and the real embedded detector: choose a photo, the regions come back, are drawn over
+ * the image and listed.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createDetector } from '../src/detectors/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { buildServer } from '../src/server/app.js';
+import { launchBrowser } from './helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 // A real photo from seed-test (MTWI2018), see test/fixtures/README.md "ppocr".
 const PHOTO = new URL('./fixtures/ppocr/MTWI2018_TB16GBCLXXXXXcXXFXXunYpLFXX.jpg', import.meta.url).pathname;
 const SCREENSHOTS = new URL('../tmp/screenshots/', import.meta.url).pathname;
@@ -22,14 +22,10 @@ let browser: Browser;
 let baseUrl: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)`);
   detector = await createDetector();
   app = await buildServer(detector, { version: 'test' });
   baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
