@@ -47,14 +47,14 @@ describe('datasetStats on seed-test', () => {
 });
 
 describe('what throws instead of being reported', () => {
-  it('a dataset path that does not exist, an unknown format, an undetectable folder, a missing --images folder', async () => {
+  it('a dataset path that does not exist, an unknown format, an undetectable folder, a missing images folder', async () => {
     const first = (path: string, options = {}) => readDataset(path, options)[Symbol.asyncIterator]().next();
     await expect(first('/no/such/dataset')).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND' });
     // A format given by name that finds nothing is not an empty dataset: it names the format the path has.
-    await expect(datasetStats(SEED_TEST, { format: 'icdar2015' })).rejects.toThrow(`${SEED_TEST}: no icdar2015 annotations found; it looks like voc-quad (drop --format, or give --format voc-quad)`);
+    await expect(datasetStats(SEED_TEST, { format: 'icdar2015' })).rejects.toThrow(`${SEED_TEST}: no icdar2015 annotations found; it looks like voc-quad (leave out option "format", or give option "format" voc-quad)`);
     await expect(first(SEED_TEST, { format: 'yolo' })).rejects.toThrow('unknown dataset format "yolo"; known: voc-quad, labelme, coco, ppocr, icdar2015');
     await expect(first(tempDataset({ 'notes.md': '# nothing here' }))).rejects.toMatchObject({ code: 'OCRDET_USAGE' });
-    await expect(first(SEED_TEST, { images: '/no/such/images' })).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND' });
+    await expect(first(SEED_TEST, { images: '/no/such/images' })).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND', details: { options: ['images'] } });
   });
 });
 
