@@ -56,5 +56,5 @@ export async function detectFormat(path: string): Promise<DatasetFormat> {
       if (++looked >= MAX_SUBFOLDERS_SNIFFED) break;
     }
   }
-  throw new UsageError(`${path}: cannot tell the dataset format; give ${optionName('format')} (${DATASET_FORMATS.names().join(', ')})`, { details: optionDetails('format') });
+  throw new UsageError(`${path}: cannot tell the dataset format; pass ${optionName('format')} (${DATASET_FORMATS.names().join(', ')})`, { details: optionDetails('format') });
 }
