@@ -1,5 +1,5 @@
 /**
- * The layering of ../shared/ARCHITECTURE.md, checked on the source: arrows point one way
+ * The layering of src/, checked on the source: arrows point one way
  * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core), `core` imports nothing of
  * ours, no module imports `cli` or `server`, and each native library has one door.
  */

@@ -118,7 +118,7 @@ export class ModelClient {
     return this.attempt('GET /models', timeoutMs, signal, (s) => this.sdk.models.list({ signal: s, timeout: timeoutMs }).then((page) => ({ data: page.data })));
   }
 
-  /** The first model id the server lists (GET /models), as the reference did. */
+  /** The first model id the server lists (GET /models), as the reference's client did (`client.models.list().data[0].id`). */
   async firstModelId(timeoutMs: number, signal?: AbortSignal): Promise<string> {
     const list = await this.listModels(timeoutMs, signal);
     const parsed = ModelListSchema.safeParse(list);
