@@ -28,7 +28,7 @@ let work: string;
 let server: OpenAiDouble | undefined;
 
 beforeAll(() => {
-  assertBuilt(['cli/detect', 'cli/reparse', 'batch/run', 'detectors/index', 'detectors/vlm/detector', 'detectors/vlm/client', 'detectors/vlm/entry', 'image/encode']);
+  assertBuilt(['cli/detect', 'cli/reparse', 'batch/run', 'detectors/index', 'detectors/vlm/detector', 'detectors/vlm/client', 'detectors/vlm/backend', 'image/encode']);
   work = mkdtempSync(join(tmpdir(), 'ocrdet-vlm-cli-'));
 });
 afterEach(async () => {
