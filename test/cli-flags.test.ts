@@ -8,36 +8,16 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DATA_SUBCOMMANDS } from '../src/cli/data.js';
-import { applyExitOverride, COMMANDS, run } from '../src/cli/program.js';
+import { applyExitOverride, COMMANDS } from '../src/cli/program.js';
+import { runInProcess } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ocrdet-cli-flags-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-let stdout = '';
-let stderr = '';
-
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-async function ocrdet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  stdout = '';
-  stderr = '';
-  const code = await run(argv);
-  return { code, stdout, stderr };
-}
+const ocrdet = (...argv: string[]) => runInProcess(argv);
 
 /** Every command and sub-command the user can name, as words: ['detect'], ['data', 'convert'], ['train', 'status'], … */
 const COMMAND_PATHS: string[][] = [

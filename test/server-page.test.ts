@@ -51,6 +51,11 @@ async function openPage(url = baseUrl, viewport = { width: 1280, height: 900 }):
 
 const regionRows = (page: Page) => page.locator('tr.region');
 
+/** What the page's scripts see (the type-check has no DOM library). */
+interface BrowserGlobals {
+  getComputedStyle(element: unknown): { display: string };
+}
+
 describe('the web page', () => {
   it('detects the text of a chosen photo, draws one outline per region, lists their texts and names the file', async () => {
     const { page, failures } = await openPage();
@@ -91,7 +96,7 @@ describe('the web page', () => {
     const visibleLabels = () =>
       page.$$eval('#overlay text.label', (labels) =>
         labels
-          .filter((l) => getComputedStyle(l).display !== 'none')
+          .filter((l) => (globalThis as unknown as BrowserGlobals).getComputedStyle(l).display !== 'none')
           .map((l) => {
             const r = l.getBoundingClientRect();
             return { text: l.textContent, left: r.left, top: r.top, right: r.right, bottom: r.bottom };
@@ -111,7 +116,7 @@ describe('the web page', () => {
     const hidden = await page.$$eval('#overlay text.label.unplaced', (labels) => labels.map((l) => l.closest('g')!.getAttribute('data-index')));
     if (hidden.length > 0) {
       await page.locator(`tr.region[data-index="${hidden[0]}"]`).hover();
-      expect(await page.$eval(`#overlay g[data-index="${hidden[0]}"] text.label`, (l) => getComputedStyle(l).display)).not.toBe('none');
+      expect(await page.$eval(`#overlay g[data-index="${hidden[0]}"] text.label`, (l) => (globalThis as unknown as BrowserGlobals).getComputedStyle(l).display)).not.toBe('none');
     }
     await page.close();
   });
