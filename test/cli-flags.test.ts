@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATA_SUBCOMMANDS } from '../src/cli/data.js';
+import { isRepeatable } from '../src/cli/flags.js';
 import { applyExitOverride, COMMANDS } from '../src/cli/program.js';
 import { runInProcess } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
@@ -95,7 +96,7 @@ describe('a flag that takes one value', () => {
       for (const command of [tree, ...tree.commands]) {
         const path = command === tree ? [] : [command.name()];
         for (const option of command.options) {
-          if (!(option.required || option.optional) || option.long === '--env') continue;
+          if (!(option.required || option.optional) || option.variadic || isRepeatable(option)) continue;
           const value = validValue(option);
           // A fresh tree per attempt: commander keeps parsed values on the command.
           const fresh = (await commandTrees()).find((t) => t.name() === tree.name())!;
@@ -125,6 +126,8 @@ describe('a flag that takes one value', () => {
   });
 
   it('unless declared repeatable: train --env A=1 --env B=2 passes both', async () => {
+    const train = (await (await COMMANDS.find((c) => c.name === 'train')!.load()).createCommand()).options.find((o) => o.long === '--env')!;
+    expect(isRepeatable(train)).toBe(true);
     const result = await ocrdet('train', '--data', join(scratch, 'data'), '--env', 'A=1', '--env', 'B=2', '--dry-run', '--json', '--swift-version', '3', '--no-gpu-check', '-q');
     expect(result.stderr).not.toContain('given twice');
     expect(JSON.parse(result.stdout).env).toMatchObject({ A: '1', B: '2' });
