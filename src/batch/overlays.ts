@@ -55,9 +55,12 @@ export function overlayNames(images: readonly ImageInput[]): string[] {
   });
 }
 
-/** Draws the regions of a finished detection and writes the PNG to `file` (parents created). */
-export async function writeOverlay(detection: Detection, file: string, maxPixels?: number): Promise<void> {
-  const png = await drawOverlay(detection.image, detection.regions, maxPixels === undefined ? {} : { maxPixels });
+/**
+ * Draws the regions of a finished detection and writes the PNG to `file` (parents created). `picture` is what
+ * the regions were found on: the image file (default), or a page's decoded pixels.
+ */
+export async function writeOverlay(detection: Detection, file: string, maxPixels?: number, picture: string | Buffer = detection.image): Promise<void> {
+  const png = await drawOverlay(picture, detection.regions, maxPixels === undefined ? {} : { maxPixels });
   makeDirectory(dirname(file));
   await writeFile(file, png);
 }

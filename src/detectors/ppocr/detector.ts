@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InterruptedError, ModelError, OcrdetError, UsageError } from '../../core/errors.js';
+import { groupBlocks } from '../../core/blocks.js';
 import { makeRegion, sortReadingOrder } from '../../core/geometry.js';
 import { parseOptions } from '../../core/options.js';
 import type { Detection, Region } from '../../core/types.js';
@@ -84,7 +85,7 @@ export class PpocrDetector implements Detector {
       t = lap('det', t);
       const regions = await this.recognize(image, boxes, call.signal, timings);
       timings.total = round2(performance.now() - started);
-      return { image: name, width: image.original.width, height: image.original.height, regions, backend: this.backend, model: this.model, timings };
+      return { image: name, width: image.original.width, height: image.original.height, regions, blocks: groupBlocks(regions), backend: this.backend, model: this.model, timings };
     } catch (error) {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       throw error;
