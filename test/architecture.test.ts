@@ -1,6 +1,7 @@
 /**
  * The layering of src/, checked on the source: arrows point one way
- * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core), `core` imports nothing of
+ * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core; formats → core, used by cli/server),
+ * `core` imports nothing of
  * ours, no module imports `cli` or `server`, and each native library has one door.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -20,8 +21,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   eval: ['core', 'datasets'],
   batch: ['core', 'image', 'detectors', 'datasets'],
   train: ['core', 'image', 'datasets', 'grounding'],
-  server: ['core', 'image', 'detectors'],
-  cli: ['core', 'image', 'grounding', 'detectors', 'datasets', 'eval', 'batch', 'train', 'server'],
+  formats: ['core'],
+  server: ['core', 'image', 'detectors', 'formats'],
+  cli: ['core', 'image', 'grounding', 'detectors', 'datasets', 'eval', 'batch', 'train', 'server', 'formats'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -138,7 +138,8 @@ export class PpocrDetector implements Detector {
       region.textScore = round4(texts[i].confidence);
     });
     timings.rec = round2(performance.now() - t);
-    return sortReadingOrder(regions);
+    // PaddleOCR's drop_score: a region whose text the recogniser is unsure of is most often no text at all.
+    return sortReadingOrder(regions.filter((_, i) => texts[i].confidence >= this.options.minTextScore));
   }
 
   private loadCharset(): Promise<CtcCharset> | undefined {
