@@ -8,12 +8,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InterruptedError, ModelError, OcrdetError, UsageError } from '../../core/errors.js';
-import { groupBlocks } from '../../core/blocks.js';
-import { makeRegion, sortReadingOrder } from '../../core/geometry.js';
+import { blockBox, groupBlocks } from '../../core/blocks.js';
+import { makeRegion, sortReadingOrder, turnPoints } from '../../core/geometry.js';
 import { parseOptions } from '../../core/options.js';
-import type { Detection, Region } from '../../core/types.js';
+import type { Detection, Orientation, Region } from '../../core/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
-import { IMAGENET_NORMALIZE, loadDetImage, rgbToChw, type DetImage } from '../../image/tensor.js';
+import { IMAGENET_NORMALIZE, detImageFromRgb, loadDetImage, rgbToChw, turnRgb, type DetImage } from '../../image/tensor.js';
 import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector } from '../types.js';
 import { ppocrBackend } from './backend.js';
@@ -22,13 +22,15 @@ import { charsetFromDictionary, type CtcCharset } from './ctc.js';
 import { boxesFromProbabilityMap, type DbBox } from './db-postprocess.js';
 import { modelIdentity, resolveModelFiles, type ModelFiles } from './models.js';
 import { ppocrOptionsSchema, type PpocrOptions, type ResolvedPpocrOptions } from './options.js';
+import { findOrientation } from './orientation.js';
 import { classifyDirections, recognizeCrops } from './recognize.js';
 import { SessionHandle } from './session.js';
 
 /** Validates options (UsageError naming each bad one), resolves model files (ModelError), loads nothing yet. */
 export async function createPpocrDetector(options: PpocrOptions = {}): Promise<PpocrDetector> {
   const resolved = parseOptions(ppocrOptionsSchema, options, 'ppocr');
-  const files = await resolveModelFiles(resolved);
+  // Orientation needs the direction classifier even when lines are not classified one by one.
+  const files = await resolveModelFiles({ ...resolved, cls: resolved.cls || resolved.orientation === 'auto' });
   return new PpocrDetector(resolved, files);
 }
 
@@ -49,7 +51,12 @@ export class PpocrDetector implements Detector {
     this.model = modelIdentity(files);
     this.det = new SessionHandle(files.det, 'det', settings);
     if (options.text && files.rec) this.rec = new SessionHandle(files.rec, 'rec', settings);
-    if (options.text && options.cls && files.cls) this.cls = new SessionHandle(files.cls, 'cls', settings);
+    if (files.cls && ((options.text && options.cls) || options.orientation === 'auto')) this.cls = new SessionHandle(files.cls, 'cls', settings);
+  }
+
+  /** Whether pages are checked for being turned (needs the classifier). */
+  private get orienting(): boolean {
+    return this.options.orientation === 'auto' && this.cls !== undefined;
   }
 
   /** Loads the sessions now instead of on the first image (start-up cost paid up front). */
@@ -71,7 +78,7 @@ export class PpocrDetector implements Detector {
     let image: DetImage;
     try {
       call.signal?.throwIfAborted();
-      image = await loadDetImage(input, { ...this.options, keepFull: this.rec !== undefined });
+      image = await loadDetImage(input, { ...this.options, keepFull: this.rec !== undefined || this.orienting });
     } catch (error) {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       if (error instanceof OcrdetError && (error.code === 'OCRDET_BAD_IMAGE' || error.code === 'OCRDET_NOT_FOUND')) {
@@ -81,15 +88,41 @@ export class PpocrDetector implements Detector {
     }
     try {
       let t = lap('decode', started);
-      const boxes = await this.detectBoxes(image);
+      const given = image.original;
+      let boxes = await this.detectBoxes(image);
       t = lap('det', t);
-      const regions = await this.recognize(image, boxes, call.signal, timings);
+      let orientation: Orientation | undefined;
+      if (this.orienting && image.full) {
+        ({ image, boxes, orientation } = await this.uprightView(image, boxes));
+        t = lap('orientation', t);
+      }
+      let regions = await this.recognize(image, boxes, call.signal, timings);
+      const blocks = groupBlocks(regions);
+      if (orientation) {
+        // Found and read on the upright view; reported in the pixels of the image as given.
+        const upright = image.original;
+        regions = regions.map(({ points, box: _box, ...rest }) => makeRegion(turnPoints(points, orientation, upright), rest));
+        for (const block of blocks) block.box = blockBox(block.lines.map((i) => regions[i].points));
+      }
       timings.total = round2(performance.now() - started);
-      return { image: name, width: image.original.width, height: image.original.height, regions, blocks: groupBlocks(regions), backend: this.backend, model: this.model, timings };
+      const turned = orientation === undefined ? {} : { orientation };
+      return { image: name, width: given.width, height: given.height, ...turned, regions, blocks, backend: this.backend, model: this.model, timings };
     } catch (error) {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       throw error;
     }
+  }
+
+  /**
+   * Finds how the image is turned (./orientation.ts) and, when it is, turns it upright and detects again:
+   * the det model and the reading order then see lines as they were printed.
+   */
+  private async uprightView(image: DetImage, boxes: DbBox[]): Promise<{ image: DetImage; boxes: DbBox[]; orientation: Orientation }> {
+    const [cls, rec, charset] = await Promise.all([this.cls!.get(), this.rec?.get(), this.loadCharset()]);
+    const { orientation } = await findOrientation(image.full!, boxes, { cls, rec, charset });
+    if (orientation === 0) return { image, boxes, orientation };
+    const upright = await detImageFromRgb(await turnRgb(image.full!, ((360 - orientation) % 360) as 90 | 180 | 270), this.options);
+    return { image: upright, boxes: await this.detectBoxes(upright), orientation };
   }
 
   /**

@@ -21,6 +21,11 @@ export const DEFAULTS = Object.freeze({
    * Ignored with text off: detection alone has no text score.
    */
   minTextScore: 0.5,
+  /**
+   * Find whether a page or photo is turned by 90, 180 or 270 degrees and read it upright ('auto'), or take
+   * it as given ('off'). See ./orientation.ts; the default is decided by bench/orientation.bench.js (README).
+   */
+  orientation: 'auto' as 'auto' | 'off',
 
   /** Longest (limitType 'max') side of the det input, px. PaddleOCR's `det_limit_side_len` default 960. */
   limitSideLen: 960,
@@ -88,6 +93,7 @@ export const ppocrOptionsSchema = z.strictObject({
   text: z.boolean().default(DEFAULTS.text),
   cls: z.boolean().default(DEFAULTS.cls),
   minTextScore: probability.default(DEFAULTS.minTextScore),
+  orientation: z.enum(['auto', 'off']).default(DEFAULTS.orientation),
   limitSideLen: positiveInt.default(DEFAULTS.limitSideLen),
   limitType: z.enum(['max', 'min', 'resize_long']).default(DEFAULTS.limitType),
   binaryThreshold: probability.default(DEFAULTS.binaryThreshold),
