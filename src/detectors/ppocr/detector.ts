@@ -156,7 +156,8 @@ export class PpocrDetector implements Detector {
       return sortReadingOrder(regions);
     }
     let plans = boxes.map((box) => planCrop(box.points));
-    if (this.cls) {
+    // PaddleOCR's per-line 180° classifier (use_angle_cls), only when asked: orientation loads the model too.
+    if (this.cls && this.options.cls) {
       const t = performance.now();
       const cls = await this.cls.get();
       plans = (await classifyDirections(image.full, plans, cls, { ...this.options, signal })).plans;
