@@ -68,7 +68,9 @@ describe('rendered text', () => {
       expect(result.regions[i].textScore).toBeGreaterThan(0.8);
     });
     for (const key of ['decode', 'det', 'rec', 'total']) expect(result.timings[key]).toBeGreaterThanOrEqual(0);
-    expect(result.model).toBe('ch_PP-OCRv4_det_infer.onnx+ch_PP-OCRv4_rec_infer.onnx');
+    // Orientation (on by default with text) uses the direction classifier: it is part of the model identity.
+    expect(result.model).toBe('ch_PP-OCRv4_det_infer.onnx+ch_ppocr_mobile_v2.0_cls_infer.onnx+ch_PP-OCRv4_rec_infer.onnx');
+    expect(result.orientation).toBe(0);
   });
 
   it('keeps the angle of a line rotated by 25°', async () => {

@@ -185,7 +185,8 @@ async function detectPages(
   let singleResult: Detection | undefined;
   let pipeClosed = false;
   const onPipeClosed = () => ((pipeClosed = true), stop.abort());
-  const write = single && flags.format === 'json' ? undefined : flags.out ? undefined : stdoutWriter(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
+  // stdout gets the results unless they go to --out, or a single Detection is printed pretty at the end.
+  const write = (single && flags.format === 'json') || flags.out ? undefined : stdoutWriter(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
   const format = stdoutFormat(flags.format, [...new Set(pages.map((p) => p.path))]);
   let written = 0;
   await write?.(format.begin());
@@ -201,7 +202,7 @@ async function detectPages(
       maxPixels: reader.maxPixels,
       stopSignal: stop.signal,
       signal: abort.signal,
-      onDetection: (detection) => (write ? write(format.item(detection, written++)) : void (singleResult = detection)),
+      onDetection: (detection) => (write ? write(format.item(detection, written++)) : single ? void (singleResult = detection) : undefined),
       onImageError: (image, error) => log(imageErrorLine(image, error)),
       onProgress: (progress) => bar?.update(progress),
       onNotice: (message) => (flags.quiet ? undefined : log(`detect: ${message}`)),

@@ -30,7 +30,7 @@ import { SessionHandle } from './session.js';
 export async function createPpocrDetector(options: PpocrOptions = {}): Promise<PpocrDetector> {
   const resolved = parseOptions(ppocrOptionsSchema, options, 'ppocr');
   // Orientation needs the direction classifier even when lines are not classified one by one.
-  const files = await resolveModelFiles({ ...resolved, cls: resolved.cls || resolved.orientation === 'auto' });
+  const files = await resolveModelFiles({ ...resolved, cls: resolved.cls || orientationOn(resolved) });
   return new PpocrDetector(resolved, files);
 }
 
@@ -51,12 +51,12 @@ export class PpocrDetector implements Detector {
     this.model = modelIdentity(files);
     this.det = new SessionHandle(files.det, 'det', settings);
     if (options.text && files.rec) this.rec = new SessionHandle(files.rec, 'rec', settings);
-    if (files.cls && ((options.text && options.cls) || options.orientation === 'auto')) this.cls = new SessionHandle(files.cls, 'cls', settings);
+    if (files.cls && ((options.text && options.cls) || orientationOn(options))) this.cls = new SessionHandle(files.cls, 'cls', settings);
   }
 
   /** Whether pages are checked for being turned (needs the classifier). */
   private get orienting(): boolean {
-    return this.options.orientation === 'auto' && this.cls !== undefined;
+    return orientationOn(this.options) && this.cls !== undefined;
   }
 
   /** Loads the sessions now instead of on the first image (start-up cost paid up front). */
@@ -194,6 +194,11 @@ export class PpocrDetector implements Detector {
     this.closed = true;
     await Promise.all([this.det.release(), this.rec?.release(), this.cls?.release()]);
   }
+}
+
+/** Whether pages are checked for being turned: asked for, or by default with text on (see DEFAULTS.orientation). */
+function orientationOn(options: Pick<ResolvedPpocrOptions, 'orientation' | 'text'>): boolean {
+  return (options.orientation ?? (options.text ? 'auto' : 'off')) === 'auto';
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
