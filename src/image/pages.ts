@@ -12,11 +12,12 @@
  * or two documents at a time), so a 500-page PDF is parsed once, not 500 times.
  */
 import { open } from 'node:fs/promises';
-import { BadImageError, OcrdetError } from '../core/errors.js';
+import { BadImageError, OcrdetError, UsageError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import type { RgbImage } from './decode.js';
 import { decodeImage } from './decode.js';
 import { PdfDocument, looksLikePdf } from './pdf.js';
-import { IMAGE_DEFAULTS, sharp } from './sharp.js';
+import { IMAGE_DEFAULTS, describeInput, sharp } from './sharp.js';
 
 export const PAGE_DEFAULTS = Object.freeze({
   /**
@@ -39,8 +40,41 @@ export interface PageCount {
   pages: number;
 }
 
+/** Pages to read from each document: 1-based ranges, `to` undefined for "to the last page". */
+export type PageSelection = readonly { from: number; to?: number }[];
+
+/**
+ * Parses `1-3,7,10-` (pages 1 to 3, 7, and 10 to the end) into ranges. Throws UsageError naming the
+ * option for anything else (0, reversed ranges, words).
+ */
+export function parsePageRanges(text: string): PageSelection {
+  const ranges: { from: number; to?: number }[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const match = /^(\d+)(?:\s*(-)\s*(\d*))?$/.exec(part);
+    const from = match ? Number(match[1]) : NaN;
+    const to = match?.[2] ? (match[3] ? Number(match[3]) : undefined) : from;
+    if (!match || from < 1 || (to !== undefined && to < from)) {
+      throw new UsageError(`${optionName('pages')} "${text}": expected pages and ranges such as 1-3,7 or 10- (1-based), not "${part}"`, { details: optionDetails('pages') });
+    }
+    ranges.push(to === undefined ? { from } : { from, to });
+  }
+  return ranges;
+}
+
+/** The pages of a `count`-page document that `selection` picks, ascending, each once. */
+export function selectPages(selection: PageSelection | undefined, count: number): number[] {
+  if (!selection) return Array.from({ length: count }, (_, i) => i + 1);
+  const picked = new Set<number>();
+  for (const { from, to } of selection) {
+    for (let page = from; page <= Math.min(to ?? count, count); page++) picked.add(page);
+  }
+  return [...picked].sort((a, b) => a - b);
+}
+
 /** The first bytes of a file (up to `length`); empty for an unreadable one (its reader says why later). */
-async function head(path: string, length: number): Promise<Buffer> {
+async function head(input: string | Buffer, length: number): Promise<Buffer> {
+  if (typeof input !== 'string') return input.subarray(0, length);
+  const path = input;
   try {
     const handle = await open(path, 'r');
     try {
@@ -71,8 +105,8 @@ export interface PageReaderOptions {
 export class PageReader {
   readonly dpi: number;
   readonly maxPixels: number;
-  /** Open PDFs, most recently used last. */
-  private readonly documents = new Map<string, Promise<PdfDocument>>();
+  /** Open PDFs (by path, or the uploaded bytes themselves), most recently used last. */
+  private readonly documents = new Map<string | Buffer, Promise<PdfDocument>>();
 
   constructor(options: PageReaderOptions = {}) {
     this.dpi = options.dpi ?? PAGE_DEFAULTS.dpi;
@@ -84,39 +118,39 @@ export class PageReader {
    * image (or a file that is no image at all: its detector says why). Throws BadImageError / NotFoundError
    * for a PDF that cannot be opened (empty, damaged, encrypted, no pages).
    */
-  async count(path: string): Promise<PageCount | undefined> {
-    const bytes = await head(path, 1024);
-    if (looksLikePdf(bytes)) return { kind: 'pdf', pages: (await this.pdf(path)).pageCount };
+  async count(input: string | Buffer, name = describeInput(input)): Promise<PageCount | undefined> {
+    const bytes = await head(input, 1024);
+    if (looksLikePdf(bytes)) return { kind: 'pdf', pages: (await this.pdf(input, name)).pageCount };
     if (looksLikeTiff(bytes)) {
       // A TIFF whose header cannot be read is left to the detector, which fails it with the reason.
-      const pages = await sharp(path, { limitInputPixels: false }).metadata().then((meta) => meta.pages ?? 1, () => 1);
+      const pages = await sharp(input, { limitInputPixels: false }).metadata().then((meta) => meta.pages ?? 1, () => 1);
       return pages > 1 ? { kind: 'tiff', pages } : undefined;
     }
     return undefined;
   }
 
   /** Page `page` (1-based) of a document `count` described, decoded to packed RGB. Throws BadImageError. */
-  async render(path: string, kind: PagedKind, page: number): Promise<RgbImage> {
-    if (kind === 'pdf') return (await this.pdf(path)).renderPage(page, { dpi: this.dpi, maxPixels: this.maxPixels });
+  async render(input: string | Buffer, kind: PagedKind, page: number, name = describeInput(input)): Promise<RgbImage> {
+    if (kind === 'pdf') return (await this.pdf(input, name)).renderPage(page, { dpi: this.dpi, maxPixels: this.maxPixels });
     try {
-      return await decodeImage(path, { maxPixels: this.maxPixels, page: page - 1 });
+      return await decodeImage(input, { maxPixels: this.maxPixels, page: page - 1 });
     } catch (error) {
       // decodeImage names the file; the message names the page too.
-      const reason = error instanceof OcrdetError ? error.message.replace(`${path}: `, '') : String(error);
-      throw new BadImageError(`${path} page ${page}: ${reason}`, { cause: error });
+      const reason = error instanceof OcrdetError ? error.message.replace(`${describeInput(input)}: `, '') : String(error);
+      throw new BadImageError(`${name} page ${page}: ${reason}`, { cause: error });
     }
   }
 
-  /** The open PDF `path`, opened now if need be (the least recently used one is closed beyond the limit). */
-  private pdf(path: string): Promise<PdfDocument> {
-    let document = this.documents.get(path);
-    if (document) this.documents.delete(path);
-    else document = PdfDocument.open(path);
-    this.documents.set(path, document);
+  /** The open PDF `input`, opened now if need be (the least recently used one is closed beyond the limit). */
+  private pdf(input: string | Buffer, name: string): Promise<PdfDocument> {
+    let document = this.documents.get(input);
+    if (document) this.documents.delete(input);
+    else document = PdfDocument.open(input, name);
+    this.documents.set(input, document);
     // A document that failed to open is not kept: the next call tries again (and fails the same way).
-    document.catch(() => this.documents.get(path) === document && this.documents.delete(path));
+    document.catch(() => this.documents.get(input) === document && this.documents.delete(input));
     while (this.documents.size > PAGE_DEFAULTS.openDocuments) {
-      const [oldest, opening] = this.documents.entries().next().value as [string, Promise<PdfDocument>];
+      const [oldest, opening] = this.documents.entries().next().value as [string | Buffer, Promise<PdfDocument>];
       this.documents.delete(oldest);
       opening.then((d) => d.close(), () => undefined);
     }
