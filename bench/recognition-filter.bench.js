@@ -1,0 +1,129 @@
+#!/usr/bin/env node
+/**
+ * The recognition filter (`--min-text-score`, PaddleOCR's `drop_score` 0.5 in tools/infer/predict_system.py):
+ * det + rec hmean-IoU with every region kept (0) and with regions under each threshold dropped, on two sets.
+ * One detection run per image with nothing dropped; the thresholds are then applied to its `textScore`s,
+ * which is exactly what the option does (it filters after recognition, nothing else changes).
+ *
+ * 1. seed-test (examples/seed-test): 50 real photos (MSRA-TD500, MTWI 2018).
+ * 2. rendered pages: 24 A4 pages made here with pdf-lib and rendered by PDFium at 150 dpi: lines of words
+ *    in PDF's standard fonts (Helvetica, Times, Courier; 7–22 pt; some bold, some grey), in one or two
+ *    columns, with what printed pages also carry: a text-free photo as a figure (USC-SIPI "Mandrill", the
+ *    repository's test/fixtures/datasets/labelme/Mandrill.jpg), table rules, a striped bar, dots. Every
+ *    drawn line is ground truth; nothing else on the page is text.
+ * Run: npm run bench -- recognition-filter (builds first). Imports the build (dist/).
+ */
+import { readFileSync } from 'node:fs';
+import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
+import { createPpocrDetector, evaluate, readDataset } from '../dist/index.js';
+import { PdfDocument } from '../dist/image/pdf.js';
+import { rawImageInput } from '../dist/image/sharp.js';
+import { SEED_TEST } from './lib/seed-test.js';
+
+const THRESHOLDS = [0, 0.3, 0.5, 0.7];
+const DPI = 150;
+const MANDRILL = new URL('../test/fixtures/datasets/labelme/Mandrill.jpg', import.meta.url);
+const WORDS = (
+  'account balance river station number garden report summer invoice total market window table figure ' +
+  'result method sample value energy record letter north office travel history water simple update second'
+).split(' ');
+
+/** A deterministic pseudo-random sequence (mulberry32). */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function renderedPage(n, mandrill) {
+  const rand = random(n + 1);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  const doc = await PDFDocument.create();
+  const page = doc.addPage([595, 842]);
+  const fonts = await Promise.all([StandardFonts.Helvetica, StandardFonts.HelveticaBold, StandardFonts.TimesRoman, StandardFonts.Courier].map((f) => doc.embedFont(f)));
+  const photo = await doc.embedJpg(mandrill);
+  const lines = [];
+  const columns = n % 2 === 0 ? [[50, 545]] : [[50, 285], [310, 545]];
+  // A figure (the text-free photo), a striped bar, table rules and dots on every page.
+  const figure = { x: 60 + rand() * 200, y: 300 + rand() * 300, size: 120 + rand() * 80 };
+  page.drawImage(photo, { x: figure.x, y: 842 - figure.y - figure.size, width: figure.size, height: figure.size });
+  for (let i = 0; i < 30; i++) page.drawRectangle({ x: 380 + i * 5, y: 842 - 790, width: 2 + (i % 3), height: 30, color: rgb(0, 0, 0) });
+  for (let r = 0; r < 4; r++) page.drawLine({ start: { x: 50, y: 842 - 740 - r * 12 }, end: { x: 330, y: 842 - 740 - r * 12 }, thickness: 0.8 });
+  for (let i = 0; i < 12; i++) page.drawCircle({ x: 60 + i * 22, y: 842 - 805, size: 2 + (i % 2), color: rgb(0.2, 0.2, 0.2) });
+  const blocked = (top, bottom, x1, x2) => top < figure.y + figure.size + 4 && bottom > figure.y - 4 && x1 < figure.x + figure.size + 4 && x2 > figure.x - 4;
+  for (const [left, right] of columns) {
+    let top = 60;
+    while (top < 700) {
+      const size = pick([7, 8, 9, 10, 11, 12, 14, 18, 22]);
+      const font = pick(fonts);
+      const words = [];
+      while (true) {
+        const next = [...words, pick(WORDS)].join(' ');
+        if (font.widthOfTextAtSize(next, size) > right - left || words.length > 8) break;
+        words.push(next.split(' ').pop());
+      }
+      const text = words.join(' ');
+      const width = font.widthOfTextAtSize(text, size);
+      if (!blocked(top, top + size * 1.2, left, left + width) && text) {
+        const grey = rand() < 0.2 ? 0.45 : 0;
+        page.drawText(text, { x: left, y: 842 - top - 0.8 * size, size, font, color: rgb(grey, grey, grey) });
+        const s = DPI / 72;
+        const box = [left * s, (top + 0.8 * size - font.heightAtSize(size, { descender: false })) * s, (left + width) * s, (top + 0.8 * size + 0.22 * size) * s];
+        lines.push({ points: [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]], box });
+      }
+      top += size * (1.4 + rand());
+    }
+  }
+  const pdf = await PdfDocument.open(Buffer.from(await doc.save()), `page-${n}.pdf`);
+  const image = pdf.renderPage(1, { dpi: DPI, maxPixels: 1e8 });
+  pdf.close();
+  return { image, gt: { image: `page-${n}`, width: image.width, height: image.height, regions: lines } };
+}
+
+function filtered(detections, threshold) {
+  return detections.map((d) => ({ ...d, regions: d.regions.filter((r) => (r.textScore ?? 0) >= threshold) }));
+}
+
+async function table(title, gts, detections) {
+  console.log(`\n${title}`);
+  console.log('| --min-text-score | precision | recall | hmean | detections |');
+  console.log('|---|---|---|---|---|');
+  for (const threshold of THRESHOLDS) {
+    const kept = filtered(detections, threshold);
+    const report = await evaluate(gts, kept);
+    console.log(`| ${threshold} | ${report.precision.toFixed(4)} | ${report.recall.toFixed(4)} | ${report.hmean.toFixed(4)} | ${report.detCare} |`);
+  }
+}
+
+async function main() {
+  // Orientation off: the filter is measured on its own, as in PaddleOCR's pipeline.
+  const detector = await createPpocrDetector({ minTextScore: 0, orientation: 'off' });
+  const seed = [];
+  for await (const sample of readDataset(SEED_TEST)) seed.push(sample);
+  const seedDetections = [];
+  for (const sample of seed) seedDetections.push(await detector.detect(sample.image));
+  await table(`seed-test (${seed.length} photos)`, seed, seedDetections);
+
+  const mandrill = readFileSync(MANDRILL);
+  const pages = [];
+  const pageDetections = [];
+  for (let n = 0; n < 24; n++) {
+    const { image, gt } = await renderedPage(n, mandrill);
+    pages.push(gt);
+    pageDetections.push({ ...(await detector.detect(rawImageInput(image), { name: gt.image })), image: gt.image });
+  }
+  await table(`rendered pages (${pages.length} pages, ${pages.reduce((s, p) => s + p.regions.length, 0)} lines)`, pages, pageDetections);
+  await detector.close();
+}
+
+if (process.env.FILTER_PREVIEW) {
+  const { image, gt } = await renderedPage(Number(process.env.FILTER_PREVIEW), readFileSync(MANDRILL));
+  const { drawOverlay } = await import("../dist/index.js");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync("/tmp/i13/filter-page.png", await drawOverlay(rawImageInput(image), gt.regions));
+} else await main();
