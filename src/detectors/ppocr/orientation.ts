@@ -9,8 +9,8 @@
  *    longest lines. Fed whole, a long Latin line is squeezed into 192 px and the classifier is at chance;
  *    cut into windows of its own 4:1 shape, it was right on 40/40 lines both ways (research note, point 4).
  *    The page's p(180°) is the mean over lines of each line's mean over its windows.
- * 3. Recognition confidence, when the recogniser is loaded: (a) tall lines may also be upright vertical CJK
- *    columns, whose characters stand upright: such a column, cut into square cells laid side by side,
+ * 3. Recognition confidence, when the recogniser is loaded: (a) tall lines the classifier reads as upright
+ *    once turned may also be upright vertical CJK columns, whose characters stand upright: such a column, cut into square cells laid side by side,
  *    reads about as well as turned (within COLUMN_MARGIN), while a turned page's lines cut that way are
  *    sideways characters that read badly, so the page is upright;
  *    (b) when the classifier is unsure (p180 within 0.5 ± UNSURE), the reading that the recogniser is surer
@@ -43,8 +43,11 @@ const MIN_COLUMN_CONFIDENCE = 0.8;
 const COLUMN_MARGIN = 0.08;
 /** p(180°) this close to 0.5 leaves the classifier unsure (step 3b). */
 const UNSURE = 0.2;
-/** Lines shorter than this many times their height say little about direction (single characters, digits). */
-const MIN_LINE_ASPECT = 2;
+/**
+ * Lines shorter than this many times their height say little about direction (single characters, digits);
+ * PaddleOCR's own rule for turning a crop (height ≥ 1.5 × width) marks where a box stops being square-ish.
+ */
+const MIN_LINE_ASPECT = 1.5;
 
 export interface OrientationModels {
   cls: ModelSession;
@@ -157,7 +160,9 @@ export async function findOrientation(image: RgbPixels, boxes: readonly DbBox[],
   const { rec, charset } = models;
   const readSample = sample.slice(0, REC_SAMPLE_LINES);
 
-  if (tall && rec && charset) {
+  // Upright CJK columns, turned by planCrop, look upright to the classifier (p180 low), like a page turned
+  // 90°; a page turned 270° looks upside down (p180 high) and needs no column check.
+  if (tall && p180 < 0.5 && rec && charset) {
     const upright = await readConfidence(image, readSample.map(({ plan }) => uprightCells(middlePlan(plan, REC_ASPECT))), rec, charset);
     const turned = await readConfidence(image, readSample.map(({ plan }) => [middlePlan(p180 > 0.5 ? rotatePlan180(plan) : plan, REC_ASPECT)]), rec, charset);
     evidence.columns = { upright, turned };
