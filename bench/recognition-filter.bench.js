@@ -11,6 +11,9 @@
  *    columns, with what printed pages also carry: a text-free photo as a figure (USC-SIPI "Mandrill", the
  *    repository's test/fixtures/datasets/labelme/Mandrill.jpg), table rules, a striped bar, dots. Every
  *    drawn line is ground truth; nothing else on the page is text.
+ * 3. the repository's other annotated real photos: ICDAR 2015 img_1 and img_2 (test/fixtures/datasets/
+ *    icdar2015), PPOCRLabel's paddle.png (test/fixtures/datasets/ppocr) and the text-free Mandrill photo
+ *    (ground truth: no text). Four images: a sign of direction, not a measurement.
  * Run: npm run bench -- recognition-filter (builds first). Imports the build (dist/).
  */
 import { readFileSync } from 'node:fs';
@@ -118,10 +121,28 @@ async function main() {
     pageDetections.push({ ...(await detector.detect(rawImageInput(image), { name: gt.image })), image: gt.image });
   }
   await table(`rendered pages (${pages.length} pages, ${pages.reduce((s, p) => s + p.regions.length, 0)} lines)`, pages, pageDetections);
+
+  await otherPhotos(detector);
   await detector.close();
 }
 
-if (process.env.FILTER_PREVIEW) {
+async function otherPhotos(detector) {
+  const photos = [];
+  for (const dir of ['icdar2015', 'ppocr']) {
+    for await (const sample of readDataset(new URL(`../test/fixtures/datasets/${dir}`, import.meta.url).pathname)) if (sample.width > 0) photos.push(sample);
+  }
+  const mandrill = new URL(MANDRILL).pathname;
+  photos.push({ image: mandrill, width: 256, height: 256, regions: [] });
+  const detections = [];
+  for (const sample of photos) detections.push(await detector.detect(sample.image));
+  await table(`the repository's other annotated photos (${photos.length} images, ${photos.reduce((s, p) => s + p.regions.filter((r) => !r.ignore).length, 0)} care regions)`, photos, detections);
+}
+
+if (process.env.FILTER_PHOTOS) {
+  const detector = await createPpocrDetector({ minTextScore: 0, orientation: 'off' });
+  await otherPhotos(detector);
+  await detector.close();
+} else if (process.env.FILTER_PREVIEW) {
   const { image, gt } = await renderedPage(Number(process.env.FILTER_PREVIEW), readFileSync(MANDRILL));
   const { drawOverlay } = await import("../dist/index.js");
   const { writeFileSync } = await import("node:fs");
