@@ -17,7 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   grounding: ['core'],
   detectors: ['core', 'image', 'grounding'],
   datasets: ['core', 'image', 'grounding'],
-  eval: ['core', 'datasets'],
+  eval: ['core', 'datasets', 'image'],
   batch: ['core', 'image', 'detectors', 'datasets'],
   train: ['core', 'image', 'datasets', 'grounding'],
   server: ['core', 'image', 'detectors'],

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Sample } from '../core/types.js';
 import { BOOTSTRAP_DEFAULTS, pairedBootstrap } from './bootstrap.js';
-import { EVAL_DEFAULTS, imageReports, scoresBySource, totalsOf, type ImageReport, type SubsetReport } from './evaluate.js';
+import { buildReport, EVAL_DEFAULTS, imageReports, scoresBySource, totalsOf, type EvalReport, type ImageReport, type SubsetReport } from './evaluate.js';
 import type { HmeanScores } from './hmean.js';
 import type { ImageCounts } from './image.js';
 import { scoreRuns, type EvalProblem, type ImageTable, type RunInput, type ScoredImage } from './runs.js';
@@ -80,6 +80,8 @@ export interface CompareReport {
   pairs: PairScores[];
   /** Problems found while scoring: all runs' and the ground truth's. */
   problems: number;
+  /** Problems of the ground truth found while scoring (an image listed twice). */
+  gtProblems: number;
   /** The per-image numbers of every run and threshold. */
   table: ImageTable;
 }
@@ -129,8 +131,23 @@ export async function compareRuns(gt: AsyncIterable<Sample> | Iterable<Sample>, 
     runs: runScores,
     pairs: comparePairs(table, names, thresholds, bootstrap),
     problems: scored.gtProblems + scored.runProblems.reduce((a, b) => a + b, 0),
+    gtProblems: scored.gtProblems,
     table,
   };
+}
+
+/**
+ * One run at one threshold of a comparison, as `evaluate` reports it (what `ocrdet eval` prints for one
+ * run). Its `problems` are the run's and the ground truth's.
+ */
+export function runReport(report: CompareReport, run: number, threshold: number, by?: 'source'): EvalReport {
+  const scores = report.runs[threshold * (report.runs.length / report.iou.length) + run];
+  return buildReport(imageReports(report.table, run, threshold), scores.unknownImages, scores.problems + report.gtProblems, {
+    iou: report.iou[threshold],
+    areaPrecision: report.areaPrecision,
+    match: report.match,
+    ...(by ? { by } : {}),
+  });
 }
 
 /**

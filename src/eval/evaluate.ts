@@ -134,11 +134,12 @@ export function totalsOf(perImage: readonly ImageReport[]): ImageCounts & HmeanS
   return { ...setScores(total), ...total, imagesWithoutPrediction, predictionErrors };
 }
 
-function buildReport(
+/** The report of one run from its per-image reports. */
+export function buildReport(
   perImage: ImageReport[],
   unknownImages: string[],
   problems: number,
-  opts: z.infer<typeof EvalOptionsSchema>,
+  opts: Pick<z.infer<typeof EvalOptionsSchema>, 'iou' | 'areaPrecision' | 'match' | 'by'>,
 ): EvalReport {
   const { imagesWithoutPrediction, predictionErrors, ...totals } = totalsOf(perImage);
   const report: EvalReport = {
