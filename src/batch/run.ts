@@ -10,8 +10,9 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
-import { OcrdetError, UsageError, toOcrdetError } from '../core/errors.js';
-import type { Detection } from '../core/types.js';
+import { UsageError, toOcrdetError } from '../core/errors.js';
+import type { Detection, DetectionError } from '../core/types.js';
+import { failedDetection } from '../detectors/failed.js';
 import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { expandInputs, unreadableFormatHint, type ImageInput } from './inputs.js';
@@ -45,7 +46,7 @@ export interface RunBatchOptions {
   /** Each result of this run, in input order, after it is written to `out`. */
   onDetection?: (detection: Detection, index: number) => void | Promise<void>;
   /** An image finished with an error (called as soon as it fails, before it is written). */
-  onImageError?: (image: string, error: string) => void;
+  onImageError?: (image: string, error: DetectionError) => void;
   /** Called on every change; throttle drawing yourself. */
   onProgress?: (progress: BatchProgress) => void;
   /** Things worth telling the user that are not per-image errors: resume counts, a repaired tail, overlay failures. */
@@ -78,10 +79,6 @@ export interface BatchSummary {
 
 /** Errors that mean the detector itself cannot work: stop the batch rather than fail every image. */
 const FATAL_CODES = new Set(['OCRDET_MODEL', 'OCRDET_CONFIG', 'OCRDET_USAGE']);
-
-function errorDetection(image: string, detector: Detector, error: OcrdetError, totalMs: number): Detection {
-  return { image, width: 0, height: 0, regions: [], backend: detector.backend, model: detector.model, timings: { total: totalMs }, error: `${error.code}: ${error.message}` };
-}
 
 interface Resume {
   done: Set<string>;
@@ -232,11 +229,12 @@ async function detectOne(image: ImageInput, detector: Detector, stats: BatchStat
     if (options.signal?.aborted) return undefined;
     const e = toOcrdetError(error);
     if (FATAL_CODES.has(e.code)) throw e;
-    detection = errorDetection(image.path, detector, e, performance.now() - startMs);
+    detection = failedDetection({ image: image.path, backend: detector.backend, model: detector.model, timings: { total: performance.now() - startMs } }, e);
   }
   if (detection.error && options.signal?.aborted) return undefined;
-  const hint = detection.error?.startsWith('OCRDET_BAD_IMAGE') ? unreadableFormatHint(image.path) : undefined;
-  if (hint && !detection.error?.includes(hint)) detection = { ...detection, error: `${detection.error}; ${hint}` };
+  const { error } = detection;
+  const hint = error?.code === 'OCRDET_BAD_IMAGE' ? unreadableFormatHint(image.path) : undefined;
+  if (error && hint && !error.message.includes(hint)) detection = { ...detection, error: { ...error, message: `${error.message}; ${hint}` } };
   // The path as given is the key a rerun matches on, whatever the backend wrote; `image` comes first.
   const { image: _asRecorded, ...rest } = detection;
   return { image: image.path, ...rest };

@@ -13,8 +13,8 @@ import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { InterruptedError, UsageError } from '../core/errors.js';
-import type { Detection } from '../core/types.js';
+import { InterruptedError, UsageError, errorLine } from '../core/errors.js';
+import type { Detection, DetectionError } from '../core/types.js';
 import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
 import { addBackendFlags, backendOptions, detectorFromFlags } from './backend-flags.js';
@@ -31,10 +31,9 @@ const detectFlagsSchema = z.object({
 type DetectFlags = z.infer<typeof detectFlagsSchema>;
 
 /** `path: CODE: message`, without repeating the path when the message starts with it. */
-export function imageErrorLine(image: string, error: string): string {
-  const match = /^([A-Z_]+): ([\s\S]*)$/.exec(error);
-  if (match && match[2].startsWith(`${image}: `)) return `${image}: ${match[1]}: ${match[2].slice(image.length + 2)}`;
-  return `${image}: ${error}`;
+export function imageErrorLine(image: string, error: DetectionError): string {
+  const message = error.message.startsWith(`${image}: `) ? error.message.slice(image.length + 2) : error.message;
+  return `${image}: ${errorLine({ code: error.code, message })}`;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
+import { DetectionErrorSchema } from '../core/detection.js';
 import { BadResultsError, NotFoundError } from '../core/errors.js';
 import { boundsOf, boxToPoints } from '../core/geometry.js';
 import type { Box, Detection, Point, Region } from '../core/types.js';
@@ -50,7 +51,7 @@ const DetectionSchema = z.object({
   model: z.string().optional().catch(undefined),
   timings: z.record(z.string(), z.number()).optional().catch(undefined),
   warnings: z.array(z.string()).optional().catch(undefined),
-  error: z.string().optional().catch(undefined),
+  error: DetectionErrorSchema.optional().catch(undefined),
 });
 
 /**

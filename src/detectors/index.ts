@@ -15,6 +15,7 @@ import type { VlmOptions } from './vlm/options.js';
 import type { Detector, DetectorBackend } from './types.js';
 
 export type { Detector, DetectorBackend, DetectCallOptions, DetectorHealth } from './types.js';
+export { failedDetection, type FailedImage } from './failed.js';
 
 /**
  * One command-line flag of a backend, as plain data (no commander here: detectors must not import cli/).

@@ -35,7 +35,8 @@ export interface Detector {
   readonly model: string;
   /**
    * Detects text in one image. Never throws for a bad image: returns a Detection with `error` set
-   * (`CODE: message`) and no regions. Throws only for misuse or a broken detector (e.g. closed).
+   * (`{ code, message }`, made by ./failed.ts) and no regions. Throws InterruptedError when `signal` aborts,
+   * and otherwise only for misuse or a broken detector (e.g. closed).
    */
   detect(input: string | Buffer, options?: DetectCallOptions): Promise<Detection>;
   /**

@@ -10,6 +10,7 @@
  * so a name never steals another image's prediction.
  */
 import path from 'node:path';
+import { errorLine } from '../core/errors.js';
 import type { Box, Detection, Point, Sample } from '../core/types.js';
 import { bestIous, imageErrors, type RegionError } from './errors.js';
 import { imageScores, type HmeanScores } from './hmean.js';
@@ -310,7 +311,7 @@ function packPrediction(detection: Detection, keepText: boolean): PredictedImage
   const regions = detection.regions ?? [];
   const entry: PredictedImage = { polygons: packPolygons(regions.map((r) => r?.points)) };
   if (keepText && regions.some((r) => r?.text)) entry.texts = regions.map((r) => r?.text);
-  if (detection.error) entry.error = detection.error;
+  if (detection.error) entry.error = errorLine(detection.error);
   return entry;
 }
 

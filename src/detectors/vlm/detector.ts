@@ -10,12 +10,13 @@
  * stops. Detection fields beyond the core ones: `dialect`, `requests` (frames asked), `retries`, and with
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
  */
-import { ConfigError, InterruptedError, ServerError, UsageError, describeError, toOcrdetError } from '../../core/errors.js';
+import { ConfigError, InterruptedError, OcrdetError, ServerError, UsageError, toOcrdetError, type ErrorCode } from '../../core/errors.js';
 import { parseOptions } from '../../core/options.js';
 import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
+import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { pixelBudget } from './budgets.js';
@@ -134,7 +135,7 @@ export class VlmDetector implements Detector {
     } catch (error) {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);
-      if (e.code === 'OCRDET_BAD_IMAGE' || e.code === 'OCRDET_NOT_FOUND') return this.failed(name, describeError(e), { total: round2(performance.now() - startedMs) }, 0, tally);
+      if (e.code === 'OCRDET_BAD_IMAGE' || e.code === 'OCRDET_NOT_FOUND') return this.failed(name, e.code, e.message, { total: round2(performance.now() - startedMs) }, 0, tally);
       throw error;
     }
     timings.encode = round2(performance.now() - startedMs);
@@ -149,7 +150,7 @@ export class VlmDetector implements Detector {
       timings.request = round2(performance.now() - askedMs);
       timings.total = round2(performance.now() - startedMs);
       const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';
-      return this.failed(name, `${e.code}: ${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+      return this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
     }
     timings.request = round2(performance.now() - askedMs);
     return this.finish(name, prepared, answers, tally, timings, startedMs);
@@ -187,20 +188,11 @@ export class VlmDetector implements Detector {
     return detection;
   }
 
-  private failed(name: string, error: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
-    const detection: VlmDetection = {
-      image: name,
-      width: prepared?.size.width ?? 0,
-      height: prepared?.size.height ?? 0,
-      regions: [],
-      backend: this.backend,
-      model: this.model,
-      dialect: this.dialect.name,
-      timings,
-      requests,
-      retries: tally.retries,
-      error: this.client.redact(error.startsWith('OCRDET_') ? error : `OCRDET_SERVER: ${error}`),
-    };
+  /** The Detection of an image that failed; the message never shows the API key. */
+  private failed(name: string, code: ErrorCode, message: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
+    const redacted = new OcrdetError(code, this.client.redact(message));
+    const image = { image: name, backend: this.backend, model: this.model, timings, width: prepared?.size.width, height: prepared?.size.height };
+    const detection: VlmDetection = { ...failedDetection(image, redacted), dialect: this.dialect.name, requests, retries: tally.retries };
     if (tally.reasons.length > 0) detection.warnings = [`retried after: ${tally.reasons.join('; ')}`];
     return detection;
   }
