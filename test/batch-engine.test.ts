@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BadResultsError, ModelError, UsageError } from '../src/core/errors.js';
+import { ModelError, UsageError } from '../src/core/errors.js';
 import { detectMany } from '../src/batch/iterate.js';
 import { runBatch } from '../src/batch/run.js';
 import { HeaderDetector, until } from './helpers/batch-detector.js';
@@ -79,19 +79,19 @@ describe('runBatch', () => {
     expect(linesOf(out).map(withoutTimings)).toEqual(linesOf(complete).map(withoutTimings));
   });
 
-  it('refuses to touch a results file that is damaged in the middle or is not a results file', async () => {
+  it('refuses to touch a results file that is damaged in the middle or is not a results file (a usage error: nothing done)', async () => {
     const damaged = freshOut('damaged');
     const good = JSON.stringify({ image: images[0], width: 20, height: 10, regions: [] });
     const content = `${good}\n{"image": "oops\n${good}\n`;
     writeFileSync(damaged, content);
-    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: damaged })).rejects.toThrow(BadResultsError);
+    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: damaged })).rejects.toThrow(UsageError);
     await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: damaged })).rejects.toThrow(/:2: not a Detection JSON line/);
     expect(readFileSync(damaged, 'utf8')).toBe(content);
     // --out pointing at an image by mistake: no newline-free "torn line" rescue for bytes we did not write.
     const notOurs = join(mkdtempSync(join(scratch, 'jpeg-')), 'photo.jpg');
     const jpeg = await solidJpeg(8, 8);
     writeFileSync(notOurs, jpeg);
-    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: notOurs })).rejects.toThrow(BadResultsError);
+    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: notOurs })).rejects.toMatchObject({ code: 'OCRDET_USAGE', exitCode: 2 });
     expect(readFileSync(notOurs).equals(jpeg)).toBe(true);
   });
 

@@ -145,7 +145,7 @@ describe('the evaluation report, in a browser', () => {
         expect(await picture.locator('g.false').count()).toBe(mine.filter((e) => e.kind === 'false').length);
       }
     }
-    const stroke = (cls: string) => page.locator(`svg polygon.${cls}`).first().evaluate((p) => getComputedStyle(p).stroke);
+    const stroke = (cls: string) => page.locator(`svg polygon.${cls}`).first().evaluate((p) => (globalThis as unknown as { getComputedStyle(e: unknown): { stroke: string } }).getComputedStyle(p).stroke);
     const colours = await Promise.all(['found', 'miss', 'false', 'ignore'].map(stroke));
     expect(new Set(colours).size).toBe(4);
     const [r, g, b] = colours[3].match(/\d+/g)!.map(Number);

@@ -10,7 +10,8 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
-import { UsageError, toOcrdetError } from '../core/errors.js';
+import { BadResultsError, UsageError, toOcrdetError } from '../core/errors.js';
+import { count } from '../core/plural.js';
 import type { Detection, DetectionError } from '../core/types.js';
 import { failedDetection } from '../detectors/failed.js';
 import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
@@ -102,7 +103,10 @@ async function prepareOutPath(out: string): Promise<boolean> {
 
 /** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
 async function prepareResults(out: string, images: readonly ImageInput[], options: RunBatchOptions): Promise<Resume> {
-  const scan = await scanResults(out);
+  const scan = await scanResults(out).catch((error: unknown) => {
+    // --out names something that is not a results file: a usage error, and nothing was done (exit 2).
+    throw error instanceof BadResultsError ? new UsageError(error.message, { cause: error }) : error;
+  });
   if (scan.brokenTailBytes > 0) {
     await cutBrokenTail(out, scan);
     options.onNotice?.(`${out}: removed a half-written last line (${scan.brokenTailBytes} bytes) left by an interrupted run; that image is redone`);
@@ -111,7 +115,7 @@ async function prepareResults(out: string, images: readonly ImageInput[], option
   const failedBefore = new Set([...scan.images].filter(([key, r]) => wanted.has(key) && !r.ok).map(([key]) => key));
   if (options.retryErrors && failedBefore.size > 0) {
     const dropped = await dropErrorLines(out, failedBefore);
-    options.onNotice?.(`${out}: retrying ${failedBefore.size} image(s) that failed before (${dropped} error line(s) removed)`);
+    options.onNotice?.(`${out}: retrying ${count(failedBefore.size, 'image')} that failed before (${count(dropped, 'error line')} removed)`);
   }
   const done = new Set([...scan.images.keys()].filter((key) => wanted.has(key) && !(options.retryErrors && failedBefore.has(key))));
   return { done, previouslyFailed: options.retryErrors ? 0 : failedBefore.size };
@@ -145,7 +149,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
     const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), previouslyFailed: 0 };
     const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path)));
     const stats = new BatchStats(images.length, images.length - todo.length);
-    if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${images.length} images already done; doing the other ${todo.length}`);
+    if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${count(images.length, 'image')} already done; doing the other ${todo.length}`);
     if (todo.length > 0) detector ??= await createBackendDetector(options.backend ?? DEFAULT_BACKEND, options.detectorOptions ?? {});
     if (options.out && todo.length > 0) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
     const outcome = detector ? await runTodo(todo, detector, names, stats, writer, options) : { interrupted: false };

@@ -1,11 +1,12 @@
 /**
  * The detector backends' own flags, shared by every command that creates a detector (`detect`, `serve`):
- * each backend's registry entry (src/detectors/index.ts) declares its flags as plain data; they appear under
- * a help heading per backend and reach only that backend.
+ * each backend's record (src/detectors/ppocr/backend.ts, vlm/backend.ts) declares its flags as plain data;
+ * they appear under a help heading per backend, with the default the backend itself uses, and reach only
+ * that backend.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
-import { BACKENDS, createBackendDetector, type BackendFlag, type Detector } from '../detectors/index.js';
+import { BACKENDS, createBackendDetector, type BackendFlag, type Detector, type DetectorBackend } from '../detectors/index.js';
 import { restateOptionError } from './output.js';
 
 function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
@@ -37,6 +38,16 @@ function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undef
 }
 
 /**
+ * A flag's help: its description and the default, read from the backend's own defaults (or said in words
+ * where it is computed or decided elsewhere). Switches (`--no-text`, `--save-raw`) say their effect instead.
+ */
+export function flagHelp(backend: DetectorBackend<never>, flag: BackendFlag): string {
+  if (flag.type === 'boolean') return flag.description;
+  const value = flag.defaultText ?? backend.defaults[flag.key];
+  return value === undefined ? flag.description : `${flag.description} (default: ${String(value)})`;
+}
+
+/**
  * Adds every backend's flags under a heading per backend. A flag several backends declare alike is added
  * once, under the first one's heading, with the backends it applies to named in its description.
  */
@@ -49,7 +60,8 @@ export function addBackendFlags(command: Command): void {
   for (const entry of BACKENDS.all()) {
     for (const flag of entry.flags) {
       const shared = owners.get(flag.flags) ?? [];
-      const description = shared.length > 1 ? `${flag.description} [${shared.join(', ')}]` : flag.description;
+      const help = flagHelp(entry, flag);
+      const description = shared.length > 1 ? `${help} [${shared.join(', ')}]` : help;
       const option = new Option(flag.flags, description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
       const previous = added.get(option.attributeName());
       if (previous !== undefined) {

@@ -14,6 +14,7 @@ import { resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { InterruptedError, UsageError, errorLine } from '../core/errors.js';
+import { count } from '../core/plural.js';
 import type { Detection, DetectionError } from '../core/types.js';
 import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
@@ -144,15 +145,15 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
       const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';
       // The backend's counters as totals (requests, retries, tokens…): the bar showed them while it ran.
       const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
-      warn(`detect: ${summary.done} image(s) done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
+      warn(`detect: ${count(summary.done, 'image')} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
       if (summary.previouslyFailed > 0) {
-        warn(`detect: ${summary.previouslyFailed} image(s) failed in an earlier run and were not retried; add --retry-errors to redo them`);
+        warn(`detect: ${count(summary.previouslyFailed, 'image')} failed in an earlier run and were not retried; add --retry-errors to redo them`);
       }
     }
     if (summary.interrupted && !pipeClosed) {
       const left = summary.total - summary.skipped - summary.done;
       const where = flags.out ? ` (kept in ${flags.out}; run the same command again to do the other ${left})` : '';
-      throw new InterruptedError(`stopped by a signal after ${summary.done} of ${summary.total - summary.skipped} image(s)${where}`);
+      throw new InterruptedError(`stopped by a signal after ${summary.done} of ${count(summary.total - summary.skipped, 'image')}${where}`);
     }
     if (summary.failed > 0 || summary.previouslyFailed > 0) process.exitCode = 1;
   } finally {

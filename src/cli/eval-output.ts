@@ -5,6 +5,7 @@
  */
 import { imageScores, type CompareReport, type EvalReport, type ImageReport, type RunScores } from '../eval/index.js';
 import type { ReportFiles } from '../eval/report/index.js';
+import { count } from '../core/plural.js';
 import { printLine } from './output.js';
 
 export interface RunFile {
@@ -144,8 +145,8 @@ const SCORE_HEADER = ['precision', 'recall', 'hmean', 'matched', 'gtCare', 'detC
 export function printSingle(report: EvalReport, perImage?: ImageReport[]): void {
   printLine(protocolLine(String(report.iou), report.match, report.areaPrecision));
   printLine(
-    `${report.images} images · ${report.gtCare} care regions (${report.gtIgnored} don't care, ${report.gtInvalid} invalid) · ` +
-      `${report.detCare} care detections (${report.detIgnored} on don't care, ${report.detInvalid} invalid)`,
+    `${count(report.images, 'image')} · ${count(report.gtCare, 'care region')} (${report.gtIgnored} don't care, ${report.gtInvalid} invalid) · ` +
+      `${count(report.detCare, 'care detection')} (${report.detIgnored} on don't care, ${report.detInvalid} invalid)`,
   );
   printLine();
   const rows = [['overall', ...scoreCells(report)]];
@@ -171,7 +172,7 @@ export function printSingle(report: EvalReport, perImage?: ImageReport[]): void 
 export function printComparison(report: CompareReport, runs: readonly RunFile[], perImage: boolean): void {
   const first = report.runs[0];
   printLine(protocolLine(report.iou.join(', '), report.match, report.areaPrecision));
-  printLine(`${report.images} images · ${first?.gtCare ?? 0} care regions (${first?.gtIgnored ?? 0} don't care, ${first?.gtInvalid ?? 0} invalid) · ${runs.length} run${runs.length === 1 ? '' : 's'}`);
+  printLine(`${count(report.images, 'image')} · ${count(first?.gtCare ?? 0, 'care region')} (${first?.gtIgnored ?? 0} don't care, ${first?.gtInvalid ?? 0} invalid) · ${count(runs.length, 'run')}`);
   report.iou.forEach((iou, t) => {
     printLine();
     const rows: string[][] = [];

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
+import { count } from '../core/plural.js';
 import type { DatasetProblem } from '../datasets/problems.js';
 import type { DatasetFormat } from '../datasets/reader.js';
 import type { CompareReport, EvalProblem } from '../eval/index.js';
@@ -140,9 +141,9 @@ async function runEval(flags: EvalFlags): Promise<number> {
   // about data kept as written (regions partly outside the image) are `ocrdet data stats`' business: one sum.
   let gtSkipped = 0;
   let keptAsWritten = 0;
-  const onDatasetProblem = (count: () => void) => (problem: DatasetProblem): void => {
+  const onDatasetProblem = (tally: () => void) => (problem: DatasetProblem): void => {
     if (problem.skipped) {
-      count();
+      tally();
       warn(formatProblem(problem));
     } else if (problem.kind !== 'note') {
       keptAsWritten++;
@@ -182,7 +183,7 @@ async function runEval(flags: EvalFlags): Promise<number> {
     report = await compareRuns(gt, inputs, options);
   }
   if (keptAsWritten > 0) {
-    warn(`${flags.gt}: ${keptAsWritten} warnings about regions kept as written (see \`ocrdet data stats ${flags.gt}\`)`);
+    warn(`${flags.gt}: ${count(keptAsWritten, 'warning')} about regions kept as written (see \`ocrdet data stats ${flags.gt}\`)`);
   }
   runs.forEach((run, r) => warnAboutPairing(report, r, run.pred, several));
   if (files) warnReportWritten(files);
@@ -250,6 +251,6 @@ function warnAboutPairing(report: CompareReport, r: number, predFile: string, se
     warn(`${prefix}${missing.length} of ${report.images} ground-truth images have no prediction (scored as detecting nothing): ${names}${more}`);
   }
   if (run.predictionErrors > 0) {
-    warn(`${prefix}${run.predictionErrors} predictions carry a detector error (scored as detecting nothing); see --per-image`);
+    warn(`${prefix}${count(run.predictionErrors, 'prediction')} ${run.predictionErrors === 1 ? 'carries' : 'carry'} a detector error (scored as detecting nothing); see --per-image`);
   }
 }

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { makeDirectory } from '../core/dirs.js';
 import { ConfigError } from '../core/errors.js';
+import { count } from '../core/plural.js';
 import type { DataFiles } from '../train/command.js';
 import type { TrainRunResult } from '../train/launch.js';
 import type { SwiftLogEvent } from '../train/logging.js';
@@ -15,6 +16,7 @@ import type { Recipe, RecipeInput } from '../train/recipe.js';
 import type { ExternalCommand } from '../train/shell.js';
 import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
+import { repeatable } from './flags.js';
 
 interface TrainFlags {
   recipe?: string;
@@ -111,7 +113,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const { version, note } = await chooseSwiftVersion(recipe.swiftVersion, { dryRun: Boolean(flags.dryRun || flags.emit) });
   const files = resolveDataFiles(recipe.data);
   const command = buildTrainCommand(recipe, version, files);
-  if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${recipe.gpus.split(',').length} GPU(s) × ${recipe.nnodes} node(s) × accumulation)`);
+  if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${count(recipe.gpus.split(',').length, 'GPU')} × ${count(recipe.nnodes, 'node')} × accumulation)`);
   for (const w of command.warnings) warn(`warning: ${w}`);
   const record = { recipe, swiftVersion: version.raw, command: { env: command.env, program: command.program, args: command.args } };
 
@@ -142,7 +144,7 @@ async function runPreflight(recipe: Recipe, version: SwiftVersion, files: DataFi
   const { preflight } = await import('../train/preflight.js');
   const report = await preflight({ recipe, version, files, checkGpus: flags.gpuCheck });
   if (!flags.quiet || flags.check) {
-    for (const data of report.data) warn(`data   ${data.path}: ${data.rows} rows, ${data.images} images${data.missingImages ? `, ${data.missingImages} missing` : ''}`);
+    for (const data of report.data) warn(`data   ${data.path}: ${count(data.rows, 'row')}, ${count(data.images, 'image')}${data.missingImages ? `, ${data.missingImages} missing` : ''}`);
     const wanted = new Set(recipe.gpus.split(',').map(Number));
     for (const gpu of (report.gpus ?? []).filter((g) => wanted.has(g.index))) warn(`gpu    ${gpu.index} ${gpu.name}: ${(gpu.freeMiB / 1024).toFixed(1)} of ${(gpu.totalMiB / 1024).toFixed(1)} GiB free`);
     warn(`memory about ${report.memory.minimumGiB.toFixed(1)} GiB per GPU to start, ${report.memory.peakGiB.toFixed(1)} GiB at peak (${report.memory.basis})`);
@@ -150,7 +152,7 @@ async function runPreflight(recipe: Recipe, version: SwiftVersion, files: DataFi
   }
   for (const w of report.warnings) warn(`warning: ${w}`);
   for (const p of report.problems) warn(`problem: ${p}`);
-  if (report.problems.length) throw new ConfigError(`pre-flight found ${report.problems.length} problem(s); nothing was launched`);
+  if (report.problems.length) throw new ConfigError(`pre-flight found ${count(report.problems.length, 'problem')}; nothing was launched`);
   if (flags.check && !flags.quiet) warn('pre-flight: ok');
 }
 
@@ -296,7 +298,7 @@ export function createCommand(): Command {
     .option('--save-steps <n>', 'save a checkpoint every n steps', positiveInt('--save-steps'))
     .option('--freeze-vit', 'keep the vision tower frozen')
     .option('--no-freeze-vit', 'train the vision tower too (LoRA on all its linear layers)')
-    .option('--env <KEY=VALUE>', 'extra environment for ms-swift (repeatable)', collectEnv, [])
+    .addOption(repeatable(new Option('--env <KEY=VALUE>', 'extra environment for ms-swift (repeatable)').argParser(collectEnv).default([])))
     .option('--swift-version <version>', 'build for this ms-swift (2, 3, 4 or x.y.z) instead of the installed one')
     .option('--dry-run', 'print the command line and environment, run nothing')
     .option('--check', 'run the pre-flight checks only')

@@ -12,6 +12,7 @@
 import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { count } from '../core/plural.js';
 import type { ImageSize, Region, Sample } from '../core/types.js';
 import { getDialect } from '../grounding/index.js';
 import type { GroundingDialect } from '../grounding/types.js';
@@ -159,7 +160,7 @@ async function produce(job: Job, sample: Sample, hash: number): Promise<Produced
     tally.drop('unreadable-image', sample.regions.length);
     tally.skipImage('unreadable-image', sample.image);
     // The reader's own line already says so: one line per bad input.
-    if (!unusable.reported) missingImage(job, { kind: 'unreadable-image', file: sample.image, message: `${unusable.why}; image and its ${sample.regions.length} regions skipped`, skipped: true });
+    if (!unusable.reported) missingImage(job, { kind: 'unreadable-image', file: sample.image, message: `${unusable.why}; image and its ${count(sample.regions.length, 'region')} skipped`, skipped: true });
     return [];
   }
   if (!job.missing.anyFound) settleMissing(job, true);

@@ -15,6 +15,7 @@ import { describeInput, nameInput } from '../../image/sharp.js';
 import { IMAGENET_NORMALIZE, loadDetImage, rgbToChw, type DetImage } from '../../image/tensor.js';
 import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector } from '../types.js';
+import { ppocrBackend } from './backend.js';
 import { planCrop } from './crop.js';
 import { charsetFromDictionary, type CtcCharset } from './ctc.js';
 import { boxesFromProbabilityMap, type DbBox } from './db-postprocess.js';
@@ -22,8 +23,6 @@ import { modelIdentity, resolveModelFiles, type ModelFiles } from './models.js';
 import { ppocrOptionsSchema, type PpocrOptions, type ResolvedPpocrOptions } from './options.js';
 import { classifyDirections, recognizeCrops } from './recognize.js';
 import { SessionHandle } from './session.js';
-
-export const BACKEND_NAME = 'ppocr';
 
 /** Validates options (UsageError naming each bad one), resolves model files (ModelError), loads nothing yet. */
 export async function createPpocrDetector(options: PpocrOptions = {}): Promise<PpocrDetector> {
@@ -33,7 +32,7 @@ export async function createPpocrDetector(options: PpocrOptions = {}): Promise<P
 }
 
 export class PpocrDetector implements Detector {
-  readonly backend = BACKEND_NAME;
+  readonly backend = ppocrBackend.name;
   readonly model: string;
   private readonly det: SessionHandle;
   private readonly rec?: SessionHandle;

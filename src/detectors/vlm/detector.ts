@@ -19,6 +19,7 @@ import { describeInput, nameInput } from '../../image/sharp.js';
 import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
+import { vlmBackend } from './backend.js';
 import { pixelBudget } from './budgets.js';
 import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
@@ -26,11 +27,6 @@ import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, vlmOptionsSchema, type ResolvedVlmOptions, type VlmOptions } from './options.js';
 import { chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
-
-export const BACKEND_NAME = 'vlm';
-
-/** Requests in flight when neither the options nor the batch say (the registry's default concurrency). */
-export const DEFAULT_MAX_REQUESTS = 8;
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -98,7 +94,7 @@ interface Tally {
 }
 
 export class VlmDetector implements Detector {
-  readonly backend = BACKEND_NAME;
+  readonly backend = vlmBackend.name;
   readonly dialect: GroundingDialect;
   private readonly limiter: RequestLimiter;
   private readonly budget: { maxPixels: number; maxSidePx?: number };
@@ -111,7 +107,7 @@ export class VlmDetector implements Detector {
     readonly baseUrl: string,
   ) {
     this.dialect = getDialect(options.dialect);
-    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? DEFAULT_MAX_REQUESTS);
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? vlmBackend.defaultConcurrency);
     this.budget = { maxPixels: options.maxInputPixels ?? pixelBudget(this.dialect.name), ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}) };
   }
 
