@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { count } from '../core/plural.js';
@@ -16,7 +16,8 @@ import type { DatasetProblem } from '../datasets/problems.js';
 import type { DatasetFormat } from '../datasets/reader.js';
 import type { CompareReport, EvalProblem } from '../eval/index.js';
 import type { ReportFiles } from '../eval/report/index.js';
-import { printJson, warn, numberIn, parseFlags, positiveInt } from './output.js';
+import { repeatable } from './flags.js';
+import { numberIn, parseFlags, positiveInt, printJson, warn } from './output.js';
 import { compareJson, printComparison, printSingle, singleJson, type RunFile } from './eval-output.js';
 
 const EvalFlagsSchema = z.object({
@@ -72,9 +73,9 @@ export function createCommand(): Command {
   return new Command('eval')
     .description('precision, recall and hmean of detections against ground truth (ICDAR 2015 hmean-IoU, as PaddleOCR computes it); several runs compared')
     .requiredOption('--gt <dataset>', 'ground truth: any dataset ocrdet reads (folder or annotation file)')
-    .option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs', collect)
-    .option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable", collect)
-    .option('--iou <thresholds>', 'a match needs IoU strictly above this; several as 0.5,0.7 (each reported)', collectThresholds)
+    .addOption(repeatable(new Option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs').argParser(collect)))
+    .addOption(repeatable(new Option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable").argParser(collect)))
+    .addOption(repeatable(new Option('--iou <thresholds>', 'a match needs IoU strictly above this; several as 0.5,0.7 (each reported)').argParser(collectThresholds)))
     .option('--area-precision <share>', "a detection more than this share inside a don't-care region is ignored", numberIn('--area-precision', 0, 1), 0.5)
     .option('--match <strategy>', 'greedy (PaddleOCR, ground-truth order) or optimal (maximum bipartite matching, as MMOCR)', 'greedy')
     .option('--by <key>', 'also score each subset: source (the dataset sub-folder or `source` field)')
