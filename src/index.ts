@@ -5,6 +5,7 @@ export type { Point, Box, ImageSize, Region, Sample, Detection, DetectionError }
 export * from './core/errors.js';
 export { createRegistry, type Registry, type Named } from './core/registry.js';
 export * from './eval/index.js';
+export { writeReport, ReportWriter, REPORT_DEFAULTS, REGION_COLORS, type ReportFiles, type ReportOptions, type WriteReportOptions } from './eval/report/index.js';
 export { readResults, type ReadResultsOptions } from './datasets/results.js';
 export { getDialect, dialects, smartResize } from './grounding/index.js';
 export type { GroundingDialect, GroundingTask, FormatOptions, ParseOptions, ParseResult, DialectPrompts, CoordinateGrid } from './grounding/index.js';

@@ -75,7 +75,7 @@ export function createCommand(): Command {
     .requiredOption('--gt <dataset>', 'ground truth: any dataset ocrdet reads (folder or annotation file)')
     .addOption(repeatable(new Option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs').argParser(collect)))
     .addOption(repeatable(new Option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable").argParser(collect)))
-    .addOption(repeatable(new Option('--iou <thresholds>', 'a match needs IoU strictly above this; several as 0.5,0.7 (each reported)').argParser(collectThresholds)))
+    .addOption(repeatable(new Option('--iou <thresholds>', 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported').argParser(collectThresholds)))
     .option('--area-precision <share>', "a detection more than this share inside a don't-care region is ignored", numberIn('--area-precision', 0, 1), 0.5)
     .option('--match <strategy>', 'greedy (PaddleOCR, ground-truth order) or optimal (maximum bipartite matching, as MMOCR)', 'greedy')
     .option('--by <key>', 'also score each subset: source (the dataset sub-folder or `source` field)')
@@ -227,7 +227,7 @@ function pictureWarnings(): (image: string, reason: string) => void {
 }
 
 function warnReportWritten(files: ReportFiles): void {
-  const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(1)} MB`;
+  const mb = (bytes: number): string => (bytes < 1e6 ? `${Math.ceil(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
   const pictures = files.pictures > 0 ? `, ${files.pictures} pictures ${mb(files.bytes.pictures)}` : '';
   warn(`report: ${files.index} (${mb(files.bytes.index)}${pictures}); ${files.errorLines} misses and false alarms in ${files.errors}`);
 }

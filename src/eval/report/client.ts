@@ -121,7 +121,7 @@ export const REPORT_SCRIPT = String.raw`
         el('td', { text: '[' + signed(p.lo, 4) + ', ' + signed(p.hi, 4) + ']' }),
         el('td', {}, [forest(p, span)]),
         el('td', { 'class': 'text' }, [el('span', { 'class': 'verdict ' + v.cls, text: v.text }),
-          el('span', { 'class': 'num-sub', text: ' \u00b7 ' + runs[p.a] + ' ahead in ' + Math.round(p.share * 100) + ' % of resamples' })]),
+          el('span', { 'class': 'num-sub', text: p.lo === 0 && p.hi === 0 ? ' \u00b7 the same hmean in every resample' : ' \u00b7 ' + runs[p.a] + ' ahead in ' + Math.round(p.share * 100) + ' % of resamples' })]),
       ]);
     });
     var box = $('pairs-body');
