@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDetector } from '../src/detectors/index.js';
+import { writeReport } from '../src/eval/report/index.js';
 import { launchBrowser } from './helpers/browser.js';
 import { assertBuilt, runCli } from './helpers/cli.js';
 
@@ -158,6 +159,30 @@ describe('the evaluation report, in a browser', () => {
     await page.locator('#legend input[data-layer="miss"]').check();
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'eval-report.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows hostile text as text: a transcription holding </script> and markup neither breaks nor runs', async () => {
+    const hostile = '</script><img src=x onerror="document.title=\'pwned\'">\u2028<b>bold</b>';
+    const square = (x: number): Array<[number, number]> => [[x, 0], [x + 10, 0], [x + 10, 10], [x, 10]];
+    const out = path.join(dir, 'hostile');
+    await writeReport(
+      out,
+      [{ image: path.join(dir, '<odd> & "name".jpg'), width: 100, height: 50, regions: [{ points: square(0), box: [0, 0, 10, 10], text: hostile }] }],
+      [{ name: '<run>', predictions: [{ image: '<odd> & "name".jpg', width: 100, height: 50, regions: [{ points: square(50), box: [50, 0, 60, 10], text: hostile }], backend: 'test', model: 'hand', timings: {} }] }],
+      { gt: '<gt>', root: dir, maxSidePx: 0 },
+    );
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(String(error)));
+    await page.goto(pathToFileURL(path.join(out, 'index.html')).href);
+    await page.waitForSelector('body[data-ready]');
+    expect(problems).toEqual([]);
+    expect(await page.title()).toBe('<run> · ocrdet evaluation');
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.textContent('#image-table td.image')).toBe('<odd> & "name".jpg');
+    const tips = await page.$$eval('svg polygon.hit title', (titles) => titles.map((t) => t.textContent));
+    expect(tips.sort()).toEqual([`false alarm \u201c${hostile}\u201d \u00b7 best IoU 0.000`, `miss \u201c${hostile}\u201d \u00b7 best IoU 0.000`]);
     await page.close();
   });
 });

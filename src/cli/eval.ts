@@ -221,7 +221,7 @@ function pictureWarnings(): (image: string, reason: string) => void {
   let count = 0;
   return (image, reason) => {
     count++;
-    if (count <= 5) warn(`report: no picture for ${image}: ${reason}`);
+    if (count <= 5) warn(`report: no picture for ${image} (${reason.replace(/^.*: /, '')})`);
     else if (count === 6) warn('report: … more images without a picture (their regions are drawn on grey)');
   };
 }

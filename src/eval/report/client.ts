@@ -36,6 +36,12 @@ export const REPORT_SCRIPT = String.raw`
   function signed(x, digits) { return (x > 0 ? '+' : x < 0 ? '\u2212' : '') + Math.abs(x).toFixed(digits); }
   function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
   function iouLabel(t) { return 'IoU > ' + R.iou[t]; }
+  /** The highest hmean of a row of runs, when they are not all equal. */
+  function isBest(value, row) {
+    var values = row.map(function (x) { return x.hmean; });
+    var best = Math.max.apply(null, values);
+    return value === best && values.some(function (v) { return v < best; });
+  }
 
   // ---- header ----
   function renderHeader() {
@@ -59,7 +65,6 @@ export const REPORT_SCRIPT = String.raw`
   // ---- summary ----
   function renderSummary() {
     var scores = R.scores[state.t];
-    var best = Math.max.apply(null, scores.map(function (s) { return s.hmean; }));
     var body = runs.map(function (name, r) {
       var s = scores[r];
       var notes = [];
@@ -70,7 +75,7 @@ export const REPORT_SCRIPT = String.raw`
       return el('tr', {}, [
         el('td', { 'class': 'name', title: R.runs[r].pred, text: name }),
         el('td', { text: f4(s.precision) }), el('td', { text: f4(s.recall) }),
-        el('td', { 'class': runs.length > 1 && s.hmean === best ? 'best' : '', text: f4(s.hmean) }),
+        el('td', { 'class': isBest(s.hmean, scores) ? 'best' : '', text: f4(s.hmean) }),
         el('td', { text: String(s.matched) }), el('td', { text: String(s.gtCare) }), el('td', { text: String(s.detCare) }),
         el('td', { text: String(s.gtCare - s.matched) }), el('td', { text: String(s.detCare - s.matched) }),
         el('td', { 'class': 'text num-sub', text: notes.join(' \u00b7 ') }),
@@ -146,9 +151,8 @@ export const REPORT_SCRIPT = String.raw`
     var head = ['source', 'images'].concat(runs.map(function (n) { return n + ' hmean'; }), runs.map(function (n) { return n + ' P / R'; }));
     var rows = R.sources.map(function (src) {
       var s = src.scores[state.t];
-      var best = Math.max.apply(null, s.map(function (x) { return x.hmean; }));
       return el('tr', {}, [el('td', { 'class': 'name', text: src.name }), el('td', { text: String(src.images) })]
-        .concat(s.map(function (x) { return el('td', { 'class': runs.length > 1 && x.hmean === best ? 'best' : '', text: f4(x.hmean) }); }))
+        .concat(s.map(function (x) { return el('td', { 'class': isBest(x.hmean, s) ? 'best' : '', text: f4(x.hmean) }); }))
         .concat(s.map(function (x) { return el('td', { 'class': 'num-sub', text: f3(x.precision) + ' / ' + f3(x.recall) }); })));
     });
     var box = $('sources-body');
