@@ -163,4 +163,15 @@ describe('ocrdet eval --report', () => {
     expect(html).not.toMatch(/(src|href)\s*=\s*["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/\bfetch\(|XMLHttpRequest|import\(/);
   });
+
+  it('leaves an earlier report whole when a later run stops (a --pred that does not exist)', async () => {
+    const out = file('report-kept');
+    expect((await ocrdet('eval', '--gt', SEED_TEST, '--pred', file('odd.jsonl'), '--report', out, '--report-max-side', '64')).code).toBe(0);
+    const before = await Promise.all(['index.html', 'errors.jsonl', 'images/00000.jpg'].map((name) => readFile(path.join(out, name))));
+    const stopped = await ocrdet('eval', '--gt', SEED_TEST, '--pred', file('self.jsonl'), '--pred', file('nope.jsonl'), '--report', out);
+    expect(stopped.code).toBe(2);
+    const after = await Promise.all(['index.html', 'errors.jsonl', 'images/00000.jpg'].map((name) => readFile(path.join(out, name))));
+    expect(after).toEqual(before);
+    expect((await readdir(out)).sort()).toEqual(['errors.jsonl', 'images', 'index.html']);
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * Writes the report folder while `compareRuns` scores: `errors.jsonl` (one line per miss and false alarm,
- * per run and threshold), `index.html` (built as `index.html.partial`, renamed when complete) and
- * `images/NNNNN.jpg` (a small upright copy of each ground-truth image, through src/image/). Nothing grows with
- * the number of images but two numbers per picture: each scored image is written out and let go, and at most
- * `concurrency` pictures are in flight (scoring waits for a free slot).
+ * per run and threshold), `index.html` and `images/NNNNN.jpg` (a small upright copy of each ground-truth
+ * image, through src/image/). Everything is written beside its place (`*.partial`) and moved into place when
+ * complete, so a run that stops leaves an earlier report in DIR whole. Nothing grows with the number of images
+ * but two numbers per picture: each scored image is written out and let go, and at most `concurrency`
+ * pictures are in flight (scoring waits for a free slot).
  */
 import { once } from 'node:events';
 import { createWriteStream, readdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
@@ -50,7 +51,9 @@ export interface ReportFiles {
 }
 
 const PICTURE_DIR = 'images';
+/** The pictures this writer names; only these are ever removed from DIR/images. */
 const PICTURE_NAME = /^\d{5,}\.jpg$/;
+const PARTIAL = '.partial';
 
 /** Writes to a stream, waiting when its buffer is full (memory stays flat however much is written). */
 async function write(stream: WriteStream, text: string): Promise<void> {
@@ -70,6 +73,8 @@ export class ReportWriter {
 
   private constructor(
     readonly dir: string,
+    /** Whether this writer made DIR (an aborted run then removes it when empty). */
+    private readonly madeDir: boolean,
     private readonly options: Required<Omit<ReportOptions, 'onPictureProblem'>> & Pick<ReportOptions, 'onPictureProblem'>,
     private readonly page: WriteStream,
     private readonly errors: WriteStream,
@@ -77,17 +82,15 @@ export class ReportWriter {
 
   /** Creates DIR (a usage error names `flag` when it cannot be) and starts the files. */
   static async open(dir: string, options: ReportOptions, flag = '--report'): Promise<ReportWriter> {
+    const madeDir = !statSync(dir, { throwIfNoEntry: false });
     makeOutputDir(dir, flag);
     const settings = { ...REPORT_DEFAULTS, ...options };
-    const pictures = path.join(dir, PICTURE_DIR);
-    // Pictures of an earlier report in the same folder would be shown for the wrong images.
-    for (const name of statSync(pictures, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(pictures) : []) {
-      if (PICTURE_NAME.test(name)) rmSync(path.join(pictures, name), { force: true });
-    }
-    if (settings.maxSidePx > 0) makeOutputDir(pictures, flag);
-    const page = createWriteStream(path.join(dir, 'index.html.partial'));
-    const errors = createWriteStream(path.join(dir, 'errors.jsonl'));
-    const writer = new ReportWriter(dir, settings, page, errors);
+    const partialPictures = path.join(dir, PICTURE_DIR + PARTIAL);
+    rmSync(partialPictures, { recursive: true, force: true }); // a stopped run's, never the user's
+    if (settings.maxSidePx > 0) makeOutputDir(partialPictures, flag);
+    const page = createWriteStream(path.join(dir, `index.html${PARTIAL}`));
+    const errors = createWriteStream(path.join(dir, `errors.jsonl${PARTIAL}`));
+    const writer = new ReportWriter(dir, madeDir, settings, page, errors);
     await write(page, pageStart(options.runs.map((r) => r.name).join(' vs ')));
     return writer;
   }
@@ -108,7 +111,7 @@ export class ReportWriter {
   private async picture(slot: number, source: string, name: string): Promise<void> {
     try {
       const thumbnail = await makeThumbnail(source, { maxSidePx: this.options.maxSidePx, jpegQuality: this.options.jpegQuality });
-      await writeFile(path.join(this.dir, PICTURE_DIR, `${String(slot).padStart(5, '0')}.jpg`), thumbnail.data);
+      await writeFile(path.join(this.dir, PICTURE_DIR + PARTIAL, `${String(slot).padStart(5, '0')}.jpg`), thumbnail.data);
       this.pictureBytes += thumbnail.data.length;
       this.pictures[slot] = [thumbnail.size.width, thumbnail.size.height];
     } catch (error) {
@@ -131,9 +134,11 @@ export class ReportWriter {
     });
     await write(this.page, pageEnd(summary));
     await Promise.all([close(this.page), close(this.errors)]);
+    this.movePictures();
     const index = path.join(this.dir, 'index.html');
-    renameSync(path.join(this.dir, 'index.html.partial'), index);
     const errors = path.join(this.dir, 'errors.jsonl');
+    renameSync(index + PARTIAL, index);
+    renameSync(errors + PARTIAL, errors);
     return {
       dir: this.dir,
       index,
@@ -145,10 +150,26 @@ export class ReportWriter {
     };
   }
 
-  /** Stops after a failure: closes the files and removes the unfinished page. */
+  /** Replaces an earlier report's pictures (only files named as this writer names them) with this run's. */
+  private movePictures(): void {
+    const pictures = path.join(this.dir, PICTURE_DIR);
+    const partial = pictures + PARTIAL;
+    for (const name of statSync(pictures, { throwIfNoEntry: false })?.isDirectory() ? readdirSync(pictures) : []) {
+      if (PICTURE_NAME.test(name)) rmSync(path.join(pictures, name), { force: true });
+    }
+    if (!statSync(partial, { throwIfNoEntry: false })?.isDirectory()) return;
+    makeOutputDir(pictures);
+    for (const name of readdirSync(partial)) renameSync(path.join(partial, name), path.join(pictures, name));
+    rmSync(partial, { recursive: true, force: true });
+  }
+
+  /** Stops after a failure: closes the files and removes what this run wrote; an earlier report stays whole. */
   async abort(): Promise<void> {
     await Promise.allSettled(this.inFlight);
     await Promise.allSettled([close(this.page), close(this.errors)]);
-    rmSync(path.join(this.dir, 'index.html.partial'), { force: true });
+    for (const name of [`index.html${PARTIAL}`, `errors.jsonl${PARTIAL}`, PICTURE_DIR + PARTIAL]) {
+      rmSync(path.join(this.dir, name), { recursive: true, force: true });
+    }
+    if (this.madeDir && readdirSync(this.dir).length === 0) rmSync(this.dir, { recursive: true, force: true });
   }
 }
