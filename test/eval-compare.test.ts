@@ -7,34 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { UsageError } from '../src/core/errors.js';
 import type { Detection, Point, Region, Sample } from '../src/core/types.js';
 import { compareRuns, evaluate, imageErrors, prepareImage, matchPrepared, type EvalProblem, type ScoredImage } from '../src/eval/index.js';
+import { detection, rect, region, sample } from './helpers/shapes.js';
 
 const ROOT = '/data/set';
 
-function rect(x1: number, y1: number, x2: number, y2: number): Point[] {
-  return [
-    [x1, y1],
-    [x2, y1],
-    [x2, y2],
-    [x1, y2],
-  ];
-}
-function region(points: Point[], extra: Partial<Region> = {}): Region {
-  return { points, box: [points[0][0], points[0][1], points[2][0], points[2][1]], ...extra };
-}
-function gt(image: string, regions: Region[], source?: string): Sample {
-  return { image: `${ROOT}/${image}`, width: 0, height: 0, regions, ...(source ? { source } : {}) };
-}
-function pred(image: string, polygons: Point[][], texts: string[] = []): Detection {
-  return {
-    image,
-    width: 0,
-    height: 0,
-    regions: polygons.map((p, i) => region(p, texts[i] ? { text: texts[i] } : {})),
-    backend: 'test',
-    model: 'hand',
-    timings: {},
-  };
-}
+const gt = (image: string, regions: Region[], source?: string): Sample => sample(ROOT, image, regions, source);
+const pred = (image: string, polygons: Point[][], texts: string[] = []): Detection => detection(image, polygons, {}, texts);
 
 // Image 1: care a, b, c and don't care d. Image 2: one care region e.
 const GT: Sample[] = [

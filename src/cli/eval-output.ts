@@ -3,7 +3,7 @@
  * (unchanged); for several runs or thresholds, one table of runs, the pairs' differences with their
  * intervals, and the `--json` object of README "ocrdet eval --json" (runs, pairs).
  */
-import { imageScores, type CompareReport, type EvalReport, type ImageReport, type RunScores } from '../eval/index.js';
+import { compareHeader, imageScores, type CompareReport, type EvalReport, type ImageReport, type RunScores } from '../eval/index.js';
 import type { ReportFiles } from '../eval/report/index.js';
 import { count } from '../core/plural.js';
 import { printLine } from './output.js';
@@ -51,17 +51,8 @@ export function singleJson(report: EvalReport, problems: number, perImage?: Imag
 
 /** The several-runs `--json` contract (README, "ocrdet eval --json"); key order is part of it. */
 export function compareJson(report: CompareReport, runs: readonly RunFile[], gtSkipped: number, perImage: boolean, files?: ReportFiles): Record<string, unknown> {
-  const first = report.runs[0];
   const out: Record<string, unknown> = {
-    protocol: report.protocol,
-    iou: report.iou,
-    areaPrecision: report.areaPrecision,
-    match: report.match,
-    images: report.images,
-    gtCare: first?.gtCare ?? 0,
-    gtIgnored: first?.gtIgnored ?? 0,
-    gtInvalid: first?.gtInvalid ?? 0,
-    bootstrap: report.bootstrap,
+    ...compareHeader(report),
     runs: report.runs.map((run, k) => runJson(run, runs[k % runs.length])),
     pairs: report.pairs.map((p) => ({ a: p.a, b: p.b, iou: p.iou, hmeanDiff: p.hmeanDiff, ci95: p.ci95, aBetterShare: p.aBetterShare })),
     problems: report.problems + gtSkipped + runs.reduce((sum, r) => sum + r.skipped, 0),
@@ -170,9 +161,8 @@ export function printSingle(report: EvalReport, perImage?: ImageReport[]): void 
 
 /** Several runs or thresholds: a table of runs per threshold, then each pair's difference. */
 export function printComparison(report: CompareReport, runs: readonly RunFile[], perImage: boolean): void {
-  const first = report.runs[0];
   printLine(protocolLine(report.iou.join(', '), report.match, report.areaPrecision));
-  printLine(`${count(report.images, 'image')} · ${count(first?.gtCare ?? 0, 'care region')} (${first?.gtIgnored ?? 0} don't care, ${first?.gtInvalid ?? 0} invalid) · ${count(runs.length, 'run')}`);
+  printLine(`${count(report.images, 'image')} · ${count(report.gtCare, 'care region')} (${report.gtIgnored} don't care, ${report.gtInvalid} invalid) · ${count(runs.length, 'run')}`);
   report.iou.forEach((iou, t) => {
     printLine();
     const rows: string[][] = [];

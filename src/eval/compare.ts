@@ -9,9 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Sample } from '../core/types.js';
 import { BOOTSTRAP_DEFAULTS, pairedBootstrap } from './bootstrap.js';
-import { buildReport, EVAL_DEFAULTS, imageReports, scoresBySource, totalsOf, type EvalReport, type ImageReport, type SubsetReport } from './evaluate.js';
-import type { HmeanScores } from './hmean.js';
-import type { ImageCounts } from './image.js';
+import { buildReport, EVAL_DEFAULTS, imageReports, scoresBySource, totalsOf, type EvalReport, type ImageReport, type RunTotals } from './evaluate.js';
 import { scoreRuns, type EvalProblem, type ImageTable, type RunInput, type ScoredImage } from './runs.js';
 
 const CompareOptionsSchema = z.object({
@@ -43,17 +41,10 @@ export interface CompareOptions {
   onImage?: (image: ScoredImage) => void | Promise<void>;
 }
 
-/** One run at one threshold. */
-export interface RunScores extends ImageCounts, HmeanScores {
+/** One run at one threshold; its `problems` are its predictions' (duplicates, ambiguous names). */
+export interface RunScores extends RunTotals {
   name: string;
   iou: number;
-  images: number;
-  imagesWithoutPrediction: number;
-  predictionErrors: number;
-  unknownImages: string[];
-  /** Problems of this run's predictions found while scoring (duplicates, ambiguous names). */
-  problems: number;
-  bySource?: Record<string, SubsetReport>;
 }
 
 /** hmean(a) − hmean(b) at one threshold, with its paired bootstrap interval. */
@@ -67,13 +58,21 @@ export interface PairScores {
   aBetterShare: number;
 }
 
-export interface CompareReport {
+/** What a comparison was scored by and on: the protocol, the ground truth's counts, the bootstrap. */
+export interface CompareHeader {
   protocol: 'icdar2015';
   iou: number[];
   areaPrecision: number;
   match: 'greedy' | 'optimal';
   images: number;
+  /** The ground truth's regions, the same for every run. */
+  gtCare: number;
+  gtIgnored: number;
+  gtInvalid: number;
   bootstrap: { resamples: number; seed: number; confidence: number; method: 'percentile'; order: 'image name' };
+}
+
+export interface CompareReport extends CompareHeader {
   /** Every run at the first threshold, then every run at the next… */
   runs: RunScores[];
   /** Every pair (i < j) of runs at each threshold, in the same order. */
@@ -121,12 +120,16 @@ export async function compareRuns(gt: AsyncIterable<Sample> | Iterable<Sample>, 
     });
   });
   const bootstrap = { resamples: opts.resamples, seed: opts.seed, confidence: BOOTSTRAP_DEFAULTS.confidence };
+  const first = runScores[0];
   return {
     protocol: 'icdar2015',
     iou: thresholds,
     areaPrecision: opts.areaPrecision,
     match: opts.match,
     images: table.length,
+    gtCare: first.gtCare,
+    gtIgnored: first.gtIgnored,
+    gtInvalid: first.gtInvalid,
     bootstrap: { ...bootstrap, method: 'percentile', order: 'image name' },
     runs: runScores,
     pairs: comparePairs(table, names, thresholds, bootstrap),
@@ -134,6 +137,12 @@ export async function compareRuns(gt: AsyncIterable<Sample> | Iterable<Sample>, 
     gtProblems: scored.gtProblems,
     table,
   };
+}
+
+/** The header of a comparison, in the order the `--json` contract and the report list it. */
+export function compareHeader(report: CompareHeader): CompareHeader {
+  const { protocol, iou, areaPrecision, match, images, gtCare, gtIgnored, gtInvalid, bootstrap } = report;
+  return { protocol, iou, areaPrecision, match, images, gtCare, gtIgnored, gtInvalid, bootstrap };
 }
 
 /**

@@ -67,12 +67,8 @@ export interface SubsetReport extends HmeanCounts, HmeanScores {
   images: number;
 }
 
-export interface EvalReport extends ImageCounts, HmeanScores {
-  /** Always `icdar2015`: hmean-IoU with don't-care regions, counts summed over the set. */
-  protocol: 'icdar2015';
-  iou: number;
-  areaPrecision: number;
-  match: 'greedy' | 'optimal';
+/** One run's totals at one threshold: its scores, counts and what went wrong in pairing. */
+export interface RunTotals extends ImageCounts, HmeanScores {
   /** Ground-truth images scored. */
   images: number;
   /** Ground-truth images no prediction named (each scored as "detected nothing"). */
@@ -81,10 +77,18 @@ export interface EvalReport extends ImageCounts, HmeanScores {
   predictionErrors: number;
   /** Predicted images that are not in the ground truth, as the predictions name them. */
   unknownImages: string[];
-  /** Problems `evaluate` itself found (also passed to `onProblem`). */
+  /** Problems the evaluator itself found (also passed to `onProblem`). */
   problems: number;
   /** Per source, sorted by name (with `by: 'source'`). Images without a source count under "(none)". */
   bySource?: Record<string, SubsetReport>;
+}
+
+export interface EvalReport extends RunTotals {
+  /** Always `icdar2015`: hmean-IoU with don't-care regions, counts summed over the set. */
+  protocol: 'icdar2015';
+  iou: number;
+  areaPrecision: number;
+  match: 'greedy' | 'optimal';
   /** One entry per ground-truth image, in ground-truth order (see `worstImagesFirst`). */
   perImage: ImageReport[];
 }

@@ -7,11 +7,12 @@ export {
   worstImagesFirst,
   type EvaluateOptions,
   type EvalReport,
+  type RunTotals,
   type EvalProblem,
   type ImageReport,
   type SubsetReport,
 } from './evaluate.js';
-export { compareRuns, runReport, type CompareOptions, type CompareReport, type PairScores, type RunScores } from './compare.js';
+export { compareRuns, compareHeader, runReport, type CompareHeader, type CompareOptions, type CompareReport, type PairScores, type RunScores } from './compare.js';
 export { type RunInput, type ScoredImage, type ScoredRun, type ScoredRegion, type ScoredThreshold, ImageTable } from './runs.js';
 export { pairedBootstrap, seededRandom, quantile, BOOTSTRAP_DEFAULTS, type BootstrapOptions, type PairInterval, type RunImageCounts } from './bootstrap.js';
 export { bestIous, imageErrors, type ErrorKind, type RegionError } from './errors.js';

@@ -3,7 +3,7 @@
  * record per image for the page, the error lines of errors.jsonl, and the summary the page's tables show.
  */
 import type { Point } from '../../core/types.js';
-import type { CompareReport } from '../compare.js';
+import { compareHeader, type CompareHeader, type CompareReport } from '../compare.js';
 import { imageReports, scoresBySource } from '../evaluate.js';
 import type { RegionKind } from '../image.js';
 import type { ScoredImage, ScoredRegion } from '../runs.js';
@@ -147,19 +147,11 @@ export interface RunSummary extends PageScores {
 }
 
 /** The page's summary: everything its tables show, computed here so the page does no scoring of its own. */
-export interface PageSummary {
+export interface PageSummary extends CompareHeader {
   title: string;
   created: string;
   gt: string;
   runs: Array<{ name: string; pred: string }>;
-  iou: number[];
-  areaPrecision: number;
-  match: 'greedy' | 'optimal';
-  images: number;
-  gtCare: number;
-  gtIgnored: number;
-  gtInvalid: number;
-  bootstrap: CompareReport['bootstrap'];
   /** [threshold][run] */
   scores: RunSummary[][];
   /** Per source: images, and [threshold][run] scores. */
@@ -210,18 +202,10 @@ export function pageSummary(report: CompareReport, meta: SummaryMeta): PageSumma
     images: bySource[0][0][name].images,
     scores: bySource.map((perRun) => perRun.map((subsets) => pick(subsets[name]))),
   }));
-  const first = report.runs[0];
   const index = new Map(meta.runs.map((r, i) => [r.name, i]));
   return {
     ...meta,
-    iou: report.iou,
-    areaPrecision: report.areaPrecision,
-    match: report.match,
-    images: report.images,
-    gtCare: first?.gtCare ?? 0,
-    gtIgnored: first?.gtIgnored ?? 0,
-    gtInvalid: first?.gtInvalid ?? 0,
-    bootstrap: report.bootstrap,
+    ...compareHeader(report),
     scores,
     sources,
     pairs: report.pairs.map((p) => ({
