@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DATA_SUBCOMMANDS } from '../src/cli/data.js';
+import { takesOneValue } from '../src/cli/flags.js';
 import { applyExitOverride, COMMANDS, run } from '../src/cli/program.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 
@@ -115,7 +116,7 @@ describe('a flag that takes one value', () => {
       for (const command of [tree, ...tree.commands]) {
         const path = command === tree ? [] : [command.name()];
         for (const option of command.options) {
-          if (!(option.required || option.optional) || option.long === '--env') continue;
+          if (!takesOneValue(option)) continue; // repeatable flags (train --env, eval --pred) collect
           const value = validValue(option);
           // A fresh tree per attempt: commander keeps parsed values on the command.
           const fresh = (await commandTrees()).find((t) => t.name() === tree.name())!;
@@ -132,7 +133,7 @@ describe('a flag that takes one value', () => {
     }
     // Each command has such flags; the list is long (every backend flag of detect and serve among them).
     expect(checked.length).toBeGreaterThan(80);
-    expect(checked).toEqual(expect.arrayContaining(['detect --out', 'detect --base-url', 'eval --iou', 'convert --to', 'preview --out', 'train --data', 'status --plots-dir', 'deploy --port', 'serve --port', 'reparse --out', 'merge --gpus', 'stats --format']));
+    expect(checked).toEqual(expect.arrayContaining(['detect --out', 'detect --base-url', 'eval --gt', 'eval --report', 'convert --to', 'preview --out', 'train --data', 'status --plots-dir', 'deploy --port', 'serve --port', 'reparse --out', 'merge --gpus', 'stats --format']));
   });
 
   it('names both values and does nothing: detect --out a --out b writes neither', async () => {

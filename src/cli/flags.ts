@@ -18,7 +18,8 @@ export function repeatable<T extends Option>(option: T): T {
   return option;
 }
 
-function takesOneValue(option: Option): boolean {
+/** Whether a second value of `option` is refused: it takes a value, and is neither variadic nor `repeatable()`. */
+export function takesOneValue(option: Option): boolean {
   return (option.required || option.optional) && !option.variadic && !REPEATABLE.has(option);
 }
 
