@@ -126,11 +126,10 @@ function suffixName(pred: string, all: readonly string[]): string {
 }
 
 async function runEval(flags: EvalFlags): Promise<number> {
-  const [{ readDataset, detectFormat }, { readResults }, { compareRuns, runReport, worstImagesFirst }, { writeReport }, { formatProblem }] = await Promise.all([
+  const [{ readDataset, detectFormat }, { readResults }, { compareRuns, runReport, worstImagesFirst }, { formatProblem }] = await Promise.all([
     import('../datasets/index.js'),
     import('../datasets/results.js'),
     import('../eval/index.js'),
-    import('../eval/report/index.js'),
     import('../datasets/problems.js'),
   ]);
   const names = runNames(flags.pred, flags.name);
@@ -173,6 +172,8 @@ async function runEval(flags: EvalFlags): Promise<number> {
   let report: CompareReport;
   let files: ReportFiles | undefined;
   if (flags.report) {
+    // Only the report needs image/ (and so sharp and libvips): loaded when asked for.
+    const { writeReport } = await import('../eval/report/index.js');
     ({ report, files } = await writeReport(flags.report, gt, inputs, {
       ...options,
       gt: flags.gt,
