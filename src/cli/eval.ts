@@ -45,12 +45,12 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** `--iou 0.5,0.7` (or given again): every threshold, each in [0, 1]. */
-function collectThresholds(value: string, previous: number[] | undefined): number[] {
+/** `--iou 0.5,0.7`: every threshold, each in [0, 1]. */
+function parseThresholds(value: string): number[] {
   const parse = numberIn('--iou', 0, 1);
   const parts = value.split(',').map((part) => part.trim());
   if (parts.some((part) => part === '')) throw new InvalidArgumentError(`--iou expects numbers in [0, 1] separated by commas, got "${value}"`);
-  return [...(previous ?? []), ...parts.map(parse)];
+  return parts.map(parse);
 }
 
 function nonNegativeInt(name: string): (value: string) => number {
@@ -75,7 +75,7 @@ export function createCommand(): Command {
     .requiredOption('--gt <dataset>', 'ground truth: any dataset ocrdet reads (folder or annotation file)')
     .addOption(repeatable(new Option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs').argParser(collect)))
     .addOption(repeatable(new Option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable").argParser(collect)))
-    .addOption(repeatable(new Option('--iou <thresholds>', 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported').argParser(collectThresholds)))
+    .option('--iou <thresholds>', 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported', parseThresholds)
     .option('--area-precision <share>', "a detection more than this share inside a don't-care region is ignored", numberIn('--area-precision', 0, 1), 0.5)
     .option('--match <strategy>', 'greedy (PaddleOCR, ground-truth order) or optimal (maximum bipartite matching, as MMOCR)', 'greedy')
     .option('--by <key>', 'also score each subset: source (the dataset sub-folder or `source` field)')
