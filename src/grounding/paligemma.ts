@@ -16,12 +16,13 @@
  *   modelscope/ms-swift@3602360a562313afbf2ef6065fdf61f271a2c5b9 tests/test_align/test_template/test_vision.py line 459.
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, finishParse, gridBox, snippetOf, unusableSize, withScale, type Candidate, type Layout } from './regions.js';
+import { answerItems, assertUsableSize, gridBox } from './answer-items.js';
+import { finishParse, snippetOf, unusableSize, withScale, type Candidate } from './candidates.js';
+import { BINS1024_YX } from './grids.js';
+import { PALIGEMMA_448 } from './image-rules.js';
 import type { FormatOptions, GroundingDialect, ParseOptions, ParseResult } from './types.js';
 
-const BINS = axisCodec({ scale: 1023, max: 1023, rounding: 'half-even' });
-const LAYOUT: Layout = { x: BINS, y: BINS, yFirst: true };
+const LAYOUT = BINS1024_YX.layout;
 
 const loc = (v: number) => `<loc${String(v).padStart(4, '0')}>`;
 
@@ -85,7 +86,8 @@ export const paligemma: GroundingDialect = {
     objects: 'detect object\n',
     boxes: 'detect text\n',
   },
-  grid: { kind: 'bins1024-yx', max: 1023 },
+  grid: BINS1024_YX,
+  image: PALIGEMMA_448,
   keepsQuads: false,
   format,
   parse,

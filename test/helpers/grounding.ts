@@ -14,8 +14,8 @@ export function unitPx(dialect: GroundingDialect, size: { width: number; height:
     const input = dialect.inputSize(size);
     return [size.width / input.width, size.height / input.height];
   }
-  const scale = { norm1000: 1000, 'norm1000-open': 1000, bins1000: 1000, norm999: 999, 'bins1024-yx': 1023 }[dialect.grid.kind];
-  if (!scale) throw new Error(`no scale for grid ${dialect.grid.kind}`);
+  if (dialect.grid.kind === 'input-pixels') throw new Error(`${dialect.name}: an input-pixel grid without inputSize`);
+  const scale = dialect.grid.layout.x.scale;
   return [size.width / scale, size.height / scale];
 }
 

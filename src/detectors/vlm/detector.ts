@@ -18,9 +18,9 @@ import type { GroundingDialect } from '../../grounding/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
-import { pixelBudget } from './budgets.js';
 import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
+import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, vlmOptionsSchema, type ResolvedVlmOptions, type VlmOptions } from './options.js';
 import { chatRequestBody } from './request.js';
@@ -100,7 +100,7 @@ export class VlmDetector implements Detector {
   readonly backend = BACKEND_NAME;
   readonly dialect: GroundingDialect;
   private readonly limiter: RequestLimiter;
-  private readonly budget: { maxPixels: number; maxSidePx?: number };
+  private readonly budget: SendBudget;
   private closed = false;
 
   constructor(
@@ -111,7 +111,11 @@ export class VlmDetector implements Detector {
   ) {
     this.dialect = getDialect(options.dialect);
     this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? DEFAULT_MAX_REQUESTS);
-    this.budget = { maxPixels: options.maxInputPixels ?? pixelBudget(this.dialect.name), ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}) };
+    this.budget = {
+      rule: this.dialect.image,
+      ...(options.maxInputPixels ? { maxPixels: options.maxInputPixels } : {}),
+      ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}),
+    };
   }
 
   /** The prompt sent: the user's, or the dialect's default detection prompt for the task. */
@@ -130,7 +134,7 @@ export class VlmDetector implements Detector {
     let prepared: PreparedImage;
     try {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`);
-      prepared = await prepareImage(input, this.options, this.dialect, this.budget);
+      prepared = await prepareImage(input, this.options, this.budget);
     } catch (error) {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);

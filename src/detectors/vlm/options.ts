@@ -72,7 +72,7 @@ export const vlmOptionsSchema = z.strictObject({
   apiKeyEnv: envName.optional(),
   /** Longest side sent, in pixels (images are only ever shrunk). */
   maxSidePx: positiveInt.optional(),
-  /** Pixels per image sent; default: the dialect's budget (./budgets.ts). Keep it ≤ the server's max_pixels. */
+  /** Pixels per image sent: for Qwen2/2.5/3-VL the max_pixels of smart_resize, for the others a cap; default: the dialect's image rule (src/grounding/image-rules.ts). Keep it ≤ the server's max_pixels. */
   maxInputPixels: positiveInt.optional(),
   maxTokens: positiveInt.default(DEFAULTS.maxTokens),
   temperature: z.number().min(0).max(2).default(DEFAULTS.temperature),

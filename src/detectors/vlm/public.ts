@@ -4,7 +4,6 @@
  * the library does not load the OpenAI SDK (`createDetector({ backend: 'vlm', … })` loads it when used).
  */
 export { DEFAULTS as VLM_DEFAULTS, vlmOptionsSchema, type VlmOptions } from './options.js';
-export { PIXEL_BUDGETS } from './budgets.js';
 export type { VlmDetection, VlmDetector } from './detector.js';
 export { reparseResults, reparseRecord, type ReparseOptions, type ReparseSummary } from './reparse.js';
 export { regionsFromAnswers, type RawAnswer, type AnswerParseOptions, type ParsedAnswers } from './answers.js';
