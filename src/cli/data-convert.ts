@@ -17,6 +17,7 @@ const FlagsSchema = z.object({
   out: z.string().min(1),
   to: z.string().optional(),
   dialect: z.string().optional(),
+  family: z.string().optional(),
   answer: z.string().optional(),
   swiftVersion: z.enum(['2', '3', '4']).optional(),
   task: z.string().optional(),
@@ -36,6 +37,7 @@ const FlagsSchema = z.object({
   probe: z.boolean().default(true),
   minPixels: z.number().optional(),
   maxPixels: z.number().optional(),
+  maxTiles: z.number().optional(),
   strict: z.boolean().optional(),
   json: z.boolean().default(false),
   verbose: z.boolean().default(false),
@@ -46,9 +48,10 @@ export function createCommand(): Command {
   return new Command('convert')
     .description('convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO')
     .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
-    .requiredOption('--out <dir>', 'output folder: train / val files, report.json, report.md (crops/ and copies when needed)')
+    .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)')
     .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
     .option('--dialect <name>', 'grounding dialect of the answers: internvl2, qwen-vl, qwen2-vl, qwen2.5-vl, qwen3-vl, florence-2, paligemma, deepseek-vl2', 'internvl2')
+    .option('--family <name>', 'model family the rows are for, when not the one the dialect is named after: internvl2, internvl2.5, internvl3, qwen-vl, qwen2-vl, qwen2.5-vl, qwen3-vl, florence-2, paligemma, paligemma2, deepseek-vl2')
     .option('--answer <mode>', 'native (answer written in the dialect) or objects (ms-swift <ref-object>/<bbox> + objects field)', 'native')
     .option('--swift-version <n>', 'ms-swift row format: 3 (3.x/4.x messages) or 2 (2.x system/query/response)', '3')
     .option('--task <task>', "text (transcriptions as labels), objects (object labels), boxes (label 'text')", 'text')
@@ -66,8 +69,9 @@ export function createCommand(): Command {
     .option('--format <format>', 'dataset format (default: detected)')
     .option('--images <dir>', 'where the images are, when not where the format says')
     .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
-    .option('--min-pixels <n>', 'qwen2.5-vl: MIN_PIXELS of training (smart_resize)', positiveInt('--min-pixels'))
-    .option('--max-pixels <n>', 'qwen2.5-vl: MAX_PIXELS of training (smart_resize; ms-swift examples use 1003520)', positiveInt('--max-pixels'))
+    .option('--min-pixels <n>', 'Qwen2/2.5/3-VL: MIN_PIXELS of training (smart_resize; default 3136, Qwen3-VL 4096)', positiveInt('--min-pixels'))
+    .option('--max-pixels <n>', 'Qwen2/2.5/3-VL: MAX_PIXELS of training (smart_resize; default 1003520, Qwen3-VL 1048576)', positiveInt('--max-pixels'))
+    .option('--max-tiles <n>', "InternVL: most 448-px tiles per image in training (ms-swift's MAX_NUM; default 12)", positiveInt('--max-tiles'))
     .option('--strict', 'write train/val only if nothing was left out (exit 1 otherwise)')
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')

@@ -18,6 +18,13 @@ export interface ReadDatasetOptions {
   probeImages?: boolean;
   /** Called once per problem; readers never throw on one bad file or record. */
   onProblem?: (problem: DatasetProblem) => void;
+  /**
+   * Yield only samples whose image file exists (and, when probing, has a readable header); each one left out is
+   * reported as a problem and handed to `onSkippedSample`, for counting. Training data needs the files.
+   */
+  requireImages?: boolean;
+  /** With requireImages: a sample left out for its image (already reported through onProblem). */
+  onSkippedSample?: (sample: Sample) => void;
 }
 
 /**

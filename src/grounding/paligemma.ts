@@ -82,9 +82,12 @@ export const paligemma: GroundingDialect = {
   description: 'PaliGemma 1/2: <locY1><locX1><locY2><locX2> LABEL ; …, y first, 1024 bins <loc0000>…<loc1023> (value/1023 × side)',
   prompts: {
     // The `detect` task syntax (ai.google.dev PaliGemma prompt docs); a fine-tune teaches it to label with text.
-    text: 'detect text\n',
-    objects: 'detect object\n',
-    boxes: 'detect text\n',
+    // No newline of our own: the one newline between prefix and suffix is the model's separator, which
+    // big_vision adds in training (big_vision@0127fb6 configs/proj/paligemma/transfers/common.py lines 29–36,
+    // `septok` '\n') and ms-swift's template adds after the query (v3.12.6 template/gemma.py line 64, `{{QUERY}}\n`).
+    text: 'detect text',
+    objects: 'detect object',
+    boxes: 'detect text',
   },
   grid: BINS1024_YX,
   image: PALIGEMMA_448,
