@@ -16,6 +16,7 @@ import { PRESETS } from '../src/train/presets.js';
 import { recordedSwiftVersion } from '../src/train/run-record.js';
 import { formatOneLine } from '../src/train/shell.js';
 import { chooseSwiftVersion, resolveSwiftVersion } from '../src/train/version.js';
+import { getDialect } from '../src/grounding/index.js';
 import { REFERENCE_RUN, removeScratchDirs, scratchDir, standinEnv, TRAIN_FIXTURES } from './standins/bin.js';
 
 afterAll(removeScratchDirs);
@@ -116,7 +117,7 @@ describe('merge: which checkpoint, which command', () => {
 });
 
 describe('deploy: the serving command per engine', () => {
-  const internvl: ModelDirInfo = { model: '/runs/ocr/checkpoint-740-merged', kind: 'model', preset: PRESETS.get('internvl2-8b'), dialect: 'internvl2', trainingEnv: {} };
+  const internvl: ModelDirInfo = { model: '/runs/ocr/checkpoint-740-merged', kind: 'model', preset: PRESETS.get('internvl2-8b'), dialect: 'internvl2' };
   const options = { ...DEPLOY_DEFAULTS };
 
   it('swift 2.x serves the merged model as the reference did (--ckpt_dir, --max_length)', () => {
@@ -144,8 +145,9 @@ describe('deploy: the serving command per engine', () => {
       `CUDA_VISIBLE_DEVICES=0,1 vllm serve /runs/ocr/checkpoint-740-merged --host 0.0.0.0 --port 8000 --served-model-name ocrdet --trust-remote-code --max-model-len 8192 --limit-mm-per-prompt '{"image":1}' --tensor-parallel-size 2`,
     );
     expect(command.warnings[0]).toMatch(/without the system prompt ms-swift trained InternVL with/);
-    const qwen: ModelDirInfo = { model: '/m', kind: 'model', preset: PRESETS.get('qwen2.5-vl-7b'), dialect: 'qwen2.5-vl', trainingEnv: { MAX_PIXELS: '1003520' } };
-    expect(buildDeployCommand(qwen, { ...options, engine: 'vllm' }).args.slice(-2)).toEqual(['--mm-processor-kwargs', '{"max_pixels":1003520}']);
+    // The image settings of training reach vLLM's processor (Qwen2.5-VL README lines 151–154: min_pixels / max_pixels).
+    const qwen: ModelDirInfo = { model: '/m', kind: 'model', preset: PRESETS.get('qwen2.5-vl-7b'), dialect: 'qwen2.5-vl', image: { rule: getDialect('qwen2.5-vl').image, where: 'test' } };
+    expect(buildDeployCommand(qwen, { ...options, engine: 'vllm' }).args.slice(-2)).toEqual(['--mm-processor-kwargs', '{"max_pixels":1003520,"min_pixels":3136}']);
     expect(() => buildDeployCommand({ ...internvl, kind: 'adapter' }, { ...options, engine: 'vllm' })).toThrow(/is a LoRA checkpoint: merge it first/);
   });
 
@@ -286,7 +288,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
     it(`${engine}: ready once /v1/models answers, then Ctrl-C stops it`, async () => {
       const port = await freePort();
       const { env, recordFile } = standinEnv({ STANDIN_LOAD_MS: '400', STANDIN_SWIFT_VERSION: '3.12.6' });
-      const info: ModelDirInfo = { model: scratchDir('ocrdet-model-'), kind: 'model', dialect: 'internvl2', trainingEnv: {} };
+      const info: ModelDirInfo = { model: scratchDir('ocrdet-model-'), kind: 'model', dialect: 'internvl2' };
       const command = buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine, port, version: resolveSwiftVersion('3.12.6') });
       let readyAt = 0;
       let stop: () => void = () => undefined;
@@ -313,7 +315,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
 
   it('a server that dies while loading: its exit code and its last error', async () => {
     const { env } = standinEnv({ STANDIN_FAIL: 'exit-before-ready' });
-    const info: ModelDirInfo = { model: '/m', kind: 'model', trainingEnv: {} };
+    const info: ModelDirInfo = { model: '/m', kind: 'model' };
     const port = await freePort();
     const result = await runDeploy({ command: buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine: 'vllm', port }), baseUrl: baseUrlOf('0.0.0.0', port), baseEnv: env, pollMs: 50 });
     expect(result).toMatchObject({ ready: false, exitCode: 1, failure: { kind: 'error', message: expect.stringContaining("ValueError: The model's max seq len (8192) is larger") } });
@@ -322,7 +324,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
   it('a server that never answers is stopped after the ready timeout', async () => {
     const { env } = standinEnv({ STANDIN_LOAD_MS: '60000' });
     const port = await freePort();
-    const info: ModelDirInfo = { model: '/m', kind: 'model', trainingEnv: {} };
+    const info: ModelDirInfo = { model: '/m', kind: 'model' };
     const result = await runDeploy({ command: buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine: 'vllm', port }), baseUrl: baseUrlOf('0.0.0.0', port), baseEnv: env, pollMs: 50, readyTimeoutMs: 300 });
     expect(result).toMatchObject({ ready: false, timedOut: true, stopped: true });
   });

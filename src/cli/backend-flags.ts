@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { requireDataRecord } from '../datasets/record-file.js';
 import { BACKENDS, createBackendDetector, type BackendFlag, type Detector } from '../detectors/index.js';
 import { restateOptionError } from './output.js';
 
@@ -22,6 +23,14 @@ function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undef
         const n = Number(value);
         if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} expects a number, got "${value}"`);
         return n;
+      };
+    case 'data-record':
+      return (value) => {
+        try {
+          return requireDataRecord(value).record;
+        } catch (error) {
+          throw new InvalidArgumentError(`${name} ${(error as Error).message}`);
+        }
       };
     case 'json':
       return (value) => {

@@ -27,8 +27,11 @@ export interface BackendFlag {
   readonly description: string;
   /** The key in the backend's options that receives the value, e.g. `intraOpThreads` for `--threads`. */
   readonly key: string;
-  /** How the flag's text becomes a value before the backend validates it. Default: `string`. */
-  readonly type?: 'string' | 'integer' | 'number' | 'boolean' | 'json';
+  /**
+   * How the flag's text becomes a value before the backend validates it. Default: `string`. `data-record`: a
+   * path whose data record (ocrdet-data.json, found as src/datasets/record-file.ts finds it) is the value.
+   */
+  readonly type?: 'string' | 'integer' | 'number' | 'boolean' | 'json' | 'data-record';
 }
 
 /** How the batch progress line shows a counter a backend reports (DetectCallOptions.onCounter). */

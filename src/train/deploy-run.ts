@@ -2,8 +2,9 @@
  * Runs a serving command until it is stopped: start it in its own process group, poll
  * `GET /v1/models` until the server answers (model loading takes minutes), report the served model,
  * then wait. A server that exits before it is ready ends the run with its exit code and last error.
+ * The polling goes through the one client that talks to model servers (src/detectors/vlm/client.ts).
  */
-import { probeModels } from './deploy.js';
+import { ModelClient } from '../detectors/vlm/client.js';
 import { startProcess, type ProcessResult, type RunningProcess } from './process.js';
 import type { ExternalCommand } from './shell.js';
 
@@ -46,8 +47,9 @@ export async function runDeploy(options: DeployRunOptions): Promise<DeployRunRes
   const pollMs = options.pollMs ?? 1_000;
   let modelId: string | undefined;
   let timedOut = false;
+  const client = new ModelClient({ baseUrl: options.baseUrl });
   while (!ended && !modelId) {
-    modelId = await probeModels(options.baseUrl, Math.min(2_000, pollMs * 2));
+    modelId = await client.firstModelId(Math.min(2_000, pollMs * 2)).catch(() => undefined);
     if (modelId || ended) break;
     if (Date.now() > deadline) {
       timedOut = true;

@@ -11,7 +11,6 @@
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
  */
 import { ConfigError, InterruptedError, ServerError, UsageError, describeError, toOcrdetError } from '../../core/errors.js';
-import { parseOptions } from '../../core/options.js';
 import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
@@ -22,7 +21,7 @@ import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
-import { normaliseBaseUrl, vlmOptionsSchema, type ResolvedVlmOptions, type VlmOptions } from './options.js';
+import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmOptions } from './options.js';
 import { chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
@@ -73,7 +72,7 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  * the server cannot be reached).
  */
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
-  const resolved = parseOptions(vlmOptionsSchema, options, 'vlm');
+  const resolved = resolveVlmOptions(options);
   const baseUrl = normaliseBaseUrl(resolved.baseUrl);
   const key = readApiKey(resolved.apiKeyEnv);
   const client = new ModelClient({ baseUrl, ...(key ? { key } : {}) });
@@ -112,7 +111,7 @@ export class VlmDetector implements Detector {
     this.dialect = getDialect(options.dialect);
     this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? DEFAULT_MAX_REQUESTS);
     this.budget = {
-      rule: this.dialect.image,
+      rule: options.image,
       ...(options.maxInputPixels ? { maxPixels: options.maxInputPixels } : {}),
       ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}),
     };
@@ -168,7 +167,7 @@ export class VlmDetector implements Detector {
       ...(answers[i].reportedSize ? { reported: answers[i].reportedSize } : {}),
       finishReason: answers[i].finishReason,
     }));
-    const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale });
+    const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale, ...(this.options.record ? { image: this.options.image } : {}) });
     const empty = noBoxesWarning(raw, regions.length);
     if (empty) warnings.push(empty);
     if (tally.retries > 0) warnings.push(`${tally.retries} request(s) retried: ${tally.reasons.join('; ')}`);

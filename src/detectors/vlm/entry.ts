@@ -8,6 +8,12 @@ import type { DetectorBackend } from '../types.js';
 export const VLM_FLAGS: readonly BackendFlag[] = [
   { flags: '--base-url <url>', key: 'baseUrl', description: 'OpenAI-compatible server, e.g. http://gpu-host:8000/v1 (swift deploy, vLLM, LMDeploy, Ollama…)' },
   { flags: '--model <id>', key: 'model', description: 'served model id (default: the first one GET /models lists)' },
+  {
+    flags: '--from <path>',
+    key: 'record',
+    type: 'data-record',
+    description: "the model's training data record: a run, model or data folder holding ocrdet-data.json (or the file); gives the dialect, prompts and image settings of training",
+  },
   { flags: '--dialect <name>', key: 'dialect', description: 'grounding dialect of the answers: internvl2 (default), qwen2-vl, qwen2.5-vl, qwen3-vl, qwen-vl, florence-2, paligemma, deepseek-vl2' },
   { flags: '--task <task>', key: 'task', description: 'what the default prompt asks for: text (lines with transcription, default), boxes, objects' },
   { flags: '--prompt <text>', key: 'prompt', description: "user prompt (default: the dialect's detection prompt)" },
