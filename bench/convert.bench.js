@@ -17,9 +17,9 @@ import { loadavg } from 'node:os';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SEED_TEST } from './lib/seed-test.js';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
-const SEED_TEST = path.resolve(benchDir, '../../shared/data/seed-test');
 const CACHE = path.join(benchDir, '.cache', 'convert-images');
 const OUT = path.join(benchDir, 'out', 'convert');
 const N = Number(process.env.OCRDET_BENCH_CONVERT_SAMPLES ?? 100_000);
@@ -103,10 +103,6 @@ if (process.argv[2]) {
   const result = await SCENARIOS[process.argv[2]]();
   console.log(JSON.stringify(result));
 } else {
-  if (!existsSync(SEED_TEST)) {
-    console.log(`skipped: ${SEED_TEST} not found`);
-    process.exit(0);
-  }
   let failed = false;
   const rows = [];
   for (const [name, runs] of [['converter', REPEATS], ['end-to-end', 1]]) {

@@ -4,7 +4,7 @@
  * counts (care ground truth, care detections, matches) must be equal, hence precision / recall / hmean too;
  * the table shows both and the largest difference. Exits 1 on any disagreement, and writes the disagreeing
  * images to bench/out/eval-crosscheck/mismatches.json.
- * Then the same on real annotations: ../shared/data/seed-test with disturbed copies of its quads as predictions
+ * Then the same on real annotations: examples/seed-test with disturbed copies of its quads as predictions
  * (bench/lib/seedtest-crosscheck.js), PaddleOCR reading the raw XML, ocrdet its own reader through the CLI.
  * Skipped (with how to get it) when PaddleOCR's file or Python's shapely is absent.
  * Env: OCRDET_BENCH_CROSSCHECK_IMAGES (default 600), OCRDET_BENCH_SEED (default 42).
@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { evaluate } from '../dist/eval/index.js';
 import { generateCrosscheckData } from './lib/crosscheck-data.js';
 import { crosscheckSeedTest } from './lib/seedtest-crosscheck.js';
+import { SEED_TEST } from './lib/seed-test.js';
 import { toOcrdet, writePaddleJson } from './lib/eval-data.js';
 import { findPaddle, runPaddle } from './lib/paddle.js';
 
@@ -87,7 +88,7 @@ for (const r of rows) {
   );
 }
 // Real annotations: seed-test as PaddleOCR sees the raw XML, and as ocrdet reads it (CLI end to end).
-const seedTest = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'seed-test');
+const seedTest = SEED_TEST;
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'ocrdet.js');
 const real = crosscheckSeedTest({ seedTest, dir: runDir, bin, paddle });
 const realDiff = Math.max(...['precision', 'recall', 'hmean'].map((k) => Math.abs(real.ours[k] - real.theirs[k])));

@@ -1,6 +1,6 @@
 /**
  * Streaming: reading a dataset, and evaluating it, must not hold the whole set in memory. seed-test
- * (../shared/data/seed-test, 50 images) is repeated 1×, 10× and 100× (hard links: no copies) as one voc-quad
+ * (examples/seed-test, 50 images) is repeated 1×, 10× and 100× (hard links: no copies) as one voc-quad
  * set, then read by `readDataset` and scored by the `ocrdet eval` CLI against its own regions, each in a fresh
  * process. Peak RSS should stay flat while the number of images grows 100-fold (what does grow is small:
  * eval keeps one line of counts per image and the predictions' polygons, which it must index by image).
@@ -11,17 +11,13 @@ import { existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync, co
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readDataset } from '../dist/datasets/index.js';
+import { SEED_TEST } from './lib/seed-test.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const seedTest = path.resolve(here, '..', '..', 'shared', 'data', 'seed-test');
+const seedTest = SEED_TEST;
 const outDir = path.join(here, 'out', 'eval-stream');
 const bin = path.join(here, '..', 'bin', 'ocrdet.js');
 const copies = (process.env.OCRDET_BENCH_STREAM_COPIES ?? '1,10,100').split(',').map(Number);
-
-if (!existsSync(seedTest)) {
-  console.log(`skipped: seed-test not found at ${seedTest}`);
-  process.exit(0);
-}
 
 function link(from, to) {
   try {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * ocrdet's embedded PP-OCRv4 detector against its JS peers and the bare onnxruntime floor, on the 50
- * seed-test images (../shared/data/seed-test), all with the same PP-OCRv4 model files.
+ * seed-test images (examples/seed-test), all with the same PP-OCRv4 model files.
  *
  * Each system runs in its own child process (bench/lib/ppocr-systems.js) so its peak RSS is its own. After
  * 2 warm-up images per system, `--passes` passes (default 3) go over every image, and for each image every
@@ -18,6 +18,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SEED_TEST } from './lib/seed-test.js';
 
 const here = import.meta.dirname;
 const root = path.resolve(here, '..');
@@ -26,7 +27,7 @@ const { values: args } = parseArgs({
     passes: { type: 'string', default: '3' },
     images: { type: 'string', default: '50' },
     systems: { type: 'string', default: 'floor,floor-ort-defaults,ocrdet-det,ocrdet-detrec,guten-det,guten-detrec,ppu-det,ppu-detrec' },
-    data: { type: 'string', default: path.resolve(root, '../shared/data/seed-test') },
+    data: { type: 'string', default: SEED_TEST },
     'no-startup': { type: 'boolean', default: false },
   },
 });

@@ -1,14 +1,14 @@
 /**
  * ocrdet's library API. Every CLI command is a thin shell over these functions.
  */
-export type { Point, Box, ImageSize, Region, Sample, Detection } from './core/types.js';
+export type { Point, Box, ImageSize, Region, Sample, Detection, DetectionError } from './core/types.js';
 export * from './core/errors.js';
 export { createRegistry, type Registry, type Named } from './core/registry.js';
 export * from './eval/index.js';
 export { readResults, type ReadResultsOptions } from './datasets/results.js';
 export { getDialect, dialects, smartResize, modelView, sendSize } from './grounding/index.js';
 export type { GroundingDialect, GroundingTask, FormatOptions, ParseOptions, ParseResult, DialectPrompts, CoordinateGrid, ImageRule, ModelView } from './grounding/index.js';
-export { createDetector, BACKENDS, type CreateDetectorOptions, type BackendEntry, type BackendFlag, type Detector, type DetectorBackend, type DetectCallOptions } from './detectors/index.js';
+export { createDetector, failedDetection, BACKENDS, type FailedImage, type CreateDetectorOptions, type BackendFlag, type Detector, type DetectorBackend, type DetectCallOptions } from './detectors/index.js';
 export { runBatch, detectMany, expandInputs, type RunBatchOptions, type BatchSummary, type DetectManyOptions, type BatchProgress, type ImageInput } from './batch/index.js';
 export { drawOverlay, type OverlayOptions, type OverlayRegion } from './image/overlay.js';
 export { createPpocrDetector, ppocrBackend, PpocrDetector, PPOCR_DEFAULTS, bundledModelDir, resolveModelFiles, type PpocrOptions, type ModelFiles } from './detectors/ppocr/index.js';
@@ -22,5 +22,5 @@ export { buildTrainCommand, resolveDataFiles, trainEnvironment, detectSwiftVersi
 export { preflight as trainPreflight, runTraining, followLog, parseLogText, parseLogRecord, summarizeRun, formatSummary, readRunStatus, writeRunPlots, extractFailure, type PreflightReport, type TrainRunOptions, type TrainRunResult, type SwiftLogEvent, type RunSummary, type RunStatus, type Failure } from './train/index.js';
 export { planMerge, buildMergeCommand, linkMerged, buildDeployCommand, resolveDeployModel, runDeploy, buildSlurmScript, DEPLOY_DEFAULTS, type MergePlan, type DeployEngine, type DeployRunResult } from './train/index.js';
 export { svgToPng } from './image/render.js';
-export { VLM_DEFAULTS, vlmOptionsSchema, type VlmOptions, type VlmDetection, type VlmDetector } from './detectors/vlm/public.js';
-export { reparseResults, reparseRecord, regionsFromAnswers, mergeFrameRegions, planFrames, planTiles, parseTileSpec, type ReparseOptions, type ReparseSummary, type RawAnswer, type AnswerParseOptions, type ParsedAnswers, type MergeOptions, type Frame, type TileSpec } from './detectors/vlm/public.js';
+export { vlmBackend, createVlmDetector, VLM_DEFAULTS, vlmOptionsSchema, type VlmOptions, type VlmDetection, type VlmDetector } from './detectors/vlm/index.js';
+export { reparseResults, reparseRecord, regionsFromAnswers, mergeFrameRegions, planFrames, planTiles, parseTileSpec, type ReparseOptions, type ReparseSummary, type RawAnswer, type AnswerParseOptions, type ParsedAnswers, type MergeOptions, type Frame, type TileSpec } from './detectors/vlm/index.js';

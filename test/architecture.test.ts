@@ -39,6 +39,31 @@ function importsOf(file: string): string[] {
   return found.map((m) => m[1]);
 }
 
+/**
+ * The modules a file loads when it is imported: static imports and re-exports, without `import type` /
+ * `export type` (erased by TypeScript) and without dynamic `import()` (loaded only when called).
+ */
+function loadedBy(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?from\s+)?'([^']+)'/g)].map((m) => m[1]);
+}
+
+/** Every package a module loads, following its relative static imports through src/. */
+function packagesLoaded(entry: string): Set<string> {
+  const packages = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of loadedBy(file)) {
+      if (spec.startsWith('.')) visit(resolve(dirname(file), spec).replace(/\.js$/, '.ts'));
+      else packages.add(spec);
+    }
+  };
+  visit(entry);
+  return packages;
+}
+
 /** The top-level folder of src/ a file lives in ('' for src/index.ts). */
 function layerOf(path: string): string {
   const rel = relative(SRC, path);
@@ -68,6 +93,14 @@ describe('architecture', () => {
   it('the library entry never imports cli/ or server/', () => {
     const specs = importsOf(join(SRC, 'index.ts'));
     expect(specs.filter((s) => /^\.\/(cli|server)\//.test(s))).toEqual([]);
+  });
+
+  it('importing the library or the backend registry loads neither onnxruntime-node nor the OpenAI SDK (a detector loads them when made)', () => {
+    for (const entry of ['index.ts', 'detectors/index.ts']) {
+      const loaded = packagesLoaded(join(SRC, entry));
+      expect([...loaded].filter((name) => name === 'onnxruntime-node' || name === 'openai'), entry).toEqual([]);
+      expect(loaded.has('zod'), entry).toBe(true);
+    }
   });
 
   it('one door to each native library and to the model servers', () => {

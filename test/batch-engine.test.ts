@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BadResultsError, ModelError, UsageError } from '../src/core/errors.js';
+import { ModelError, UsageError } from '../src/core/errors.js';
 import { detectMany } from '../src/batch/iterate.js';
 import { runBatch } from '../src/batch/run.js';
 import { HeaderDetector, until } from './helpers/batch-detector.js';
@@ -79,19 +79,19 @@ describe('runBatch', () => {
     expect(linesOf(out).map(withoutTimings)).toEqual(linesOf(complete).map(withoutTimings));
   });
 
-  it('refuses to touch a results file that is damaged in the middle or is not a results file', async () => {
+  it('refuses to touch a results file that is damaged in the middle or is not a results file (a usage error: nothing done)', async () => {
     const damaged = freshOut('damaged');
     const good = JSON.stringify({ image: images[0], width: 20, height: 10, regions: [] });
     const content = `${good}\n{"image": "oops\n${good}\n`;
     writeFileSync(damaged, content);
-    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: damaged })).rejects.toThrow(BadResultsError);
+    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: damaged })).rejects.toThrow(UsageError);
     await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: damaged })).rejects.toThrow(/:2: not a Detection JSON line/);
     expect(readFileSync(damaged, 'utf8')).toBe(content);
     // --out pointing at an image by mistake: no newline-free "torn line" rescue for bytes we did not write.
     const notOurs = join(mkdtempSync(join(scratch, 'jpeg-')), 'photo.jpg');
     const jpeg = await solidJpeg(8, 8);
     writeFileSync(notOurs, jpeg);
-    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: notOurs })).rejects.toThrow(BadResultsError);
+    await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: notOurs })).rejects.toMatchObject({ code: 'OCRDET_USAGE', exitCode: 2 });
     expect(readFileSync(notOurs).equals(jpeg)).toBe(true);
   });
 
@@ -104,7 +104,7 @@ describe('runBatch', () => {
     const out = join(folder, 'out', 'dets.jsonl');
     const first = await runBatch({ inputs: [folder], detector: new HeaderDetector(), out });
     expect(first).toMatchObject({ done: 2, failed: 1 });
-    expect(linesOf(out)[1].error).toMatch(/^OCRDET_BAD_IMAGE: .*empty file/);
+    expect(linesOf(out)[1].error).toMatchObject({ code: 'OCRDET_BAD_IMAGE', message: expect.stringMatching(/empty file/) });
 
     const again = await runBatch({ inputs: [folder], detector: new HeaderDetector(), out });
     expect(again).toMatchObject({ done: 0, skipped: 2, previouslyFailed: 1 });
@@ -117,6 +117,22 @@ describe('runBatch', () => {
     expect(linesOf(out).map((l) => [l.image, l.width, l.error])).toEqual([
       [good, 30, undefined],
       [broken, 40, undefined],
+    ]);
+  });
+
+  it('resumes a file of an older ocrdet, whose failed images hold their error as a `CODE: message` line', async () => {
+    const out = freshOut('old-errors');
+    const ok = { image: images[0], width: 20, height: 10, regions: [], backend: 'header', model: 'm', timings: { total: 1 } };
+    const failed = { image: images[1], width: 0, height: 0, regions: [], backend: 'header', model: 'm', timings: { total: 1 }, error: 'OCRDET_BAD_IMAGE: img1.jpg: truncated or corrupt file' };
+    writeFileSync(out, `${JSON.stringify(ok)}\n${JSON.stringify(failed)}\n`);
+    const subset = images.slice(0, 3).map((path) => ({ path, relativePath: path }));
+    expect(await runBatch({ images: subset, detector: new HeaderDetector(), out })).toMatchObject({ done: 1, skipped: 2, previouslyFailed: 1 });
+    const retried = await runBatch({ images: subset, detector: new HeaderDetector(), out, retryErrors: true });
+    expect(retried).toMatchObject({ done: 1, failed: 0, skipped: 2 });
+    expect(linesOf(out).map((l) => [l.image, l.width, l.error])).toEqual([
+      [images[0], 20, undefined],
+      [images[2], 22, undefined],
+      [images[1], 21, undefined],
     ]);
   });
 
@@ -176,10 +192,10 @@ describe('runBatch', () => {
       return detect(input, options);
     };
     const failures: string[] = [];
-    const summary = await runBatch({ inputs: [dir], detector, out, onImageError: (image, error) => failures.push(`${image}: ${error}`) });
+    const summary = await runBatch({ inputs: [dir], detector, out, onImageError: (image, error) => failures.push(`${image}: ${error.code}: ${error.message}`) });
     expect(summary).toMatchObject({ done: 8, failed: 1 });
     expect(failures).toEqual([`${images[3]}: OCRDET_INTERNAL: Cannot read properties of undefined (reading 'x')`]);
-    expect(linesOf(out)[3]).toMatchObject({ image: images[3], regions: [], error: expect.stringMatching(/^OCRDET_INTERNAL/) });
+    expect(linesOf(out)[3]).toMatchObject({ image: images[3], regions: [], error: { code: 'OCRDET_INTERNAL', message: "Cannot read properties of undefined (reading 'x')" } });
   });
 
   it('refuses a second writer on the same --out while the first runs', async () => {

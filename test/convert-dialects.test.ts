@@ -1,11 +1,11 @@
 /**
- * `convertDataset` on ../shared/data/seed-test (50 images, 660 regions of which 510 care, 150 don't care,
+ * `convertDataset` on examples/seed-test (50 images, 660 regions of which 510 care, 150 don't care,
  * as `ocrdet data stats` counts them) for every grounding dialect: 45 train / 5 val samples, and every
  * answer decoded with the dialect's own parse gives back every care region of its image — same label, each
  * coordinate within one unit of the dialect's grid — without a warning. Also the ms-swift `objects` rows
  * and InternVL's own rows.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { boundsOf, clipPoints } from '../src/core/geometry.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   careRegions = stats.regions - stats.ignored;
 });
 
-describe.skipIf(!existsSync(SEED_TEST))('seed-test → ms-swift JSONL, every dialect', () => {
+describe('seed-test → ms-swift JSONL, every dialect', () => {
   it('seed-test holds 50 images and 510 care regions (what data stats counts)', () => {
     expect(truth.size).toBe(50);
     expect(careRegions).toBe(510);

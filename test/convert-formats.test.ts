@@ -3,7 +3,7 @@
  * head3 file), ICDAR 2015 and COCO written from seed-test and read back by ocrdet's own readers (same
  * images, same regions, don't-care kept), image paths absolute / relative / copied.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ function regionKeys(sample: Sample): string[] {
     .sort();
 }
 
-describe.skipIf(!existsSync(SEED_TEST))('row shapes and exchange formats', () => {
+describe('row shapes and exchange formats', () => {
   it('--swift-version 2 writes the reference\'s system/query/response/images rows, with its prompts via --prompts-from', async () => {
     const out = tempOut('swift2');
     await convertDataset(SEED_TEST, { out, swiftVersion: 2, promptsFrom: HEAD3 });

@@ -5,7 +5,7 @@
  * shrunk to maxSidePx) with the outlines drawn where the ground truth is: checked here by pixel colour along
  * one box edge of a rendered image with known text.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ describe('previewDataset', () => {
     expect(readFileSync(join(pictures, 'index.md'), 'utf8')).toContain('qwen2.5-vl');
   });
 
-  it.skipIf(!existsSync(SEED_TEST))('reads objects rows, recognises dialects without a report, and goes on past a missing image', async () => {
+  it('reads objects rows, recognises dialects without a report, and goes on past a missing image', async () => {
     const out = tempOut('pv-objects');
     await convertDataset(SEED_TEST, { out, answer: 'objects', dialect: 'qwen2-vl' });
     const objects = await previewDataset(join(out, 'val.jsonl'), { out: tempOut('pv-o'), maxSidePx: 400 });

@@ -3,7 +3,7 @@
  * order the images are read in, another split for another seed, per-source proportions with --split-by
  * source, and repeated images caught.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertDataset } from '../src/datasets/convert.js';
@@ -49,7 +49,7 @@ describe('split arithmetic', () => {
   });
 });
 
-describe.skipIf(!existsSync(SEED_TEST))('split of seed-test', () => {
+describe('split of seed-test', () => {
   it('is byte-identical for the same seed, different for another seed', async () => {
     const [a, b, c] = [tempOut('seed-a'), tempOut('seed-b'), tempOut('seed-c')];
     await convertDataset(SEED_TEST, { out: a, seed: 42 });

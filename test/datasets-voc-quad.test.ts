@@ -1,5 +1,5 @@
 /**
- * voc-quad reader against real files: seed-test itself (../shared/data/seed-test), three of its files copied
+ * voc-quad reader against real files: seed-test itself (examples/seed-test), three of its files copied
  * into test/fixtures/datasets/voc-quad (one with the `x.jpg.xml` ↔ `x.jpg.jpg` naming, one whose image was
  * left out so it is unpaired), and mmdetection's plain VOC 000001.xml (annotation only, stale <filename>).
  */

@@ -66,7 +66,7 @@ describe.skipIf(!hasScript)('ocrdet detect progress in a terminal', () => {
     const output = run(false);
     expect(output).toContain('\r\x1b[2K');
     expect(output).toMatch(/detect \[[#.]+\] \d+\/5 +\d+% +[\d.]+ img\/s +ETA/);
-    expect(output).toMatch(/detect: 5 image\(s\) done, 0 failed/);
+    expect(output).toMatch(/detect: 5 images done, 0 failed/);
   }, 120_000);
 
   it('draws nothing with --quiet', () => {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   }
   full = join(work, 'full.jsonl');
   const result = await runCli(args(full), work);
-  expect(result.stderr).toMatch(/^detect: 10 image\(s\) done, 0 failed in [\d.]+ s/);
+  expect(result.stderr).toMatch(/^detect: 10 images done, 0 failed in [\d.]+ s/);
   expect(result.code).toBe(0);
 }, 300_000);
 
@@ -87,7 +87,7 @@ describe('ocrdet detect --out (resumable)', () => {
     const stopped = await exit;
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toMatch(/stopping: no new images/);
-    expect(stopped.stderr).toMatch(/OCRDET_INTERRUPTED: stopped by a signal after \d+ of 10 image\(s\) \(kept in .*interrupted\.jsonl; run the same command again/);
+    expect(stopped.stderr).toMatch(/OCRDET_INTERRUPTED: stopped by a signal after \d+ of 10 images \(kept in .*interrupted\.jsonl; run the same command again/);
     const text = readFileSync(out, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
     const done = lines(out);

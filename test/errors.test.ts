@@ -1,13 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import * as errors from '../src/core/errors.js';
 import {
   BadImageError,
+  ERROR_CLASSES,
   ERROR_CODES,
   OcrdetError,
   UsageError,
   describeError,
   fromErrorPayload,
+  parseErrorLine,
   toErrorPayload,
 } from '../src/core/errors.js';
 import { parseOptions } from '../src/core/options.js';
@@ -32,6 +35,23 @@ describe('error table', () => {
     const cause = new TypeError('x is undefined\n    at f (a.js:1:1)');
     expect(describeError(cause)).toBe('OCRDET_INTERNAL: x is undefined');
     expect(fromErrorPayload({ code: 'NOPE', message: 'm' }).code).toBe('OCRDET_INTERNAL');
+  });
+
+  it('each code of the table has its class, exported under the name the table gives it', () => {
+    for (const [code, { name, exitCode }] of Object.entries(ERROR_CODES)) {
+      const ErrorClass = (errors as unknown as Record<string, errors.OcrdetErrorClass>)[name];
+      expect(ErrorClass, name).toBe(ERROR_CLASSES[code as errors.ErrorCode]);
+      const error = new ErrorClass('what, where, why', { details: { at: 1 } });
+      expect(error).toBeInstanceOf(OcrdetError);
+      expect(error).toMatchObject({ name, code, exitCode, message: 'what, where, why', details: { at: 1 } });
+      expect(fromErrorPayload({ code, message: 'm' })).toBeInstanceOf(ErrorClass);
+    }
+  });
+
+  it('reads a `CODE: message` line back as { code, message }; no known code is OCRDET_INTERNAL', () => {
+    expect(parseErrorLine('OCRDET_BAD_IMAGE: a.jpg: truncated\nsecond line')).toEqual({ code: 'OCRDET_BAD_IMAGE', message: 'a.jpg: truncated\nsecond line' });
+    expect(parseErrorLine('OCRDET_NOPE: x')).toEqual({ code: 'OCRDET_INTERNAL', message: 'OCRDET_NOPE: x' });
+    expect(parseErrorLine('timed out')).toEqual({ code: 'OCRDET_INTERNAL', message: 'timed out' });
   });
 
   it('usage errors exit with 2, bad inputs with 1', () => {

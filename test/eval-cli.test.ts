@@ -1,5 +1,5 @@
 /**
- * `ocrdet eval` end to end, on the real seed-test set (../shared/data/seed-test: 50 images, 510 care quads,
+ * `ocrdet eval` end to end, on the real seed-test set (examples/seed-test: 50 images, 510 care quads,
  * 150 don't care). Runs the built CLI (bin/ocrdet.js → dist/; `npm test` builds first).
  * Predictions are the ground truth itself, as read by `readDataset`, written as Detection JSONL with the
  * image named three ways (relative to the dataset, absolute, bare file name) to exercise pairing.
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../src/datasets/index.js';
-import { SEED_TEST } from './helpers/shared.js';
+import { SEED_TEST } from './helpers/seed-test.js';
 
 const BIN = fileURLToPath(new URL('../bin/ocrdet.js', import.meta.url));
 const MIXED = fileURLToPath(new URL('./fixtures/eval/results-mixed.jsonl', import.meta.url));

@@ -161,7 +161,7 @@ describe('pairing images', () => {
   });
 
   it('scores a prediction that carries a detector error as detecting nothing, and keeps the error', async () => {
-    const report = await evaluate([gt('a.jpg', one)], [pred('a.jpg', [], { error: 'OCRDET_BAD_IMAGE: truncated' })], { root: ROOT });
+    const report = await evaluate([gt('a.jpg', one)], [pred('a.jpg', [], { error: { code: 'OCRDET_BAD_IMAGE', message: 'truncated' } })], { root: ROOT });
     expect(report).toMatchObject({ recall: 0, predictionErrors: 1, imagesWithoutPrediction: 0 });
     expect(report.perImage[0].error).toBe('OCRDET_BAD_IMAGE: truncated');
   });

@@ -96,9 +96,9 @@ describe('readResults on a damaged file', () => {
     ]);
   });
 
-  it('accepts a failed image with an error and no regions', () => {
-    expect(detections[2]).toMatchObject({ regions: [], error: 'OCRDET_BAD_IMAGE: Images/e.jpg is truncated' });
-    expect(detections[3]).toMatchObject({ regions: [], error: 'OCRDET_SERVER: timed out' });
+  it('accepts a failed image with an error and no regions; the `CODE: message` line of older files reads as { code, message }', () => {
+    expect(detections[2]).toMatchObject({ regions: [], error: { code: 'OCRDET_BAD_IMAGE', message: 'Images/e.jpg is truncated' } });
+    expect(detections[3]).toMatchObject({ regions: [], error: { code: 'OCRDET_SERVER', message: 'timed out' } });
   });
 
   it('leaves geometry to the evaluator: a 2-point polygon is read as written; a bad width is dropped', () => {
@@ -153,6 +153,23 @@ describe('readResults on files that cannot be read', () => {
     await expect(readAll(readme)).rejects.toThrow(`${readme}: not a results file (Detection JSONL): line 1 is "# Title", not a JSON object`);
     const jpeg = fileURLToPath(new URL('./fixtures/ppocr/MSRA_TD500_IMG_0769.jpg', import.meta.url));
     await expect(readAll(jpeg)).rejects.toThrow(/line 1 is binary data, not a JSON object$/);
+  });
+
+  it('reads an error as { code, message }; a code outside the table, or a line without one, is OCRDET_INTERNAL with the words kept', async () => {
+    const file = path.join(dir, 'errors.jsonl');
+    const lines = [
+      { image: 'a.jpg', regions: [], error: { code: 'OCRDET_BAD_IMAGE', message: 'a.jpg: truncated' } },
+      { image: 'b.jpg', regions: [], error: { code: 'E_TIMEOUT', message: 'no answer' } },
+      { image: 'c.jpg', regions: [], error: 'timed out' },
+    ];
+    await writeFile(file, lines.map((line) => JSON.stringify(line)).join('\n'));
+    const { detections: read, problems: none } = await readAll(file);
+    expect(none).toEqual([]);
+    expect(read.map((d) => d.error)).toEqual([
+      { code: 'OCRDET_BAD_IMAGE', message: 'a.jpg: truncated' },
+      { code: 'OCRDET_INTERNAL', message: 'E_TIMEOUT: no answer' },
+      { code: 'OCRDET_INTERNAL', message: 'timed out' },
+    ]);
   });
 
   it('reads an empty file as no predictions and no problems', async () => {

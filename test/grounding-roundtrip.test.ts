@@ -1,5 +1,5 @@
 /**
- * Round trip on every sample of ../shared/data/seed-test (50 images, VOC-style quads): for every dialect,
+ * Round trip on every sample of examples/seed-test (50 images, VOC-style quads): for every dialect,
  * parse(format(regions)) gives back every care region — same text, same count — with each coordinate
  * within one unit of the dialect's grid (one Qwen2.5-VL input pixel; one 1/1000, 1/999 or 1/1023 of the side;
  * one Florence-2 bin for each corner of its quads), and without a single warning.
@@ -9,7 +9,7 @@ import type { Sample } from '../src/core/types.js';
 import { readDataset } from '../src/datasets/index.js';
 import { dialects } from '../src/grounding/index.js';
 import { missingRegions } from './helpers/grounding.js';
-import { SEED_TEST } from './helpers/shared.js';
+import { SEED_TEST } from './helpers/seed-test.js';
 
 let samples: Sample[] = [];
 beforeAll(async () => {

@@ -108,7 +108,7 @@ describe('ocrdet train (runs the stand-in)', () => {
     useStandins({ STANDIN_SWIFT_VERSION: '2.4.2' });
     const plots = join(cwd, 'plots');
     expect(await run(['train', '--data', 'data/ocr-internvl2', '--plots-dir', plots])).toBe(0);
-    expect(stderr).toContain('data   data/ocr-internvl2/train.jsonl: 1 rows, 1 images');
+    expect(stderr).toContain('data   data/ocr-internvl2/train.jsonl: 1 row, 1 image');
     expect(stderr).toMatch(/gpu    0 NVIDIA A800-SXM4-80GB: 79\.3 of 80\.0 GiB free/);
     expect(stderr).toContain('[INFO:swift] output_dir:'); // not a terminal: ms-swift's own output passes through
     expect(stderr).toContain('eval @ step 740 (epoch 4.99): loss 1.2863, accuracy 0.7885');
@@ -137,7 +137,7 @@ describe('ocrdet train (runs the stand-in)', () => {
     useStandins({ STANDIN_SWIFT_VERSION: '2.4.2' });
     expect(await run(['train', '--data', 'data/ocr-internvl2', '--gpus', '4,5,6,7'])).toBe(2);
     expect(stderr).toContain('problem: GPU 6 (NVIDIA A800-SXM4-80GB): 6.2 GiB free of 80.0');
-    expect(stderr).toContain('OCRDET_CONFIG: pre-flight found 1 problem(s); nothing was launched');
+    expect(stderr).toContain('OCRDET_CONFIG: pre-flight found 1 problem; nothing was launched');
     expect(existsSync(join(cwd, 'runs/ocr'))).toBe(false);
   });
 

@@ -145,7 +145,7 @@ describe('the data files', () => {
     expect(report.problems).toEqual([
       `${path}:2: not JSON (Unexpected end of JSON input)`,
       `${path}:3: not an ms-swift row (expected "messages" with an assistant turn, or "query" and "response")`,
-      `${path}:4: 2 <image> tags but 1 image(s)`,
+      `${path}:4: 2 <image> tags but 1 image`,
     ]);
     expect(report).toMatchObject({ rows: 4, images: 3, missingImages: 0, dialects: { 'qwen2-vl': 1 } });
   });

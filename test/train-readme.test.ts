@@ -26,7 +26,7 @@ describe('README: Fine-tune section', () => {
   });
 
   it('the --prompt it shows for a model trained on the reference\'s query is the one ocrdet prints', () => {
-    const prompt = '请目标检测图像中的信息并给出边界框'; // ../shared/data/seed-scripts/ocr_det_test_dataset.head3.jsonl
+    const prompt = '请目标检测图像中的信息并给出边界框'; // test/fixtures/train/seed-scripts/ocr_det_test_dataset.head3.jsonl
     const shown = `--dialect internvl2 --prompt '${prompt}' --system '`;
     expect(SECTION).toContain(shown);
     expect(detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', { prompt, system: '职位：…' })).toContain(shown);

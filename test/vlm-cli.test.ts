@@ -28,7 +28,7 @@ let work: string;
 let server: OpenAiDouble | undefined;
 
 beforeAll(() => {
-  assertBuilt(['cli/detect', 'cli/reparse', 'batch/run', 'detectors/index', 'detectors/vlm/detector', 'detectors/vlm/client', 'detectors/vlm/entry', 'image/encode']);
+  assertBuilt(['cli/detect', 'cli/reparse', 'batch/run', 'detectors/index', 'detectors/vlm/detector', 'detectors/vlm/client', 'detectors/vlm/backend', 'image/encode']);
   work = mkdtempSync(join(tmpdir(), 'ocrdet-vlm-cli-'));
 });
 afterEach(async () => {
@@ -53,7 +53,7 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     copyFileSync(join(FIXTURES, 'vlm', 'qwen25vl-cookbook-ocr_example3.jpg'), join(work, 'receipts', 'receipt.jpg'));
     const result = await run(['detect', 'receipts', '--backend', 'vlm', '--base-url', server.url, '--dialect', 'qwen2.5-vl', '--max-input-pixels', '12845056', '--save-raw', '--out', 'receipts.jsonl', '--overlay', 'overlays']);
     // The summary ends with the backend's counters as totals: one request, the tokens the double reported.
-    expect(result.stderr).toMatch(/^detect: 1 image\(s\) done, 0 failed in [\d.]+ s \([\d.]+ images\/s\); requests 1, tokens \d+$/m);
+    expect(result.stderr).toMatch(/^detect: 1 image done, 0 failed in [\d.]+ s \([\d.]+ images\/s\); requests 1, tokens \d+$/m);
     expect(result.code).toBe(0);
     const [line] = jsonl(join(work, 'receipts.jsonl'));
     const expected = getDialect('qwen2.5-vl').parse(RECEIPT.answer, RECEIPT.imageSize!, { inputSize: RECEIPT.inputSize }).regions;
@@ -126,7 +126,7 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     const reparsed = await run(['reparse', 'ui.jsonl', '--dialect', 'qwen2-vl', '--out', 'ui-qwen.jsonl']);
     expect(reparsed.code).toBe(1);
     expect(reparsed.stderr).toMatch(/ui\.jsonl:3: old\.jpg: no saved answers \("raw"\); run detect with --save-raw/);
-    expect(reparsed.stderr).toMatch(/reparse: 2 of 3 line\(s\) re-parsed with qwen2-vl, 0 error line\(s\) kept, 1 problem\(s\)/);
+    expect(reparsed.stderr).toMatch(/reparse: 2 of 3 lines re-parsed with qwen2-vl, 0 error lines kept, 1 problem/);
     expect(server.stats.chatRequests).toBe(asked);
     const lines = jsonl(join(work, 'ui-qwen.jsonl'));
     expect(lines.map((l) => l.image)).toEqual(['ui-1.jpg', 'ui-2.jpg', 'old.jpg']);
@@ -144,6 +144,6 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     expect(readFileSync(join(work, 'ui-qwen.jsonl'), 'utf8')).toBe(before);
     const toStdout = await run(['reparse', 'ui.jsonl', '--dialect', 'internvl2']);
     expect(toStdout.code).toBe(1);
-    expect(toStdout.stderr).toMatch(/reparse: 2 of 3 line\(s\) re-parsed with internvl2, 2 answer\(s\) with no box in the dialect, 0 error line\(s\) kept, 1 problem\(s\)/);
+    expect(toStdout.stderr).toMatch(/reparse: 2 of 3 lines re-parsed with internvl2, 2 answers with no box in the dialect, 0 error lines kept, 1 problem/);
   });
 });

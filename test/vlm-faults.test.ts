@@ -133,7 +133,7 @@ describe('answers and failures that are not retried', () => {
     s.faultFor = (r) => (r.image?.width === 610 ? { kind: 'status', status: 400, message: "This model's maximum context length is 4096 tokens" } : undefined);
     const { summary, results } = await batch(paths, fast(s), 2);
     expect(summary).toMatchObject({ done: 3, failed: 1 });
-    expect(results[1].error).toBe(`OCRDET_SERVER: ${paths[1]}: POST ${s.url}/chat/completions: HTTP 400 (This model's maximum context length is 4096 tokens); not retried`);
+    expect(results[1].error).toEqual({ code: 'OCRDET_SERVER', message: `${paths[1]}: POST ${s.url}/chat/completions: HTTP 400 (This model's maximum context length is 4096 tokens); not retried` });
     expect(results[1].regions).toEqual([]);
     expect(s.received.filter((r) => r.image?.width === 610)).toHaveLength(1);
     expect(results[0].regions).toEqual(expectedFor(600, 400));
@@ -149,7 +149,7 @@ describe('answers and failures that are not retried', () => {
     expect(results.map((d) => d.image)).toEqual(paths);
     for (const [i, d] of results.entries()) {
       if (i === 2 || i === 4) {
-        expect(d.error).toMatch(/^OCRDET_SERVER: .*HTTP 502 \(injected 502\) \(2 retries before giving up\)$/);
+        expect(d.error).toMatchObject({ code: 'OCRDET_SERVER', message: expect.stringMatching(/HTTP 502 \(injected 502\) \(2 retries before giving up\)$/) });
         expect(d.regions).toEqual([]);
       } else {
         expect(d.error).toBeUndefined();
@@ -250,7 +250,7 @@ describe('the batch under load and outages', () => {
     await s.goDown();
     const { summary, results } = await batch(await images(4, 'gone'), { baseUrl: url, model: 'm', retries: 1, retryBaseMs: 5, retryMaxMs: 5 }, 2);
     expect(summary).toMatchObject({ done: 4, failed: 4 });
-    for (const d of results) expect(d.error).toMatch(/^OCRDET_SERVER: .*connection failed .*\(1 retry before giving up\)$/);
+    for (const d of results) expect(d.error).toMatchObject({ code: 'OCRDET_SERVER', message: expect.stringMatching(/connection failed .*\(1 retry before giving up\)$/) });
   });
 
   it('a hard stop aborts the requests in flight: nothing is recorded for them, no connection is left open', async () => {

@@ -157,8 +157,8 @@ describe('replaying real answers', () => {
     expect(server.received[0].image).toMatchObject({ width: 200, height: 300 });
     expect(upright).toMatchObject({ width: 200, height: 300, regions: [{ text: 'top', box: [0, 0, 200, 30] }] });
     const [bad, junk] = [await detector.detect(truncated), await detector.detect(text)];
-    expect(bad.error).toMatch(/^OCRDET_BAD_IMAGE: .*truncated\.jpg: truncated or corrupt file/);
-    expect(junk.error).toMatch(/^OCRDET_BAD_IMAGE: .*notes\.jpg: not an image sharp can read/);
+    expect(bad.error).toMatchObject({ code: 'OCRDET_BAD_IMAGE', message: expect.stringMatching(/truncated\.jpg: truncated or corrupt file/) });
+    expect(junk.error).toMatchObject({ code: 'OCRDET_BAD_IMAGE', message: expect.stringMatching(/notes\.jpg: not an image sharp can read/) });
     expect(server.stats.chatRequests).toBe(1);
   });
 

@@ -1,5 +1,5 @@
 /**
- * The cross-check on real annotations: ../shared/data/seed-test's XML quads, read here with fast-xml-parser
+ * The cross-check on real annotations: examples/seed-test's XML quads, read here with fast-xml-parser
  * exactly as written (no reordering, no clean-up) for PaddleOCR, and read by ocrdet's own voc-quad reader
  * through the `ocrdet eval` CLI. Predictions are the ground-truth quads disturbed at several noise levels
  * (so IoUs fall on both sides of 0.5), some dropped, some false positives and a few crossed quads added;

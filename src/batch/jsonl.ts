@@ -7,10 +7,11 @@
  * in the kernel's page cache and survives the process being killed; fsync (at most once per
  * `syncIntervalMs`, and at close) only bounds what an OS crash or power loss can take.
  */
-import { createReadStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { checkResultLine } from '../core/detection.js';
 import { BadResultsError } from '../core/errors.js';
+import { readLines } from '../core/lines.js';
 import type { Detection } from '../core/types.js';
 import { quoteLine } from '../datasets/problems.js';
 
@@ -40,18 +41,6 @@ export function imageKey(image: string): string {
   return resolve(image);
 }
 
-function parseDetectionLine(text: string): { image: string; error?: unknown } | undefined {
-  try {
-    const value = JSON.parse(text) as unknown;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    const record = value as { image?: unknown; regions?: unknown; error?: unknown };
-    if (typeof record.image !== 'string' || !Array.isArray(record.regions)) return undefined;
-    return { image: record.image, error: record.error };
-  } catch {
-    return undefined;
-  }
-}
-
 /** A torn line is a prefix of one of our lines, or the NUL bytes some filesystems leave after a crash. */
 function looksLikeTornLine(bytes: Buffer): boolean {
   const text = bytes.toString('utf8');
@@ -67,45 +56,22 @@ function looksLikeTornLine(bytes: Buffer): boolean {
  */
 export async function scanResults(path: string): Promise<ResultsScan> {
   const scan: ResultsScan = { images: new Map(), lines: 0, validBytes: 0, brokenTailBytes: 0 };
-  let pending: Buffer[] = [];
-  let lineNumber = 0;
-  const takeLine = (bytes: Buffer) => {
-    lineNumber++;
-    // A byte-order mark (a file saved by an editor) is tolerated on the first line, as readResults does.
-    const text = lineNumber === 1 ? bytes.toString('utf8').replace(/^\uFEFF/, '') : bytes.toString('utf8');
-    if (text.trim() === '') {
-      scan.validBytes += bytes.length + 1;
-      return;
+  for await (const { number, text, bytes, ended } of readLines(path)) {
+    if (!ended) {
+      if (!looksLikeTornLine(bytes)) throw new BadResultsError(`${path}:${number}: the last line is not a Detection line ocrdet wrote; is --out the right file?`);
+      scan.brokenTailBytes = bytes.length;
+      break;
     }
-    const record = parseDetectionLine(text);
-    if (!record) {
-      throw new BadResultsError(
-        `${path}:${lineNumber}: not a Detection JSON line (${quoteLine(text)}); ` +
-          'is --out the right file? ocrdet only appends to its own results',
-      );
-    }
-    const key = imageKey(record.image);
-    const ok = record.error === undefined || record.error === null;
-    const known = scan.images.get(key);
-    scan.images.set(key, { image: record.image, ok: ok || Boolean(known?.ok) });
-    scan.lines++;
     scan.validBytes += bytes.length + 1;
-  };
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    let from = 0;
-    for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
-      takeLine(Buffer.concat([...pending, chunk.subarray(from, nl)]));
-      pending = [];
-      from = nl + 1;
+    if (text.trim() === '') continue;
+    const { line } = checkResultLine(text);
+    if (!line) {
+      throw new BadResultsError(`${path}:${number}: not a Detection JSON line (${quoteLine(text)}); is --out the right file? ocrdet only appends to its own results`);
     }
-    if (from < chunk.length) pending.push(chunk.subarray(from));
-  }
-  const tail = Buffer.concat(pending);
-  if (tail.length > 0) {
-    if (!looksLikeTornLine(tail)) {
-      throw new BadResultsError(`${path}:${lineNumber + 1}: the last line is not a Detection line ocrdet wrote; is --out the right file?`);
-    }
-    scan.brokenTailBytes = tail.length;
+    const key = imageKey(line.image);
+    const known = scan.images.get(key);
+    scan.images.set(key, { image: line.image, ok: line.error === undefined || Boolean(known?.ok) });
+    scan.lines++;
   }
   return scan;
 }
@@ -131,22 +97,11 @@ export async function dropErrorLines(path: string, dropImages: ReadonlySet<strin
   const temporary = `${path}.ocrdet-tmp-${process.pid}`;
   const out = await open(temporary, 'w');
   let dropped = 0;
-  let pending: Buffer[] = [];
-  const keep = async (line: Buffer) => {
-    const record = line.length > 0 ? parseDetectionLine(line.toString('utf8')) : undefined;
-    const isError = record && record.error !== undefined && record.error !== null;
-    if (record && isError && dropImages.has(imageKey(record.image))) dropped++;
-    else if (line.length > 0) await out.write(Buffer.concat([line, Buffer.from('\n')]));
-  };
   try {
-    for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-      let from = 0;
-      for (let nl = chunk.indexOf(10, from); nl !== -1; nl = chunk.indexOf(10, from)) {
-        await keep(Buffer.concat([...pending, chunk.subarray(from, nl)]));
-        pending = [];
-        from = nl + 1;
-      }
-      if (from < chunk.length) pending.push(chunk.subarray(from));
+    for await (const { text, bytes } of readLines(path)) {
+      const { line } = bytes.length > 0 ? checkResultLine(text) : {};
+      if (line && line.error !== undefined && dropImages.has(imageKey(line.image))) dropped++;
+      else if (bytes.length > 0) await out.write(Buffer.concat([bytes, Buffer.from('\n')]));
     }
     await out.sync();
     await out.close();

@@ -10,8 +10,10 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
-import { OcrdetError, UsageError, toOcrdetError } from '../core/errors.js';
-import type { Detection } from '../core/types.js';
+import { BadResultsError, UsageError, toOcrdetError } from '../core/errors.js';
+import { count } from '../core/plural.js';
+import type { Detection, DetectionError } from '../core/types.js';
+import { failedDetection } from '../detectors/failed.js';
 import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
 import { expandInputs, unreadableFormatHint, type ImageInput } from './inputs.js';
@@ -45,7 +47,7 @@ export interface RunBatchOptions {
   /** Each result of this run, in input order, after it is written to `out`. */
   onDetection?: (detection: Detection, index: number) => void | Promise<void>;
   /** An image finished with an error (called as soon as it fails, before it is written). */
-  onImageError?: (image: string, error: string) => void;
+  onImageError?: (image: string, error: DetectionError) => void;
   /** Called on every change; throttle drawing yourself. */
   onProgress?: (progress: BatchProgress) => void;
   /** Things worth telling the user that are not per-image errors: resume counts, a repaired tail, overlay failures. */
@@ -79,10 +81,6 @@ export interface BatchSummary {
 /** Errors that mean the detector itself cannot work: stop the batch rather than fail every image. */
 const FATAL_CODES = new Set(['OCRDET_MODEL', 'OCRDET_CONFIG', 'OCRDET_USAGE']);
 
-function errorDetection(image: string, detector: Detector, error: OcrdetError, totalMs: number): Detection {
-  return { image, width: 0, height: 0, regions: [], backend: detector.backend, model: detector.model, timings: { total: totalMs }, error: `${error.code}: ${error.message}` };
-}
-
 interface Resume {
   done: Set<string>;
   previouslyFailed: number;
@@ -105,7 +103,10 @@ async function prepareOutPath(out: string): Promise<boolean> {
 
 /** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
 async function prepareResults(out: string, images: readonly ImageInput[], options: RunBatchOptions): Promise<Resume> {
-  const scan = await scanResults(out);
+  const scan = await scanResults(out).catch((error: unknown) => {
+    // --out names something that is not a results file: a usage error, and nothing was done (exit 2).
+    throw error instanceof BadResultsError ? new UsageError(error.message, { cause: error }) : error;
+  });
   if (scan.brokenTailBytes > 0) {
     await cutBrokenTail(out, scan);
     options.onNotice?.(`${out}: removed a half-written last line (${scan.brokenTailBytes} bytes) left by an interrupted run; that image is redone`);
@@ -114,7 +115,7 @@ async function prepareResults(out: string, images: readonly ImageInput[], option
   const failedBefore = new Set([...scan.images].filter(([key, r]) => wanted.has(key) && !r.ok).map(([key]) => key));
   if (options.retryErrors && failedBefore.size > 0) {
     const dropped = await dropErrorLines(out, failedBefore);
-    options.onNotice?.(`${out}: retrying ${failedBefore.size} image(s) that failed before (${dropped} error line(s) removed)`);
+    options.onNotice?.(`${out}: retrying ${count(failedBefore.size, 'image')} that failed before (${count(dropped, 'error line')} removed)`);
   }
   const done = new Set([...scan.images.keys()].filter((key) => wanted.has(key) && !(options.retryErrors && failedBefore.has(key))));
   return { done, previouslyFailed: options.retryErrors ? 0 : failedBefore.size };
@@ -148,7 +149,7 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
     const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), previouslyFailed: 0 };
     const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path)));
     const stats = new BatchStats(images.length, images.length - todo.length);
-    if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${images.length} images already done; doing the other ${todo.length}`);
+    if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${count(images.length, 'image')} already done; doing the other ${todo.length}`);
     if (todo.length > 0) detector ??= await createBackendDetector(options.backend ?? DEFAULT_BACKEND, options.detectorOptions ?? {});
     if (options.out && todo.length > 0) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
     const outcome = detector ? await runTodo(todo, detector, names, stats, writer, options) : { interrupted: false };
@@ -232,11 +233,12 @@ async function detectOne(image: ImageInput, detector: Detector, stats: BatchStat
     if (options.signal?.aborted) return undefined;
     const e = toOcrdetError(error);
     if (FATAL_CODES.has(e.code)) throw e;
-    detection = errorDetection(image.path, detector, e, performance.now() - startMs);
+    detection = failedDetection({ image: image.path, backend: detector.backend, model: detector.model, timings: { total: performance.now() - startMs } }, e);
   }
   if (detection.error && options.signal?.aborted) return undefined;
-  const hint = detection.error?.startsWith('OCRDET_BAD_IMAGE') ? unreadableFormatHint(image.path) : undefined;
-  if (hint && !detection.error?.includes(hint)) detection = { ...detection, error: `${detection.error}; ${hint}` };
+  const { error } = detection;
+  const hint = error?.code === 'OCRDET_BAD_IMAGE' ? unreadableFormatHint(image.path) : undefined;
+  if (error && hint && !error.message.includes(hint)) detection = { ...detection, error: { ...error, message: `${error.message}; ${hint}` } };
   // The path as given is the key a rerun matches on, whatever the backend wrote; `image` comes first.
   const { image: _asRecorded, ...rest } = detection;
   return { image: image.path, ...rest };

@@ -1,12 +1,13 @@
 /**
  * The detector backends' own flags, shared by every command that creates a detector (`detect`, `serve`):
- * each backend's registry entry (src/detectors/index.ts) declares its flags as plain data; they appear under
- * a help heading per backend and reach only that backend.
+ * each backend's record (src/detectors/ppocr/backend.ts, vlm/backend.ts) declares its flags as plain data;
+ * they appear under a help heading per backend, with the default the backend itself uses, and reach only
+ * that backend.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { UsageError, toOcrdetError } from '../core/errors.js';
 import { requireDataRecord } from '../datasets/record-file.js';
-import { BACKENDS, createBackendDetector, type BackendFlag, type Detector } from '../detectors/index.js';
+import { BACKENDS, createBackendDetector, type BackendFlag, type Detector, type DetectorBackend } from '../detectors/index.js';
 import { restateOptionError } from './output.js';
 
 function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
@@ -24,14 +25,6 @@ function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undef
         if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} expects a number, got "${value}"`);
         return n;
       };
-    case 'data-record':
-      return (value) => {
-        try {
-          return requireDataRecord(value).record;
-        } catch (error) {
-          throw new InvalidArgumentError(`${name} ${(error as Error).message}`);
-        }
-      };
     case 'json':
       return (value) => {
         try {
@@ -43,6 +36,16 @@ function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undef
     default:
       return undefined;
   }
+}
+
+/**
+ * A flag's help: its description and the default, read from the backend's own defaults (or said in words
+ * where it is computed or decided elsewhere). Switches (`--no-text`, `--save-raw`) say their effect instead.
+ */
+export function flagHelp(backend: DetectorBackend<never>, flag: BackendFlag): string {
+  if (flag.type === 'boolean') return flag.description;
+  const value = flag.defaultText ?? backend.defaults[flag.key];
+  return value === undefined ? flag.description : `${flag.description} (default: ${String(value)})`;
 }
 
 /**
@@ -58,7 +61,8 @@ export function addBackendFlags(command: Command): void {
   for (const entry of BACKENDS.all()) {
     for (const flag of entry.flags) {
       const shared = owners.get(flag.flags) ?? [];
-      const description = shared.length > 1 ? `${flag.description} [${shared.join(', ')}]` : flag.description;
+      const help = flagHelp(entry, flag);
+      const description = shared.length > 1 ? `${help} [${shared.join(', ')}]` : help;
       const option = new Option(flag.flags, description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
       const previous = added.get(option.attributeName());
       if (previous !== undefined) {
@@ -98,8 +102,20 @@ export function backendOptions(command: Command, backendName: string): Record<st
  * typed (`--threads must be > 0`).
  */
 export async function detectorFromFlags(backendName: string, options: Record<string, unknown>): Promise<Detector> {
+  const backend = BACKENDS.get(backendName);
+  const resolved = { ...options };
+  for (const flag of backend.flags) {
+    const value = resolved[flag.key];
+    if (flag.type !== 'data-record' || typeof value !== 'string') continue;
+    try {
+      resolved[flag.key] = requireDataRecord(value).record;
+    } catch (error) {
+      const e = toOcrdetError(error);
+      throw new UsageError(`${flag.flags.split(' ')[0]} ${e.message}`, { cause: error });
+    }
+  }
   try {
-    return await createBackendDetector(backendName, options);
+    return await createBackendDetector(backendName, resolved);
   } catch (error) {
     const flags = new Map(BACKENDS.get(backendName).flags.map((f) => [f.key, f.flags.split(/[ ,]/)[0]]));
     throw restateOptionError(error, `--backend ${backendName}`, (path) => flags.get(path) ?? `option "${path}"`);

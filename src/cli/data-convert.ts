@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
 import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { count } from '../core/plural.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -121,7 +122,7 @@ async function runConvert(flags: Flags): Promise<number> {
       if (progress.shown) progress.clear();
       if (problem.skipped || verbose) warn(`${problem.kind}: ${formatProblem({ ...problem, kind: 'note' })}`);
     },
-    onProgress: ({ images, samples }) => progress.show(`convert: ${images} images read, ${samples} samples`),
+    onProgress: ({ images, samples }) => progress.show(`convert: ${count(images, 'image')} read, ${count(samples, 'sample')}`),
   }).catch((error: unknown) => {
     throw restateOptionError(error, 'ocrdet data convert');
   });
@@ -135,7 +136,7 @@ function printSummary(r: ConvertReport): void {
   // ICDAR / COCO keep don't-care regions (as ### / iscrowd): only answers leave them out.
   const exchange = r.dialect === undefined;
   const dropped = Object.entries(r.regions.dropped).filter(([k, n]) => n > 0 && !(exchange && k === 'dont-care'));
-  printLine(`${r.out}: ${r.samples.train} train / ${r.samples.val} val samples from ${r.images.written} of ${r.images.read} images (${r.to}${r.dialect ? `, ${r.dialect}` : ''})`);
+  printLine(`${r.out}: ${r.samples.train} train / ${count(r.samples.val, 'val sample')} from ${r.images.written} of ${count(r.images.read, 'image')} (${r.to}${r.dialect ? `, ${r.dialect}` : ''})`);
   const kept = exchange ? `${r.regions.inAnswers} care and ${r.regions.dropped['dont-care']} don't care written` : `${r.regions.inAnswers} in answers`;
   printLine(`  regions  ${kept}; dropped: ${dropped.map(([k, n]) => `${n} ${k}`).join(', ') || 'none'}`);
   if (r.answerTokens && r.answerTokens.count > 0) {
@@ -143,7 +144,7 @@ function printSummary(r: ConvertReport): void {
     printLine(`  tokens   median ${t.median} · p90 ${t.p90} · max ${t.max} (estimated; budget ${r.budget?.maxAnswerTokens})`);
   }
   if (r.budget && r.budget.overBudget > 0) {
-    printLine(`  budget   ${r.budget.overBudget} images over: ${r.budget.cropped} cut into ${r.samples.fromCrops} crops, ${r.budget.skipped + r.budget.uncroppable} skipped`);
+    printLine(`  budget   ${count(r.budget.overBudget, 'image')} over: ${r.budget.cropped} cut into ${count(r.samples.fromCrops, 'crop')}, ${r.budget.skipped + r.budget.uncroppable} skipped`);
   }
   printLine(`  problems ${r.problems.total} (${r.problems.skipped} left something out)${r.written ? '' : ' — --strict: train/val NOT written'}`);
   printLine(`  files    ${Object.values(r.files).join(', ')}`);

@@ -1,5 +1,5 @@
 /**
- * `ocrdet data preview FILE.jsonl --out DIR [--limit 20] [--dialect D] [--filter TEXT]`: a shell over
+ * `ocrdet data preview FILE.jsonl|DATASET --out DIR [--limit 20] [--dialect D] [--filter TEXT] [--format F]`: a shell over
  * `previewDataset()`: draws what each training row teaches (answers decoded back with the dialect's parse)
  * on its image, one PNG per row plus DIR/index.md; given a dataset instead of JSONL, draws its ground truth.
  * Each picture's path is printed on stdout; problems and decoding warnings on stderr.
@@ -7,6 +7,9 @@
  */
 import { Command } from 'commander';
 import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { count } from '../core/plural.js';
+import { FORMATS } from './data-stats.js';
 import { parseFlags, positiveInt, printLine, warn } from './output.js';
 
 const FlagsSchema = z.object({
@@ -19,6 +22,8 @@ const FlagsSchema = z.object({
   minPixels: z.number().int().positive().optional(),
   maxPixels: z.number().int().positive().optional(),
   maxSide: z.number().int().positive().default(1600),
+  format: z.enum(FORMATS).optional(),
+  images: z.string().min(1).optional(),
 });
 
 export function createCommand(): Command {
@@ -33,8 +38,13 @@ export function createCommand(): Command {
     .option('--min-pixels <n>', 'qwen2.5-vl: MIN_PIXELS the answers were written for', positiveInt('--min-pixels'))
     .option('--max-pixels <n>', 'qwen2.5-vl: MAX_PIXELS the answers were written for', positiveInt('--max-pixels'))
     .option('--max-side <px>', 'longer side of the pictures', positiveInt('--max-side'), 1600)
+    .option('--format <format>', `a dataset's format: ${FORMATS.join(', ')} (default: detected from the path)`)
+    .option('--images <dir>', "a dataset's images, when not where its format says")
     .action(async (file: string, raw: Record<string, unknown>) => {
       const flags = parseFlags(FlagsSchema, { ...raw, file }, 'ocrdet data preview', ['file']);
+      if ((flags.format || flags.images) && flags.file.toLowerCase().endsWith('.jsonl')) {
+        throw new UsageError(`ocrdet data preview: --format and --images are for a dataset; ${flags.file} is a training file (its rows name their images)`);
+      }
       const [{ previewDataset }, { formatProblem }] = await Promise.all([import('../datasets/preview.js'), import('../datasets/problems.js')]);
       const result = await previewDataset(flags.file, {
         out: flags.out,
@@ -45,10 +55,12 @@ export function createCommand(): Command {
         ...(flags.filter ? { filter: flags.filter } : {}),
         ...(flags.minPixels ? { minPixels: flags.minPixels } : {}),
         ...(flags.maxPixels ? { maxPixels: flags.maxPixels } : {}),
+        ...(flags.format ? { format: flags.format } : {}),
+        ...(flags.images ? { images: flags.images } : {}),
         onProblem: (problem) => warn(`${problem.kind}: ${formatProblem({ ...problem, kind: 'note' })}`),
       });
-      for (const picture of result.pictures) printLine(`${picture.picture}\t${picture.regions} regions${picture.dialect ? `\t${picture.dialect}` : ''}`);
-      printLine(`${result.pictures.length} pictures in ${result.out} (index.md)${result.failed ? `; ${result.failed} rows could not be drawn` : ''}`);
+      for (const picture of result.pictures) printLine(`${picture.picture}\t${count(picture.regions, 'region')}${picture.dialect ? `\t${picture.dialect}` : ''}`);
+      printLine(`${count(result.pictures.length, 'picture')} in ${result.out} (index.md)${result.failed ? `; ${count(result.failed, 'row')} could not be drawn` : ''}`);
       process.exitCode = result.failed > 0 ? 1 : 0;
     });
 }

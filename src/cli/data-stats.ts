@@ -8,8 +8,10 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import type { DatasetStats, Distribution } from '../datasets/stats.js';
 import { parseFlags, printJson, printLine, warn } from './output.js';
+import { count, plural } from '../core/plural.js';
 
-const FORMATS = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco'] as const;
+/** The dataset formats a `--format` flag names (without loading the readers). */
+export const FORMATS = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco'] as const;
 
 const StatsFlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -66,7 +68,7 @@ export function printStats(stats: DatasetStats): void {
   row('short side (care)', `<16 px: ${s.under16} · 16–32 px: ${s.from16to32} · ≥32 px: ${s.atLeast32}`);
   const shapes = stats.shapes;
   row('shapes (care)', `${shapes.axisAligned} axis-aligned · ${shapes.rotatedQuads} rotated quads · ${shapes.polygons} polygons`);
-  row('characters per text', `${distribution(stats.charactersPerText)}${stats.charactersPerText.count ? `  (${stats.charactersPerText.count} texts)` : ''}`);
+  row('characters per text', `${distribution(stats.charactersPerText)}${stats.charactersPerText.count ? `  (${count(stats.charactersPerText.count, 'text')})` : ''}`);
   const kinds = Object.entries(stats.problemsByKind).filter(([kind, n]) => n > 0 && kind !== 'note');
   const skipped = stats.skipped === 0 ? 'warnings only, nothing skipped' : `${stats.skipped} left something out`;
   row('problems', stats.problems === 0 ? '0' : `${stats.problems}: ${kinds.map(([kind, n]) => `${n} ${kind}`).join(', ')}  (${skipped})`);
@@ -74,7 +76,7 @@ export function printStats(stats: DatasetStats): void {
     printLine('  by source');
     const width = Math.max(...Object.keys(stats.bySource).map((k) => k.length), 6);
     for (const [source, v] of Object.entries(stats.bySource)) {
-      printLine(`    ${source.padEnd(width)}  ${String(v.images).padStart(6)} images  ${String(v.regions).padStart(7)} regions  ${String(v.ignored).padStart(6)} don't care`);
+      printLine(`    ${source.padEnd(width)}  ${String(v.images).padStart(6)} ${plural(v.images, 'image').padEnd(6)}  ${String(v.regions).padStart(7)} ${plural(v.regions, 'region').padEnd(7)}  ${String(v.ignored).padStart(6)} don't care`);
     }
   }
 }

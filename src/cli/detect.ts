@@ -13,8 +13,9 @@ import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
-import { InterruptedError, UsageError } from '../core/errors.js';
-import type { Detection } from '../core/types.js';
+import { InterruptedError, UsageError, errorLine } from '../core/errors.js';
+import { count } from '../core/plural.js';
+import type { Detection, DetectionError } from '../core/types.js';
 import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
 import { addBackendFlags, backendOptions, detectorFromFlags } from './backend-flags.js';
@@ -31,10 +32,9 @@ const detectFlagsSchema = z.object({
 type DetectFlags = z.infer<typeof detectFlagsSchema>;
 
 /** `path: CODE: message`, without repeating the path when the message starts with it. */
-export function imageErrorLine(image: string, error: string): string {
-  const match = /^([A-Z_]+): ([\s\S]*)$/.exec(error);
-  if (match && match[2].startsWith(`${image}: `)) return `${image}: ${match[1]}: ${match[2].slice(image.length + 2)}`;
-  return `${image}: ${error}`;
+export function imageErrorLine(image: string, error: DetectionError): string {
+  const message = error.message.startsWith(`${image}: `) ? error.message.slice(image.length + 2) : error.message;
+  return `${image}: ${errorLine({ code: error.code, message })}`;
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -145,15 +145,15 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
       const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';
       // The backend's counters as totals (requests, retries, tokens…): the bar showed them while it ran.
       const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
-      warn(`detect: ${summary.done} image(s) done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
+      warn(`detect: ${count(summary.done, 'image')} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
       if (summary.previouslyFailed > 0) {
-        warn(`detect: ${summary.previouslyFailed} image(s) failed in an earlier run and were not retried; add --retry-errors to redo them`);
+        warn(`detect: ${count(summary.previouslyFailed, 'image')} failed in an earlier run and were not retried; add --retry-errors to redo them`);
       }
     }
     if (summary.interrupted && !pipeClosed) {
       const left = summary.total - summary.skipped - summary.done;
       const where = flags.out ? ` (kept in ${flags.out}; run the same command again to do the other ${left})` : '';
-      throw new InterruptedError(`stopped by a signal after ${summary.done} of ${summary.total - summary.skipped} image(s)${where}`);
+      throw new InterruptedError(`stopped by a signal after ${summary.done} of ${count(summary.total - summary.skipped, 'image')}${where}`);
     }
     if (summary.failed > 0 || summary.previouslyFailed > 0) process.exitCode = 1;
   } finally {

@@ -12,6 +12,7 @@ import type { DatasetProblem } from '../datasets/problems.js';
 import type { DatasetFormat } from '../datasets/reader.js';
 import type { EvalReport, ImageReport } from '../eval/index.js';
 import { numberIn, parseFlags, printJson, printLine, warn } from './output.js';
+import { count } from '../core/plural.js';
 
 const EvalFlagsSchema = z.object({
   gt: z.string().min(1),
@@ -90,7 +91,7 @@ async function runEval(flags: EvalFlags): Promise<number> {
     },
   );
   if (keptAsWritten > 0) {
-    warn(`${flags.gt}: ${keptAsWritten} warnings about regions kept as written (see \`ocrdet data stats ${flags.gt}\`)`);
+    warn(`${flags.gt}: ${count(keptAsWritten, 'warning')} about regions kept as written (see \`ocrdet data stats ${flags.gt}\`)`);
   }
   warnAboutPairing(report, flags.pred);
   const problems = skipped + report.problems;
@@ -167,8 +168,8 @@ function printTables(report: EvalReport, perImage?: ImageReport[]): void {
   const matching = report.match === 'greedy' ? 'greedy matching (PaddleOCR)' : 'optimal matching (maximum bipartite)';
   printLine(`ICDAR 2015 hmean-IoU: IoU > ${report.iou}, ${matching}, don't care when > ${report.areaPrecision} inside`);
   printLine(
-    `${report.images} images · ${report.gtCare} care regions (${report.gtIgnored} don't care, ${report.gtInvalid} invalid) · ` +
-      `${report.detCare} care detections (${report.detIgnored} on don't care, ${report.detInvalid} invalid)`,
+    `${count(report.images, 'image')} · ${count(report.gtCare, 'care region')} (${report.gtIgnored} don't care, ${report.gtInvalid} invalid) · ` +
+      `${count(report.detCare, 'care detection')} (${report.detIgnored} on don't care, ${report.detInvalid} invalid)`,
   );
   printLine();
   const header = ['', 'precision', 'recall', 'hmean', 'matched', 'gtCare', 'detCare', 'images'];

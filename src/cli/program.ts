@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { OcrdetError, describeError, toOcrdetError } from '../core/errors.js';
+import { refuseRepeatedOptions, suggestSubcommands } from './flags.js';
 
 interface CommandEntry {
   name: string;
@@ -39,12 +40,15 @@ function packageVersion(): string {
 /**
  * Commander usage errors exit with 2, help and version with 0, on every (sub)command. Its messages
  * ("error: unknown option '-q'") are printed as ocrdet's own, `OCRDET_USAGE: unknown option '-q'`.
+ * The flag rules of flags.ts (one value per flag, typo'd sub-commands) apply here too, to every command.
  */
 export function applyExitOverride(command: Command): void {
   command.exitOverride();
   // "error: option '--concurrency <n>' argument '0' is invalid. --concurrency expects …": our parser's own sentence suffices.
   command.configureOutput({ outputError: (text, write) => write(text.replace(/^error: (option '[^']*' argument '[^']*' is invalid\. (?=--))?/, 'OCRDET_USAGE: ')) });
   command.showHelpAfterError('(add --help for usage)');
+  refuseRepeatedOptions(command);
+  suggestSubcommands(command);
   for (const sub of command.commands) applyExitOverride(sub);
 }
 
@@ -66,7 +70,21 @@ export async function buildProgram(argv: readonly string[]): Promise<Command> {
   return program;
 }
 
-export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+/**
+ * `ocrdet help detect` and `ocrdet help data convert` mean `ocrdet detect --help` and `ocrdet data convert --help`:
+ * the command's own module is loaded and prints its full help (commander's help command would print the
+ * stand-in that lists the command without its flags).
+ */
+export function expandHelp(argv: readonly string[]): readonly string[] {
+  const at = argv.findIndex((arg) => !arg.startsWith('-'));
+  if (at < 0 || argv[at] !== 'help' || at === argv.length - 1) return argv;
+  const rest = [...argv.slice(0, at), ...argv.slice(at + 1)];
+  // An unknown name goes on without --help, so that commander says "unknown command" and suggests the closest.
+  return COMMANDS.some((c) => c.name === argv[at + 1]) ? [...rest, '--help'] : rest;
+}
+
+export async function run(rawArgv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  const argv = expandHelp(rawArgv);
   const debug = argv.includes('--debug');
   try {
     const program = await buildProgram(argv);

@@ -7,12 +7,14 @@
  * it is replaced only when every line has been written). Lines without saved answers are kept as they were
  * and named on stderr (exit 1); error lines are kept as they were.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { parseFlags, warn } from './output.js';
+import { count } from '../core/plural.js';
 
 const ReparseFlagsSchema = z.object({
   dialect: z.string().min(1).optional(),
@@ -76,8 +78,18 @@ function openSink(out: string | undefined): { write: (line: string) => Promise<v
   };
 }
 
+/** --out is replaced at the end: it must be new, the input itself, or a results file (else exit 2, nothing done). */
+async function checkOut(out: string | undefined, results: string): Promise<void> {
+  if (!out || resolve(out) === resolve(results) || !existsSync(out)) return;
+  const [{ scanResults }, { BadResultsError, UsageError }] = await Promise.all([import('../batch/jsonl.js'), import('../core/errors.js')]);
+  await scanResults(out).catch((error: unknown) => {
+    throw error instanceof BadResultsError ? new UsageError(`${error.message.replace(/ocrdet only appends to its own results$/, 'reparse only replaces results files')}`, { cause: error }) : error;
+  });
+}
+
 async function runReparse(results: string, flags: ReparseFlags): Promise<number> {
   const { reparseResults } = await import('../detectors/vlm/reparse.js');
+  await checkOut(flags.out, results);
   const sink = openSink(flags.out);
   try {
     const summary = await reparseResults(results, {
@@ -101,8 +113,8 @@ async function runReparse(results: string, flags: ReparseFlags): Promise<number>
     await sink.finish();
     if (!flags.quiet) {
       const using = flags.dialect ? ` with ${flags.dialect}` : '';
-      const empty = summary.withoutBoxes > 0 ? `, ${summary.withoutBoxes} answer(s) with no box in the dialect` : '';
-      warn(`reparse: ${summary.reparsed} of ${summary.lines} line(s) re-parsed${using}${empty}, ${summary.errors} error line(s) kept, ${summary.problems} problem(s)`);
+      const empty = summary.withoutBoxes > 0 ? `, ${count(summary.withoutBoxes, 'answer')} with no box in the dialect` : '';
+      warn(`reparse: ${summary.reparsed} of ${count(summary.lines, 'line')} re-parsed${using}${empty}, ${count(summary.errors, 'error line')} kept, ${count(summary.problems, 'problem')}`);
     }
     if (noneParsed) {
       warn(`reparse: no answer gave a box${flags.dialect ? ` with --dialect ${flags.dialect}` : ''}: is the dialect right?`);

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { makeDirectory } from '../core/dirs.js';
 import { ConfigError } from '../core/errors.js';
+import { count } from '../core/plural.js';
 import type { TrainRunResult } from '../train/launch.js';
 import type { SwiftLogEvent } from '../train/logging.js';
 import type { RunningProcess } from '../train/process.js';
@@ -17,6 +18,7 @@ import type { ExternalCommand } from '../train/shell.js';
 import type { LengthPlan, TrainingData } from '../train/train-data.js';
 import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
+import { repeatable } from './flags.js';
 
 interface TrainFlags {
   recipe?: string;
@@ -136,7 +138,7 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const { formatMultiline } = await import('../train/shell.js');
   const { recipe, version, note, data, lengths } = await resolveRun(flags);
   const command = buildTrainCommand(recipe, version, data.files);
-  if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${recipe.gpus.split(',').length} GPU(s) × ${recipe.nnodes} node(s) × accumulation)`);
+  if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${count(recipe.gpus.split(',').length, 'GPU')} × ${count(recipe.nnodes, 'node')} × accumulation)`);
   if (!flags.quiet && data.record) warn(`data record ${data.record.path}: ${data.record.record.family}, ${data.record.record.dialect}; preset ${recipe.preset}`);
   if (!flags.quiet && lengths?.note) warn(lengths.note);
   for (const w of command.warnings) warn(`warning: ${w}`);
@@ -171,7 +173,7 @@ async function runPreflight(recipe: Recipe, version: SwiftVersion, data: Trainin
   const files = data.files;
   const report = await preflight({ recipe, version, files, checkGpus: flags.gpuCheck });
   if (!flags.quiet || flags.check) {
-    for (const data of report.data) warn(`data   ${data.path}: ${data.rows} rows, ${data.images} images${data.missingImages ? `, ${data.missingImages} missing` : ''}`);
+    for (const data of report.data) warn(`data   ${data.path}: ${count(data.rows, 'row')}, ${count(data.images, 'image')}${data.missingImages ? `, ${data.missingImages} missing` : ''}`);
     const wanted = new Set(recipe.gpus.split(',').map(Number));
     for (const gpu of (report.gpus ?? []).filter((g) => wanted.has(g.index))) warn(`gpu    ${gpu.index} ${gpu.name}: ${(gpu.freeMiB / 1024).toFixed(1)} of ${(gpu.totalMiB / 1024).toFixed(1)} GiB free`);
     warn(`memory about ${report.memory.minimumGiB.toFixed(1)} GiB per GPU to start, ${report.memory.peakGiB.toFixed(1)} GiB at peak (${report.memory.basis})`);
@@ -179,7 +181,7 @@ async function runPreflight(recipe: Recipe, version: SwiftVersion, data: Trainin
   }
   for (const w of report.warnings) warn(`warning: ${w}`);
   for (const p of report.problems) warn(`problem: ${p}`);
-  if (report.problems.length) throw new ConfigError(`pre-flight found ${report.problems.length} problem(s); nothing was launched`);
+  if (report.problems.length) throw new ConfigError(`pre-flight found ${count(report.problems.length, 'problem')}; nothing was launched`);
   if (flags.check && !flags.quiet) warn('pre-flight: ok');
 }
 
@@ -326,7 +328,7 @@ export function createCommand(): Command {
     .option('--save-steps <n>', 'save a checkpoint every n steps', positiveInt('--save-steps'))
     .option('--freeze-vit', 'keep the vision tower frozen')
     .option('--no-freeze-vit', 'train the vision tower too (LoRA on all its linear layers)')
-    .option('--env <KEY=VALUE>', 'extra environment for ms-swift (repeatable)', collectEnv, [])
+    .addOption(repeatable(new Option('--env <KEY=VALUE>', 'extra environment for ms-swift (repeatable)').argParser(collectEnv).default([])))
     .option('--swift-version <version>', 'build for this ms-swift (2, 3, 4 or x.y.z) instead of the installed one')
     .option('--dry-run', 'print the command line and environment, run nothing')
     .option('--check', 'run the pre-flight checks only')

@@ -3,27 +3,29 @@
  *
  * Every error ocrdet raises on purpose is an `OcrdetError` with a `code` from `ERROR_CODES`, a one-line
  * message that says what, where and why, optional machine-readable `details`, and the original `cause`.
+ * The classes (`UsageError`, `BadImageError`, …) are made from the table, one per code, named by it.
  * Errors that cross a process, worker or HTTP boundary travel as `{ code, message, details }`
  * (`toErrorPayload`) and come back as the same class (`fromErrorPayload`).
  * The README's "Errors" table is checked against this table by a test.
  */
 
 export const ERROR_CODES = {
-  OCRDET_USAGE: { exitCode: 2, description: 'A command-line flag, argument or API option is missing or invalid.' },
-  OCRDET_CONFIG: { exitCode: 2, description: 'A configuration file, recipe, model directory or environment setting is invalid.' },
-  OCRDET_NOT_FOUND: { exitCode: 2, description: 'A file or directory that was named does not exist (nothing was done).' },
-  OCRDET_BAD_IMAGE: { exitCode: 1, description: 'An image is empty, truncated, unsupported, or larger than the pixel limit.' },
-  OCRDET_BAD_ANNOTATION: { exitCode: 1, description: 'An annotation file or record cannot be read or makes no sense.' },
-  OCRDET_BAD_RESULTS: { exitCode: 1, description: 'A results (Detection JSONL) file or line cannot be read.' },
-  OCRDET_MODEL: { exitCode: 2, description: 'A model file is missing, or the runtime cannot load or run it.' },
-  OCRDET_SERVER: { exitCode: 1, description: 'A model server could not be reached, failed, or answered something unusable.' },
-  OCRDET_ENGINE: { exitCode: 1, description: 'An external engine (ms-swift, vLLM, LMDeploy) failed or is not installed.' },
-  OCRDET_INTERRUPTED: { exitCode: 130, description: 'The work was stopped by a signal (Ctrl-C); finished results are kept.' },
-  OCRDET_INTERNAL: { exitCode: 1, description: 'A bug in ocrdet: please report it with the command and --debug output.' },
+  OCRDET_USAGE: { name: 'UsageError', exitCode: 2, description: 'A command-line flag, argument or API option is missing or invalid.' },
+  OCRDET_CONFIG: { name: 'ConfigError', exitCode: 2, description: 'A configuration file, recipe, model directory or environment setting is invalid.' },
+  OCRDET_NOT_FOUND: { name: 'NotFoundError', exitCode: 2, description: 'A file or directory that was named does not exist (nothing was done).' },
+  OCRDET_BAD_IMAGE: { name: 'BadImageError', exitCode: 1, description: 'An image is empty, truncated, unsupported, or larger than the pixel limit.' },
+  OCRDET_BAD_ANNOTATION: { name: 'BadAnnotationError', exitCode: 1, description: 'An annotation file or record cannot be read or makes no sense.' },
+  OCRDET_BAD_RESULTS: { name: 'BadResultsError', exitCode: 1, description: 'A results (Detection JSONL) file or line cannot be read.' },
+  OCRDET_MODEL: { name: 'ModelError', exitCode: 2, description: 'A model file is missing, or the runtime cannot load or run it.' },
+  OCRDET_SERVER: { name: 'ServerError', exitCode: 1, description: 'A model server could not be reached, failed, or answered something unusable.' },
+  OCRDET_ENGINE: { name: 'EngineError', exitCode: 1, description: 'An external engine (ms-swift, vLLM, LMDeploy) failed or is not installed.' },
+  OCRDET_INTERRUPTED: { name: 'InterruptedError', exitCode: 130, description: 'The work was stopped by a signal (Ctrl-C); finished results are kept.' },
+  OCRDET_INTERNAL: { name: 'InternalError', exitCode: 1, description: 'A bug in ocrdet: please report it with the command and --debug output.' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/** An error as data: what crosses a process, worker or HTTP boundary, and what a failed Detection records. */
 export interface ErrorPayload {
   code: ErrorCode;
   message: string;
@@ -33,6 +35,11 @@ export interface ErrorPayload {
 export interface OcrdetErrorOptions {
   cause?: unknown;
   details?: Record<string, unknown>;
+}
+
+/** `CODE: message`, the one line the CLI prints for an error. */
+export function errorLine(error: { code: string; message: string }): string {
+  return `${error.code}: ${error.message}`;
 }
 
 export class OcrdetError extends Error {
@@ -53,78 +60,68 @@ export class OcrdetError extends Error {
 
   /** `CODE: message`, the one line the CLI prints. */
   override toString(): string {
-    return `${this.code}: ${this.message}`;
+    return errorLine(this);
   }
 }
 
-export class UsageError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_USAGE', message, options);
-  }
-}
-export class ConfigError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_CONFIG', message, options);
-  }
-}
-export class NotFoundError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_NOT_FOUND', message, options);
-  }
-}
-export class BadImageError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_BAD_IMAGE', message, options);
-  }
-}
-export class BadAnnotationError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_BAD_ANNOTATION', message, options);
-  }
-}
-export class BadResultsError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_BAD_RESULTS', message, options);
-  }
-}
-export class ModelError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_MODEL', message, options);
-  }
-}
-export class ServerError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_SERVER', message, options);
-  }
-}
-export class EngineError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_ENGINE', message, options);
-  }
-}
-export class InterruptedError extends OcrdetError {
-  constructor(message: string, options?: OcrdetErrorOptions) {
-    super('OCRDET_INTERRUPTED', message, options);
-  }
+/** The error class of one code: `new UsageError(message, options)` is an OcrdetError with code OCRDET_USAGE. */
+export interface OcrdetErrorClass<C extends ErrorCode = ErrorCode> {
+  new (message: string, options?: OcrdetErrorOptions): OcrdetError & { readonly code: C };
+  /** The code every instance carries. */
+  readonly code: C;
 }
 
-const CLASS_BY_CODE: Record<ErrorCode, new (message: string, options?: OcrdetErrorOptions) => OcrdetError> = {
-  OCRDET_USAGE: UsageError,
-  OCRDET_CONFIG: ConfigError,
-  OCRDET_NOT_FOUND: NotFoundError,
-  OCRDET_BAD_IMAGE: BadImageError,
-  OCRDET_BAD_ANNOTATION: BadAnnotationError,
-  OCRDET_BAD_RESULTS: BadResultsError,
-  OCRDET_MODEL: ModelError,
-  OCRDET_SERVER: ServerError,
-  OCRDET_ENGINE: EngineError,
-  OCRDET_INTERRUPTED: InterruptedError,
-  OCRDET_INTERNAL: class InternalError extends OcrdetError {
+/** Builds the class of one code of the table, named as the table says (the way fastify's createError does). */
+function createErrorClass<C extends ErrorCode>(code: C): OcrdetErrorClass<C> {
+  const created = class extends OcrdetError {
+    static readonly code = code;
     constructor(message: string, options?: OcrdetErrorOptions) {
-      super('OCRDET_INTERNAL', message, options);
+      super(code, message, options);
     }
-  },
+  };
+  Object.defineProperty(created, 'name', { value: ERROR_CODES[code].name });
+  return created as unknown as OcrdetErrorClass<C>;
+}
+
+type ClassName = (typeof ERROR_CODES)[ErrorCode]['name'];
+type CodeNamed<N extends ClassName> = { [C in ErrorCode]: (typeof ERROR_CODES)[C]['name'] extends N ? C : never }[ErrorCode];
+
+const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
+
+/** Every error class, by code. */
+export const ERROR_CLASSES = Object.freeze(Object.fromEntries(CODES.map((code) => [code, createErrorClass(code)]))) as {
+  readonly [C in ErrorCode]: OcrdetErrorClass<C>;
 };
+
+const BY_NAME = Object.fromEntries(CODES.map((code) => [ERROR_CODES[code].name, ERROR_CLASSES[code]])) as {
+  readonly [N in ClassName]: OcrdetErrorClass<CodeNamed<N>>;
+};
+
+export const {
+  UsageError,
+  ConfigError,
+  NotFoundError,
+  BadImageError,
+  BadAnnotationError,
+  BadResultsError,
+  ModelError,
+  ServerError,
+  EngineError,
+  InterruptedError,
+  InternalError,
+} = BY_NAME;
+/** The instance types, for annotations (`(): BadImageError`). */
+export type UsageError = InstanceType<typeof UsageError>;
+export type ConfigError = InstanceType<typeof ConfigError>;
+export type NotFoundError = InstanceType<typeof NotFoundError>;
+export type BadImageError = InstanceType<typeof BadImageError>;
+export type BadAnnotationError = InstanceType<typeof BadAnnotationError>;
+export type BadResultsError = InstanceType<typeof BadResultsError>;
+export type ModelError = InstanceType<typeof ModelError>;
+export type ServerError = InstanceType<typeof ServerError>;
+export type EngineError = InstanceType<typeof EngineError>;
+export type InterruptedError = InstanceType<typeof InterruptedError>;
+export type InternalError = InstanceType<typeof InternalError>;
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
@@ -134,7 +131,7 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 export function toOcrdetError(error: unknown): OcrdetError {
   if (error instanceof OcrdetError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new CLASS_BY_CODE.OCRDET_INTERNAL(message.split('\n')[0] ?? 'unknown error', { cause: error });
+  return new InternalError(message.split('\n')[0] ?? 'unknown error', { cause: error });
 }
 
 /** Serialises an error for a process, worker or HTTP boundary. */
@@ -149,10 +146,20 @@ export function fromErrorPayload(payload: { code?: unknown; message?: unknown; d
   const message = typeof payload.message === 'string' ? payload.message : 'unknown error';
   const details =
     payload.details && typeof payload.details === 'object' ? (payload.details as Record<string, unknown>) : undefined;
-  return new CLASS_BY_CODE[code](message, details ? { details } : {});
+  return new ERROR_CLASSES[code](message, details ? { details } : {});
 }
 
 /** The one line shown to users: `CODE: message`. */
 export function describeError(error: unknown): string {
   return toOcrdetError(error).toString();
+}
+
+/**
+ * Reads a `CODE: message` line back into `{ code, message }`: results files written before a failed image's
+ * error was recorded as an object hold it as that line. A line without a known code is OCRDET_INTERNAL,
+ * with the whole line as its message.
+ */
+export function parseErrorLine(line: string): { code: ErrorCode; message: string } {
+  const match = /^(OCRDET_[A-Z_]+): ([\s\S]*)$/.exec(line);
+  return match && isErrorCode(match[1]) ? { code: match[1], message: match[2] } : { code: 'OCRDET_INTERNAL', message: line };
 }

@@ -5,6 +5,7 @@
  * person sees it. Normalised coordinates (0–1000, bins, y-first, model input pixels) exist only inside
  * a grounding dialect, at the edge.
  */
+import type { ErrorPayload } from './errors.js';
 
 /** A point in original-image pixels. */
 export type Point = [x: number, y: number];
@@ -44,6 +45,9 @@ export interface Sample {
   source?: string;
 }
 
+/** Why a detector could not process an image: a code of the error table (./errors.ts) and its one-line message. */
+export type DetectionError = Pick<ErrorPayload, 'code' | 'message'>;
+
 /** What a detector returns for one image. */
 export interface Detection extends Sample {
   backend: string;
@@ -51,6 +55,6 @@ export interface Detection extends Sample {
   /** Milliseconds per stage: decode, det, rec, total (embedded); encode, request, parse (vlm). */
   timings: Record<string, number>;
   warnings?: string[];
-  /** Set when the image could not be processed: `CODE: message`. `regions` is then empty. */
-  error?: string;
+  /** Set when the image could not be processed; `regions` is then empty. */
+  error?: DetectionError;
 }

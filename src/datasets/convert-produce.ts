@@ -4,6 +4,7 @@
  * What the job knows is its kind: exchange formats (ICDAR, COCO) write regions, answer formats (ms-swift,
  * InternVL) write answers for a target (convert-target.ts).
  */
+import { count } from '../core/plural.js';
 import type { ImageSize, Region, Sample } from '../core/types.js';
 import { modelView } from '../grounding/image-rules.js';
 import type { RowTokens } from '../grounding/record.js';
@@ -117,7 +118,7 @@ export function skipImage(job: ConvertJob, sample: Sample, message?: string): vo
 export async function produce(job: ConvertJob, sample: Sample, hash: number): Promise<Produced[]> {
   const { settings, tally } = job;
   if (!(sample.width > 0 && sample.height > 0)) {
-    skipImage(job, sample, `image size unknown; image and its ${sample.regions.length} regions skipped`);
+    skipImage(job, sample, `image size unknown; image and its ${count(sample.regions.length, 'region')} skipped`);
     return [];
   }
   tally.imagesRead++;

@@ -6,6 +6,7 @@
  */
 import type { ImageRule } from '../grounding/image-rules.js';
 import type { Distribution } from './stats.js';
+import { count } from '../core/plural.js';
 
 /** Why a region of the dataset is not in any answer. */
 export const DROP_REASONS = ['dont-care', 'degenerate', 'out-of-image', 'duplicate', 'unreadable-image', 'over-budget', 'bad-record'] as const;
@@ -178,8 +179,8 @@ export function renderReportMarkdown(r: ConvertReport): string {
   }
   if (r.budget) {
     const b = r.budget;
-    lines.push('', '## Budget', '', `--max-answer-tokens ${b.maxAnswerTokens}, --overflow ${b.overflow}: ${b.overBudget} images over budget (${b.cropped} cut into crops, ${b.skipped} skipped, ${b.uncroppable} could not be cut to fit).`);
-    for (const image of b.images) lines.push(`- \`${cell(image.image)}\`: ${image.tokens} tokens, ${image.outcome}${image.crops ? ` into ${image.crops} crops` : ''}`);
+    lines.push('', '## Budget', '', `--max-answer-tokens ${b.maxAnswerTokens}, --overflow ${b.overflow}: ${count(b.overBudget, 'image')} over budget (${b.cropped} cut into crops, ${b.skipped} skipped, ${b.uncroppable} could not be cut to fit).`);
+    for (const image of b.images) lines.push(`- \`${cell(image.image)}\`: ${image.tokens} tokens, ${image.outcome}${image.crops ? ` into ${count(image.crops, 'crop')}` : ''}`);
   }
   lines.push('', '## Problems', '', `${r.problems.total} (${r.problems.skipped} left something out): ${Object.entries(r.problems.byKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}.`, '');
   return lines.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');

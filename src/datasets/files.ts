@@ -2,12 +2,12 @@
  * File-system helpers for readers: streamed directory walks (never a whole listing in memory), line
  * reading with BOM handling, the first bytes of a file for format sniffing, and case-insensitive lookup.
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { makeDirectory } from '../core/dirs.js';
 import { UsageError } from '../core/errors.js';
+import { readLines as readFileLines } from '../core/lines.js';
 
 /** Image file extensions readers try, lower case, in the order tried. */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif'] as const;
@@ -135,13 +135,14 @@ export function* textLines(text: string): Generator<{ text: string; line: number
   for (let i = 0; i < lines.length; i++) yield { text: lines[i], line: i + 1 };
 }
 
-/** Streams a text file's lines (UTF-8, BOM dropped, CR LF or LF) with 1-based numbers. */
+/**
+ * Streams a text file's lines (UTF-8, BOM dropped; CR LF, LF or a lone CR ends a line, as in node:readline)
+ * with 1-based numbers, through the one line reader of core/lines.ts.
+ */
 export async function* readLines(path: string): AsyncGenerator<{ text: string; line: number }> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    yield { text: line === 1 ? stripBom(text) : text, line };
+  for await (const { text } of readFileLines(path)) {
+    for (const part of text.split('\r')) yield { text: part, line: ++line };
   }
 }
 

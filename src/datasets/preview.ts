@@ -15,6 +15,7 @@ import type { ImageSize, Region } from '../core/types.js';
 import { getDialect } from '../grounding/index.js';
 import type { GroundingTask, ParseOptions } from '../grounding/types.js';
 import type { ConvertProblem } from './convert-options.js';
+import type { DatasetFormat } from './reader.js';
 import { isFile, makeOutputDir, readLines } from './files.js';
 import { objectsRegions, readTrainingRow, recogniseDialect, type TrainingRow } from './preview-rows.js';
 
@@ -32,6 +33,10 @@ export interface PreviewOptions {
   maxPixels?: number;
   /** Longer side of the pictures, in pixels. Default 1600. */
   maxSidePx?: number;
+  /** A dataset (not JSONL): its format, when not detected from the path (`--format`). */
+  format?: DatasetFormat;
+  /** A dataset (not JSONL): where its images are, when not where the format says (`--images`). */
+  images?: string;
   onProblem?: (problem: ConvertProblem) => void;
 }
 
@@ -189,7 +194,8 @@ interface GroundTruthContext {
 async function previewGroundTruth(path: string, options: PreviewOptions, context: GroundTruthContext): Promise<void> {
   const { readDataset } = await import('./index.js');
   let position = 0;
-  for await (const sample of readDataset(path, { onProblem: (problem) => options.onProblem?.(problem) })) {
+  const where = { ...(options.format ? { format: options.format } : {}), ...(options.images ? { images: options.images } : {}) };
+  for await (const sample of readDataset(path, { ...where, onProblem: (problem) => options.onProblem?.(problem) })) {
     position++;
     if (context.result.pictures.length >= context.limit) break;
     if (options.filter && !sample.image.includes(options.filter)) continue;

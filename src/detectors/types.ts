@@ -35,7 +35,8 @@ export interface Detector {
   readonly model: string;
   /**
    * Detects text in one image. Never throws for a bad image: returns a Detection with `error` set
-   * (`CODE: message`) and no regions. Throws only for misuse or a broken detector (e.g. closed).
+   * (`{ code, message }`, made by ./failed.ts) and no regions. Throws InterruptedError when `signal` aborts,
+   * and otherwise only for misuse or a broken detector (e.g. closed).
    */
   detect(input: string | Buffer, options?: DetectCallOptions): Promise<Detection>;
   /**
@@ -47,10 +48,46 @@ export interface Detector {
   close(): Promise<void>;
 }
 
-/** One registry entry per backend (src/detectors/index.ts). */
-export interface DetectorBackend<Options = Record<string, unknown>> {
+/**
+ * One command-line flag of a backend, as plain data (no commander here: detectors must not import cli/).
+ * `ocrdet detect` and `ocrdet serve` add it under the backend's help heading and pass the value as
+ * `options[key]`, only when the user gave it (the backend's own defaults apply otherwise).
+ */
+export interface BackendFlag {
+  /** Commander syntax: `--model-dir <dir>`, `--threads <n>`, `--no-text` (a negatable boolean). */
+  readonly flags: string;
+  /** What the flag does; the help adds the default (from the backend's `defaults`, or `defaultText`). */
+  readonly description: string;
+  /** The key in the backend's options that receives the value, e.g. `intraOpThreads` for `--threads`. */
+  readonly key: string;
+  /**
+   * How the flag's text becomes a value before the backend validates it. Default: `string`. `data-record`: a
+   * path whose data record (ocrdet-data.json, found as src/datasets/record-file.ts finds it) is the value.
+   */
+  readonly type?: 'string' | 'integer' | 'number' | 'boolean' | 'json' | 'data-record';
+  /** The default in words, for one that is not a plain value of `defaults` (computed, or decided elsewhere). */
+  readonly defaultText?: string;
+}
+
+/** How the batch progress line shows a counter a backend reports (DetectCallOptions.onCounter). */
+export type CounterDisplay = 'total' | 'rate';
+
+/**
+ * A backend, declared once (./ppocr/backend.ts, ./vlm/backend.ts) and registered in ./index.ts. The record is
+ * light: importing it loads neither onnxruntime-node nor the OpenAI SDK; `create` imports what it needs.
+ */
+export interface DetectorBackend<Options = never> {
   readonly name: string;
   readonly aliases?: readonly string[];
   readonly description: string;
+  /** Flags `ocrdet detect` and `ocrdet serve` add for this backend. Two backends may share a flag if they declare it alike. */
+  readonly flags: readonly BackendFlag[];
+  /** The backend's option defaults (its frozen DEFAULTS): the help of each flag shows its own from here. */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Images in flight at once when the caller does not say (`--concurrency`). */
+  readonly defaultConcurrency: number;
+  /** Counters the backend reports while it works (e.g. `retries`: 'total', `tokens`: 'rate'). */
+  readonly counters?: Readonly<Record<string, CounterDisplay>>;
+  /** Validates the options (UsageError naming each bad one) and creates a detector. */
   create(options: Options): Promise<Detector>;
 }

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../core/options.js';
+import { errorLine } from '../core/errors.js';
 import type { Box, Detection, Sample } from '../core/types.js';
 import { addCounts, imageScores, setScores, type HmeanCounts, type HmeanScores } from './hmean.js';
 import { emptyImageCounts, scoreImage, type GroundTruthPolygon, type ImageCounts } from './image.js';
@@ -127,7 +128,7 @@ export async function evaluate(
   const index = new PredictionIndex<PredictedImage>({ root: opts.root, images: opts.images, cwd: process.cwd() });
   for await (const detection of predictions) {
     const polygons = packPolygons((detection.regions ?? []).map((r) => r?.points));
-    const entry: PredictedImage = detection.error ? { polygons, error: detection.error } : { polygons };
+    const entry: PredictedImage = detection.error ? { polygons, error: errorLine(detection.error) } : { polygons };
     if (!index.add(detection.image, entry)) {
       problem(detection.image, 'predicted more than once; the last prediction is used');
     }

@@ -128,9 +128,8 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
     if (image.length === 0) return sendError(reply, new BadImageError(`${name}: empty request body`));
     const detection = await gate.run(() => detector.detect(image, { name }));
     if (detection.error) {
-      const match = /^(OCRDET_[A-Z_]+): (.*)$/s.exec(detection.error);
-      const code = (match?.[1] ?? 'OCRDET_BAD_IMAGE') as ErrorCode;
-      return reply.code(STATUS[code] ?? 500).send({ code, message: match?.[2] ?? detection.error, details: { image: name } });
+      const { code, message } = detection.error;
+      return reply.code(STATUS[code] ?? 500).send({ code, message, details: { image: name } });
     }
     return detection;
   });

@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DIALECT_MARKERS } from './presets.js';
+import { count } from '../core/plural.js';
 
 export interface DataReport {
   path: string;
@@ -113,7 +114,7 @@ export async function checkDataFile(path: string, options: DataCheckOptions): Pr
     const images = imagesOf(row);
     report.images += images.length;
     const tags = texts.prompts.join('\n').match(/<image>/g)?.length ?? 0;
-    if (tags > images.length) note('tags', `${where}: ${tags} <image> tags but ${images.length} image(s)`);
+    if (tags > images.length) note('tags', `${where}: ${tags} <image> tags but ${count(images.length, 'image')}`);
     for (const image of images) {
       if (isRemote(image) || (await exists(resolve(options.cwd, image)))) continue;
       report.missingImages++;
@@ -123,7 +124,7 @@ export async function checkDataFile(path: string, options: DataCheckOptions): Pr
       if (marker.test(texts.answer)) report.dialects[dialect] = (report.dialects[dialect] ?? 0) + 1;
     }
   }
-  for (const [kind, n] of counts) if (n > maxListed) report.problems.push(`${path}: … and ${n - maxListed} more line(s) like these (${kind})`);
+  for (const [kind, n] of counts) if (n > maxListed) report.problems.push(`${path}: … and ${count(n - maxListed, 'more line')} like these (${kind})`);
   if (report.rows === 0) report.problems.push(`${path}: no rows`);
   const others = Object.entries(report.dialects).filter(([name, n]) => name !== options.dialect && n > 0);
   if (others.length && !report.dialects[options.dialect]) {

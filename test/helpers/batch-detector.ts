@@ -6,8 +6,8 @@
  * makes slow-image scenarios deterministic without timers.
  */
 import { basename } from 'node:path';
-import { describeError } from '../../src/core/errors.js';
 import type { Detection } from '../../src/core/types.js';
+import { failedDetection } from '../../src/detectors/failed.js';
 import type { DetectCallOptions, Detector } from '../../src/detectors/types.js';
 import { probeImage } from '../../src/image/probe.js';
 
@@ -78,7 +78,7 @@ export class HeaderDetector implements Detector {
       return { image, width, height, regions: [region], backend: this.backend, model: this.model, timings: { total: performance.now() - startedMs } };
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      return { image, width: 0, height: 0, regions: [], backend: this.backend, model: this.model, timings: { total: performance.now() - startedMs }, error: describeError(error) };
+      return failedDetection({ image, backend: this.backend, model: this.model, timings: { total: performance.now() - startedMs } }, error);
     } finally {
       this.inFlight--;
       this.finished.push(name);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Sample } from '../../src/core/types.js';
 import { readDataset } from '../../src/datasets/index.js';
 import { missingRegions, unitPx } from './grounding.js';
-import { SEED_SCRIPTS, SEED_TEST } from './shared.js';
+import { SEED_SCRIPTS, SEED_TEST } from './seed-test.js';
 
 export { SEED_TEST };
 export const HEAD3 = join(SEED_SCRIPTS, 'ocr_det_test_dataset.head3.jsonl');

@@ -10,7 +10,7 @@ import type { Sample } from '../../src/core/types.js';
 import { readDataset, type DatasetProblem, type ReadDatasetOptions } from '../../src/datasets/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/datasets/', import.meta.url));
-export { SEED_TEST } from './shared.js';
+export { SEED_TEST } from './seed-test.js';
 
 export function fixture(...parts: string[]): string {
   return join(FIXTURES, ...parts);

@@ -7,13 +7,15 @@
  * (the recogniser's mean per-character probability, 0..1).
  */
 import { readFile } from 'node:fs/promises';
-import { InterruptedError, ModelError, OcrdetError, UsageError, describeError } from '../../core/errors.js';
+import { InterruptedError, ModelError, OcrdetError, UsageError } from '../../core/errors.js';
 import { makeRegion, sortReadingOrder } from '../../core/geometry.js';
 import { parseOptions } from '../../core/options.js';
 import type { Detection, Region } from '../../core/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
 import { IMAGENET_NORMALIZE, loadDetImage, rgbToChw, type DetImage } from '../../image/tensor.js';
+import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector } from '../types.js';
+import { ppocrBackend } from './backend.js';
 import { planCrop } from './crop.js';
 import { charsetFromDictionary, type CtcCharset } from './ctc.js';
 import { boxesFromProbabilityMap, type DbBox } from './db-postprocess.js';
@@ -21,8 +23,6 @@ import { modelIdentity, resolveModelFiles, type ModelFiles } from './models.js';
 import { ppocrOptionsSchema, type PpocrOptions, type ResolvedPpocrOptions } from './options.js';
 import { classifyDirections, recognizeCrops } from './recognize.js';
 import { SessionHandle } from './session.js';
-
-export const BACKEND_NAME = 'ppocr';
 
 /** Validates options (UsageError naming each bad one), resolves model files (ModelError), loads nothing yet. */
 export async function createPpocrDetector(options: PpocrOptions = {}): Promise<PpocrDetector> {
@@ -32,7 +32,7 @@ export async function createPpocrDetector(options: PpocrOptions = {}): Promise<P
 }
 
 export class PpocrDetector implements Detector {
-  readonly backend = BACKEND_NAME;
+  readonly backend = ppocrBackend.name;
   readonly model: string;
   private readonly det: SessionHandle;
   private readonly rec?: SessionHandle;
@@ -74,7 +74,7 @@ export class PpocrDetector implements Detector {
     } catch (error) {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       if (error instanceof OcrdetError && (error.code === 'OCRDET_BAD_IMAGE' || error.code === 'OCRDET_NOT_FOUND')) {
-        return this.failed(name, describeError(error), started);
+        return failedDetection({ image: name, backend: this.backend, model: this.model, timings: { total: round2(performance.now() - started) } }, error);
       }
       throw error;
     }
@@ -98,11 +98,6 @@ export class PpocrDetector implements Detector {
   private prefetchRecognition(): void {
     if (!this.rec || this.rec.loaded) return;
     for (const pending of [this.rec.get(), this.cls?.get(), this.loadCharset()]) pending?.catch(() => undefined);
-  }
-
-  private failed(name: string, error: string, started: number): Detection {
-    const timings = { total: round2(performance.now() - started) };
-    return { image: name, width: 0, height: 0, regions: [], backend: this.backend, model: this.model, timings, error };
   }
 
   /** Det stage: normalised tensor → probability map → DB boxes in original pixels. */

