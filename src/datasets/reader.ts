@@ -30,7 +30,8 @@ export interface ReadDatasetOptions {
 /**
  * The frame a format's coordinates are written in. 'stored': pixels of the image as stored in the file
  * (the annotation tool ignored EXIF orientation); 'oriented': pixels of the image as displayed, after
- * EXIF orientation. Samples always come out in the oriented frame (ARCHITECTURE.md, "Core types").
+ * EXIF orientation. Samples always come out in the oriented frame (src/core/types.ts: every Point is a pixel of
+ * the original image after EXIF orientation).
  */
 export type CoordinateFrame = 'stored' | 'oriented';
 

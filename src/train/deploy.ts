@@ -8,7 +8,7 @@
  *    --infer_backend AUTO|vllm|pt|lmdeploy, --max_length, --max_model_len, --limit_mm_per_prompt
  *    (v2.4.2 swift/llm/utils/argument.py:1328-1435, 1576-1586; the limit is JSON, :1500), routes /v1/models and
  *    /v1/chat/completions (v2.4.2 swift/llm/deploy.py:88, 859); the reference served its merged model
- *    with `--ckpt_dir … --max_length 4096` (seed-scripts/swift_deploy_internvl.sh).
+ *    with `--ckpt_dir … --max_length 4096` (its swift_deploy_internvl.sh).
  *  - swift 3.x/4.x: --model (merged) or --adapters (LoRA), --infer_backend pt|vllm|lmdeploy|sglang
  *    ('transformers' in 4.x), --served_model_name; vLLM options are --vllm_max_model_len /
  *    --vllm_limit_mm_per_prompt from 3.7 (v3.7.0 swift/trainers/arguments.py:143-195 keeps the old

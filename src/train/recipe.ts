@@ -110,8 +110,8 @@ export type RecipeFields = { [K in keyof Recipe]-?: Recipe[K] | undefined };
 export type RecipeInput = Partial<Recipe>;
 
 /**
- * The reference run (ms-swift 2.4.2, 4 GPUs), field by field: the seed script's flags plus what
- * swift-sft-args.json shows for everything the script left at ms-swift 2.x's defaults.
+ * The reference run (ms-swift 2.4.2, 4 GPUs), field by field: its script's flags plus what its sft_args.json
+ * shows for everything the script left at ms-swift 2.x's defaults.
  */
 export const DEFAULTS = Object.freeze({
   preset: 'internvl2-8b',
