@@ -46,8 +46,13 @@ describe('merge: which checkpoint, which command', () => {
     expect(plan).toMatchObject({ runDir: run, checkpoint: join(run, 'checkpoint-740'), reason: 'best by ms-swift (best metric 1.2863)', mergedDir: join(run, 'checkpoint-740-merged'), alreadyMerged: false, linkPath: join(out, 'merged') });
     // The reference's own merge: swift export --ckpt_dir …/checkpoint-N/ --merge_lora true (seed-scripts/swift_infer_merge_lora.sh)
     expect(formatOneLine(plan.command)).toBe(`swift export --ckpt_dir ${run}/checkpoint-740 --merge_lora true`);
+    // 3.x finds the base model in the checkpoint's args.json only (v3.12.6 swift/llm/utils.py lines 311–321), which
+    // 2.x did not write: the base model goes with --model — the sft_args.json's model type's, its weights path being
+    // the training machine's.
     const v3 = await planMerge({ target: run, version: resolveSwiftVersion('3.12.6'), gpus: '7' });
-    expect(formatOneLine(v3.command)).toBe(`CUDA_VISIBLE_DEVICES=7 swift export --adapters ${run}/checkpoint-740 --merge_lora true`);
+    expect(formatOneLine(v3.command)).toBe(`CUDA_VISIBLE_DEVICES=7 swift export --model OpenGVLab/InternVL2-8B --adapters ${run}/checkpoint-740 --merge_lora true`);
+    writeFileSync(join(run, 'checkpoint-740', 'args.json'), '{}');
+    expect(formatOneLine((await planMerge({ target: run, version: resolveSwiftVersion('3.12.6') })).command)).toBe(`swift export --adapters ${run}/checkpoint-740 --merge_lora true`);
     expect(v3.linkPath).toBe(join(run, 'merged'));
   });
 

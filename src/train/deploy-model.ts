@@ -7,12 +7,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { findDataRecord, type FoundRecord } from '../datasets/record-file.js';
 import type { ImageRule } from '../grounding/image-rules.js';
 import { PRESETS, dialectOfPreset, familyOfPreset, presetForModel, presetForModelType, type ModelPreset } from './presets.js';
-import { findRunRecord, majorOfArgs, readJsonObject, readSwiftArgs, recordedSwiftVersion, type RecordedVersion, type RunRecord } from './run-record.js';
+import { findRunRecord, readJsonObject, readSwiftArgs, recordedSwiftVersion, type RecordedVersion } from './run-record.js';
 import { trainingSystemPrompt, type TrainingSystemPrompt } from './system-prompt.js';
 import { trainingUserPrompt, type TrainingUserPrompt } from './user-prompt.js';
 
@@ -84,12 +84,22 @@ async function resolveHubModel(target: string, dialect: string | undefined): Pro
   return { model: target, kind: 'hub', preset, dialect: dialect ?? (preset ? dialectOfPreset(preset) : undefined), ...(image ? { image } : {}), ...(system ? { system } : {}) };
 }
 
-/** The base model of a run: the recipe's local weights or model id, else what ms-swift 2.x's args name. */
-function baseModelOf(run: RunRecord | undefined, args: Record<string, unknown> | undefined, preset: ModelPreset | undefined): string | undefined {
+/**
+ * The base model ms-swift 3.x/4.x must be told for a LoRA checkpoint without args.json (one ms-swift 2.x wrote:
+ * it finds the base model in that file only, v3.12.6 swift/llm/utils.py lines 311–321): the run record's local
+ * weights or model id, else the weights 2.x's sft_args.json names when they are on this machine, else the hub id
+ * of its model type. Undefined for a checkpoint that has args.json.
+ */
+export async function adapterBaseModel(checkpoint: string): Promise<string | undefined> {
+  if (existsSync(join(checkpoint, 'args.json'))) return undefined;
+  const run = (await findRunRecord(checkpoint))?.record;
   const fromRecipe = run?.recipe.modelPath ?? run?.recipe.model;
   if (fromRecipe) return fromRecipe;
-  if (typeof args?.model_id_or_path === 'string') return args.model_id_or_path;
-  return preset?.model;
+  const args = (await readSwiftArgs(checkpoint)) ?? (await readSwiftArgs(dirname(checkpoint)));
+  const path = args?.args.model_id_or_path;
+  if (typeof path === 'string' && existsSync(path)) return path;
+  const preset = typeof args?.args.model_type === 'string' ? presetForModelType(args.args.model_type) : undefined;
+  return preset?.model ?? (typeof path === 'string' ? path : undefined);
 }
 
 /**
@@ -126,7 +136,7 @@ export async function resolveDeployModel(target: string, dialect?: string): Prom
   const prompt = record ? { text: record.record.prompt, where: record.path } : await trainingUserPrompt(run?.recipe.data);
   const recorded = await recordedSwiftVersion([dir]);
   const image = record ? { rule: record.record.image, where: record.path } : familyImage(preset);
-  const baseModel = kind === 'adapter' && swiftArgs && majorOfArgs(swiftArgs) === '2' ? baseModelOf(run, swiftArgs.args, preset) : undefined;
+  const baseModel = kind === 'adapter' ? await adapterBaseModel(dir) : undefined;
   return {
     model: dir,
     kind,

@@ -16,6 +16,7 @@ import { lstat, readFile, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { parseLogText, type EvalPoint, type RunInfo } from './logging.js';
+import { adapterBaseModel } from './deploy-model.js';
 import { latestRunDir, listCheckpoints, type Checkpoint } from './run-dir.js';
 import { ArgList, type ExternalCommand } from './shell.js';
 import type { SwiftVersion } from './version.js';
@@ -31,6 +32,8 @@ export interface MergePlan {
   alreadyMerged: boolean;
   /** Where the `merged` link goes (the directory the user named, or the checkpoint's run directory). */
   linkPath: string;
+  /** The base model, when the checkpoint has no args.json (ms-swift 3.x/4.x must then be given it). */
+  baseModel?: string;
   command: ExternalCommand;
 }
 
@@ -121,10 +124,12 @@ export async function selectCheckpoint(options: Pick<PlanMergeOptions, 'target' 
     throw new ConfigError(`${chosen.path}: ${full ? 'a full fine-tuned model, there is no LoRA to merge: deploy it directly' : 'no adapter_config.json, not a LoRA checkpoint'}`);
   }
   const mergedDir = `${chosen.path}-merged`;
+  const baseModel = await adapterBaseModel(chosen.path);
   return {
     runDir,
     checkpoint: chosen.path,
     reason,
+    ...(baseModel ? { baseModel } : {}),
     mergedDir,
     alreadyMerged: existsSync(join(mergedDir, 'config.json')),
     linkPath: join(isCheckpointDir(target) ? runDir : target, 'merged'),
@@ -134,7 +139,7 @@ export async function selectCheckpoint(options: Pick<PlanMergeOptions, 'target' 
 /** Decides which checkpoint to merge and how; NotFoundError / ConfigError as selectCheckpoint. */
 export async function planMerge(options: PlanMergeOptions): Promise<MergePlan> {
   const selection = await selectCheckpoint(options);
-  return { ...selection, command: buildMergeCommand(selection.checkpoint, options.version, options.gpus, options.baseModel) };
+  return { ...selection, command: buildMergeCommand(selection.checkpoint, options.version, options.gpus, options.baseModel ?? selection.baseModel) };
 }
 
 /** Points `linkPath` at `mergedDir` (relative link); replaces an older link, never a real directory. */

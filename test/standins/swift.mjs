@@ -11,6 +11,11 @@
 //    (or CODE). Ctrl-C prints KeyboardInterrupt and dies by SIGINT, as Python does.
 //  - export --merge_lora true: writes <checkpoint>-merged with a config.json.
 //  - deploy: answers GET /v1/models until Ctrl-C.
+// Checks ms-swift makes of its arguments, with its messages:
+//  - 3.x/4.x export/deploy of --adapters whose directory has no args.json (a 2.x checkpoint) need --model
+//    (v3.12.6 swift/llm/utils.py get_ckpt_dir lines 311–321; argument/base_args/model_args.py lines 214–215);
+//  - 2.x deploy of a LoRA checkpoint with --infer_backend vllm|lmdeploy needs --merge_lora true, and then merges
+//    it into <checkpoint>-merged first (v2.6.1 swift/llm/utils/argument.py lines 1526–1540).
 // Flags of the wrong version fail like ms-swift's argument parser (ValueError: remaining_argv).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, appendFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -103,9 +108,18 @@ function saveCheckpoint(runDir, step) {
   process.stderr.write(`[INFO:swift] Saving model checkpoint to ${dir}\n`);
 }
 
+/** 3.x/4.x: --adapters without args.json in it must come with --model. */
+function requireModelForAdapters() {
+  const adapters = flag(argv, 'adapters');
+  if (major === 2 || !adapters || argv.includes('--model') || existsSync(join(adapters, 'args.json'))) return;
+  process.stderr.write('ValueError: Please set --model <model_id_or_path>`, model: None\n');
+  process.exit(1);
+}
+
 function exportModel() {
   const ckpt = major === 2 ? flag(argv, 'ckpt_dir') : flag(argv, 'adapters');
   if (!ckpt) failArgs(major === 2 ? ['--adapters', flag(argv, 'adapters')] : ['--ckpt_dir', flag(argv, 'ckpt_dir')]);
+  requireModelForAdapters();
   if (flag(argv, 'merge_lora') !== 'true') failArgs(argv.slice(1));
   const merged = `${ckpt.replace(/\/+$/, '')}-merged`;
   if (major >= 3 && existsSync(merged)) {
@@ -128,6 +142,20 @@ if (sub === 'sft') {
   await sft();
 } else if (sub === 'export') exportModel();
 else if (sub === 'deploy') {
+  requireModelForAdapters();
+  const ckpt = flag(argv, 'ckpt_dir');
+  const backend = flag(argv, 'infer_backend');
+  if (major === 2 && ckpt && existsSync(join(ckpt, 'adapter_config.json')) && (backend === 'vllm' || backend === 'lmdeploy')) {
+    if (flag(argv, 'merge_lora') !== 'true') {
+      const engine = backend === 'vllm' ? 'vLLM' : 'LMDeploy';
+      process.stderr.write(`AssertionError: To use ${engine}, you need to provide the complete weight parameters. Please set \`--merge_lora true\`.\n`);
+      process.exit(1);
+    }
+    const merged = `${ckpt.replace(/\/+$/, '')}-merged`;
+    mkdirSync(merged, { recursive: true });
+    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+    process.stderr.write(`[INFO:swift] merged_lora_path: \`${resolve(merged)}\`\n`);
+  }
   serveModels({
     port: Number(flag(argv, 'port') ?? 8000),
     host: flag(argv, 'host') ?? '0.0.0.0',
