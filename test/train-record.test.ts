@@ -179,6 +179,21 @@ describe('the run keeps the record', () => {
   });
 });
 
+describe('Florence-2 rows the real ms-swift 3.x trains on (the stand-in makes its processor\'s check)', () => {
+  it('the task token alone: training runs; with the <image> tag before it, every row fails to encode and ms-swift gives up', async () => {
+    const rowsDir = scratchDir('ocrdet-florence-');
+    await convertDataset(SEED_TEST, { out: rowsDir, dialect: 'florence-2' });
+    const args = ['train', '--no-gpu-check', '--no-plots', '-q', '--data', rowsDir, '--swift-version', '3.12.6', '--gpus', '0'];
+    expect(await run([...args, '--out', join(scratchDir('ocrdet-runs-'), 'ok')])).toBe(0);
+    // The rows as they were written before: `<image><OCR_WITH_REGION>`.
+    const train = join(rowsDir, 'train.jsonl');
+    writeFileSync(train, readFileSync(train, 'utf8').replaceAll('"content":"<OCR_WITH_REGION>"', '"content":"<image><OCR_WITH_REGION>"'));
+    stderr = '';
+    expect(await run([...args, '--out', join(scratchDir('ocrdet-runs-'), 'tagged')])).toBe(1);
+    expect(stderr).toContain('Failed to retrieve the dataset');
+  });
+});
+
 describe('a preset for every family, with model ids and types read per ms-swift version', () => {
   it('every family has one', () => {
     for (const family of FAMILIES.all()) expect(presetForFamily(family.name).family).toBe(family.name);

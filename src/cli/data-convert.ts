@@ -12,6 +12,7 @@ import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
 import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
 import { count } from '../core/plural.js';
+import { describeRule } from '../grounding/image-rules.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -145,6 +146,9 @@ function printSummary(r: ConvertReport): void {
   }
   if (r.budget && r.budget.overBudget > 0) {
     printLine(`  budget   ${count(r.budget.overBudget, 'image')} over: ${r.budget.cropped} cut into ${count(r.samples.fromCrops, 'crop')}, ${r.budget.skipped + r.budget.uncroppable} skipped`);
+  }
+  if (r.family && r.image && r.rowTokens && r.rowTokens.count > 0) {
+    printLine(`  record   ${r.files.record}: ${r.family}, images ${describeRule(r.image)}; rows median ${r.rowTokens.median} · max ${r.rowTokens.max} tokens with their image`);
   }
   printLine(`  problems ${r.problems.total} (${r.problems.skipped} left something out)${r.written ? '' : ' — --strict: train/val NOT written'}`);
   printLine(`  files    ${Object.values(r.files).join(', ')}`);

@@ -5,6 +5,7 @@
  * prompt than the dialect's default, `--system` when the engine leaves out the training system prompt).
  * Ctrl-C stops the server's whole process group.
  */
+import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { ServerError } from '../core/errors.js';
 import { describeRule } from '../grounding/image-rules.js';
@@ -48,7 +49,9 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   else if (prompt && !flags.quiet) warn(`--prompt in the detect command: the user prompt the model was trained with (from ${prompt.where}), not the dialect's default`);
   if (info.image && !flags.quiet) warn(`images as in training: ${describeRule(info.image.rule)} (from ${info.image.where})`);
   const baseUrl = baseUrlOf(flags.host, flags.port);
-  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, { prompt: prompt?.text, system: systemToPrint?.text }, info.record?.path);
+  // The record as the user can name it from here (copy it beside the photos to detect from another machine).
+  const recordPath = info.record ? (relative(process.cwd(), info.record.path).startsWith('..') ? info.record.path : relative(process.cwd(), info.record.path)) : undefined;
+  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, { prompt: prompt?.text, system: systemToPrint?.text }, recordPath);
   if (flags.dryRun) {
     if (flags.json) {
       return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), prompt: prompt?.text, system: system?.text });

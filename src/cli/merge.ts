@@ -38,7 +38,7 @@ async function runMerge(target: string, flags: MergeFlags): Promise<void> {
   if (!flags.quiet) warn(`${note}; checkpoint ${plan.checkpoint} (${plan.reason})`);
   if (!flags.quiet && selection.baseModel && version.major !== 2) warn(`--model ${selection.baseModel}: the checkpoint has no args.json (ms-swift 2.x wrote it), where ms-swift ${version.major}.x looks for its base model`);
   const record = findDataRecord(selection.checkpoint);
-  if (!flags.quiet && record) warn(`data record ${record.path}: ${record.record.family}, ${record.record.dialect}; deploy reads its image settings`);
+  if (!flags.quiet && record) warn(`data record ${record.path}: family ${record.record.family}, dialect ${record.record.dialect}; deploy reads its image settings`);
   if (flags.dryRun) {
     if (flags.json) return printJson({ ...plan, swiftVersion: version.raw, swiftVersionNote: note });
     return printLine(formatMultiline(plan.command));

@@ -106,7 +106,14 @@ function recipeFlags(flags: TrainFlags): RecipeInput {
 }
 
 /** The recipe, the ms-swift version and max_length, agreed with the data record; what `train` builds its command from. */
-async function resolveRun(flags: TrainFlags): Promise<{ recipe: Readonly<Recipe>; version: SwiftVersion; note: string; data: TrainingData; lengths?: LengthPlan }> {
+interface RunLengths {
+  plan: LengthPlan;
+  quantiles: { count: number; median: number; p90: number; max: number };
+  /** The refusal when the user's max_length drops rows. */
+  overLimit?: Error;
+}
+
+async function resolveRun(flags: TrainFlags): Promise<{ recipe: Readonly<Recipe>; version: SwiftVersion; note: string; data: TrainingData; lengths?: RunLengths }> {
   const { loadRecipeFile, resolveRecipe } = await import('../train/recipe.js');
   const { chooseSwiftVersion } = await import('../train/version.js');
   const { checkRecordVersion, lengthQuantiles, loadTrainingData, overLimitError, planMaxLength } = await import('../train/train-data.js');
@@ -120,9 +127,9 @@ async function resolveRun(flags: TrainFlags): Promise<{ recipe: Readonly<Recipe>
   checkRecordVersion(data.record, version);
   const explicit = given.maxLength !== undefined || file.maxLength !== undefined;
   const lengths = planMaxLength(data.record.record, version, resolved.maxLength, explicit);
-  if (flags.check) printLengths(lengths, lengthQuantiles(lengths.rows), version, data);
-  if (lengths.over.length > 0) throw overLimitError(lengths, data.record, given.maxLength !== undefined ? '--max-length' : 'the recipe\'s maxLength');
-  return { recipe: Object.freeze({ ...resolved, maxLength: lengths.maxLength }), version, note, data, lengths };
+  const overLimit = lengths.over.length > 0 ? overLimitError(lengths, data.record, given.maxLength !== undefined ? '--max-length' : "the recipe's maxLength") : undefined;
+  const quantiles = lengthQuantiles(lengths.rows);
+  return { recipe: Object.freeze({ ...resolved, maxLength: lengths.maxLength }), version, note, data, lengths: { plan: lengths, quantiles, ...(overLimit ? { overLimit } : {}) } };
 }
 
 /** `train --check`: how long the rows are as this ms-swift counts them, and the limit. */
@@ -139,8 +146,10 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const { recipe, version, note, data, lengths } = await resolveRun(flags);
   const command = buildTrainCommand(recipe, version, data.files);
   if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${count(recipe.gpus.split(',').length, 'GPU')} × ${count(recipe.nnodes, 'node')} × accumulation)`);
-  if (!flags.quiet && data.record) warn(`data record ${data.record.path}: ${data.record.record.family}, ${data.record.record.dialect}; preset ${recipe.preset}`);
-  if (!flags.quiet && lengths?.note) warn(lengths.note);
+  if (!flags.quiet && data.record) warn(`data record ${data.record.path}: family ${data.record.record.family}, dialect ${data.record.record.dialect}; preset ${recipe.preset}`);
+  if (!flags.quiet && lengths?.plan.note) warn(lengths.plan.note);
+  if (lengths && (flags.check || lengths.overLimit)) printLengths(lengths.plan, lengths.quantiles, version, data);
+  if (lengths?.overLimit) throw lengths.overLimit;
   for (const w of command.warnings) warn(`warning: ${w}`);
   const record: RunRecord = { recipe, swiftVersion: version.raw, command: { env: command.env, program: command.program, args: command.args }, ...(data.record ? { dataRecord: 'ocrdet-data.json' } : {}) };
 

@@ -113,6 +113,8 @@ export interface ConvertReport {
     cutByCrops: number;
   };
   regionsPerSample: ExactDistribution;
+  /** LLM formats only: estimated tokens of whole rows — prompt, answer and image tokens (the data record has each row's). */
+  rowTokens?: ExactDistribution;
   /** LLM formats only: estimated answer tokens per sample written (src/datasets/tokens.ts). */
   answerTokens?: ExactDistribution & { histogram: { upTo: number | null; count: number }[] };
   budget?: { maxAnswerTokens: number; overflow: 'crop' | 'skip'; overBudget: number; cropped: number; skipped: number; uncroppable: number; images: OverBudgetImage[] };

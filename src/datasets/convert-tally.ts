@@ -19,6 +19,8 @@ export class ConvertTally {
   private readonly skippedList: string[] = [];
   readonly regionsPerSample = new ValueCounts();
   readonly answerTokens = new ValueCounts();
+  /** Whole rows: prompt, answer and image tokens (the data record keeps them row by row). */
+  readonly rowTokens = new ValueCounts();
   readonly overBudget: OverBudgetImage[] = [];
   overBudgetCount = { total: 0, cropped: 0, skipped: 0, uncroppable: 0 };
   imagesRead = 0;
@@ -108,6 +110,7 @@ export class ConvertTally {
       },
       regionsPerSample: this.regionsPerSample.result(),
       ...(llm ? { answerTokens: { ...this.answerTokens.result(), histogram: this.answerTokens.histogram(TOKEN_BINS) } } : {}),
+      ...(llm ? { rowTokens: this.rowTokens.result() } : {}),
       ...(llm
         ? {
             budget: {

@@ -235,7 +235,10 @@ function route(job: ConvertJob, ledger: SplitLedger, spool: Spool, out: string) 
       images[split]++;
       for (const [regions, answer, image] of stats) {
         tally.sample(regions, answer >= 0 ? answer : undefined);
-        if (answer >= 0) rows[split].push({ prompt: promptTokens, answer, image });
+        if (answer >= 0) {
+          rows[split].push({ prompt: promptTokens, answer, image });
+          tally.rowTokens.add(promptTokens + answer + image);
+        }
       }
     }
     const written = !(settings.strict && tally.problemsSkipped > 0);

@@ -90,12 +90,17 @@ export function rowLengths(record: DataRecord, version: SwiftVersion): RowLength
 export function planMaxLength(record: DataRecord, version: SwiftVersion, current: number, explicit: boolean): LengthPlan {
   const rows = rowLengths(record, version);
   if (explicit) return { maxLength: current, rows, over: rows.filter((r) => r.tokens > current).sort((a, b) => b.tokens - a.tokens) };
-  const needed = rows.reduce((most, r) => Math.max(most, Math.ceil((r.tokens + TEXT_MARGIN * (r.tokens - r.imageTokens)) / ROUND_TO) * ROUND_TO), 0);
+  const needed = neededLength(rows);
   if (needed <= current) return { maxLength: current, rows, over: [] };
   const dropped = rows.filter((r) => r.tokens > current).length;
   const longest = rows.reduce((a, b) => (b.tokens > a.tokens ? b : a));
   const note = `max_length ${needed}: the longest row is ~${longest.tokens} tokens${longest.imageTokens ? ` (${longest.imageTokens} of them image tokens)` : ''}, and the preset's ${current} would drop ${dropped} of ${rows.length} rows`;
   return { maxLength: needed, note, rows, over: [] };
+}
+
+/** The limit that keeps every row, with headroom for the text estimate, rounded up to 64. */
+export function neededLength(rows: readonly RowLength[]): number {
+  return rows.reduce((most, r) => Math.max(most, Math.ceil((r.tokens + TEXT_MARGIN * (r.tokens - r.imageTokens)) / ROUND_TO) * ROUND_TO), 0);
 }
 
 /** Quantiles of the row lengths, for `train --check`. */
@@ -108,9 +113,9 @@ export function lengthQuantiles(rows: readonly RowLength[]): { count: number; me
 /** The refusal for rows over a chosen limit: how many, the longest, and what to change. */
 export function overLimitError(plan: LengthPlan, data: RecordLayer, flag: string): UsageError {
   const [longest] = plan.over;
-  const image = longest.imageTokens ? `, ${longest.imageTokens} of them image tokens (${data.record.family}: see \`train --check\`)` : '';
+  const image = longest.imageTokens ? `, ${longest.imageTokens} of them image tokens` : '';
   const fewer = data.record.image.kind === 'tiles' ? ', or convert with fewer tiles (--max-tiles)' : data.record.image.kind === 'smart-resize' ? ', or convert with a smaller --max-pixels' : '';
   return new UsageError(
-    `${flag} ${plan.maxLength}: ${plan.over.length} of ${plan.rows.length} rows in ${data.path}'s data are longer, and ms-swift would drop them (the longest, ${data.record.files[longest.file]}:${longest.line}, is ~${longest.tokens} tokens${image}); raise it to at least ${Math.ceil(longest.tokens / ROUND_TO) * ROUND_TO}, leave it out to have it set from the data${fewer}`,
+    `${flag} ${plan.maxLength}: ${plan.over.length} of ${plan.rows.length} rows in ${data.path}'s data are longer, and ms-swift would drop them (the longest, ${data.record.files[longest.file]}:${longest.line}, is ~${longest.tokens} tokens${image}); raise it to ${neededLength(plan.rows)}, leave it out to have it set from the data${fewer}`,
   );
 }
