@@ -14,12 +14,12 @@ import { modelTypeAt, modelIdFor, PRESETS, presetForFamily } from '../src/train/
 import { resolveSwiftVersion } from '../src/train/version.js';
 import { FAMILIES } from '../src/grounding/families.js';
 import { SEED_TEST } from './helpers/seed-test.js';
+import { captureStreams, type CapturedStreams } from './helpers/streams.js';
 import { removeScratchDirs, scratchDir, standinEnv } from './standins/bin.js';
 
 afterAll(removeScratchDirs);
 
-let stdout = '';
-let stderr = '';
+let streams: CapturedStreams;
 const data: Record<string, string> = {};
 
 beforeAll(async () => {
@@ -38,11 +38,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  streams = captureStreams();
   const { env } = standinEnv({ STANDIN_LINE_MS: '1', STANDIN_SWIFT_VERSION: '3.12.6' });
   for (const [key, value] of Object.entries(env)) if (key === 'PATH' || key.startsWith('STANDIN_')) vi.stubEnv(key, value as string);
 });
@@ -56,7 +52,7 @@ afterEach(() => {
 /** The --dry-run --json output of `train`. */
 async function dryRun(...args: string[]): Promise<{ code: number; command?: { env: Record<string, string>; args: string[] } }> {
   const code = await run(['train', '--dry-run', '--json', '--out', scratchDir('ocrdet-runs-'), ...args]);
-  return { code, ...(code === 0 ? { command: JSON.parse(stdout) } : {}) };
+  return { code, ...(code === 0 ? { command: JSON.parse(streams.stdout) } : {}) };
 }
 
 const flag = (args: string[], name: string): string | undefined => args[args.indexOf(`--${name}`) + 1];
@@ -73,7 +69,7 @@ describe('the preset and the image environment come from the record', () => {
     expect(maxLength).toBeGreaterThanOrEqual(longest);
     expect(maxLength % 64).toBe(0);
     expect(maxLength - longest).toBeLessThan(0.1 * (longest - 3328) + 64);
-    expect(stderr).toMatch(/max_length \d+: the longest row is ~\d+ tokens \(3328 of them image tokens\), and the preset's 2048 would drop 28 of 50 rows/);
+    expect(streams.stderr).toMatch(/max_length \d+: the longest row is ~\d+ tokens \(3328 of them image tokens\), and the preset's 2048 would drop 28 of 50 rows/);
     expect(command!.env).not.toHaveProperty('MAX_NUM'); // 12 is ms-swift's own default
   });
 
@@ -108,40 +104,40 @@ describe('the preset and the image environment come from the record', () => {
 describe('what contradicts the record is a usage error naming both values (exit 2)', () => {
   it('a preset of another family', async () => {
     expect((await dryRun('--data', data.internvl2, '--preset', 'qwen2-vl-7b', '--swift-version', '3')).code).toBe(2);
-    expect(stderr).toContain(`--preset qwen2-vl-7b trains the qwen2-vl family, but ${join(data.internvl2, 'ocrdet-data.json')} says the data was written for internvl2`);
+    expect(streams.stderr).toContain(`--preset qwen2-vl-7b trains the qwen2-vl family, but ${join(data.internvl2, 'ocrdet-data.json')} says the data was written for internvl2`);
   });
 
   it('a model of another family', async () => {
     expect((await dryRun('--data', data.internvl2, '--model', 'Qwen/Qwen2.5-VL-7B-Instruct', '--swift-version', '3')).code).toBe(2);
-    expect(stderr).toContain('--model Qwen/Qwen2.5-VL-7B-Instruct trains the qwen2.5-vl family');
+    expect(streams.stderr).toContain('--model Qwen/Qwen2.5-VL-7B-Instruct trains the qwen2.5-vl family');
   });
 
   it('a dialect, and an image variable of another value', async () => {
     expect((await dryRun('--data', data['qwen2.5-vl'], '--dialect', 'qwen2-vl', '--swift-version', '3')).code).toBe(2);
-    expect(stderr).toContain('--dialect qwen2-vl contradicts');
+    expect(streams.stderr).toContain('--dialect qwen2-vl contradicts');
     expect((await dryRun('--data', data['qwen2.5-vl'], '--env', 'MAX_PIXELS=12845056', '--swift-version', '3')).code).toBe(2);
-    expect(stderr).toContain('--env MAX_PIXELS=12845056 contradicts');
-    expect(stderr).toContain('which says MAX_PIXELS=1003520');
+    expect(streams.stderr).toContain('--env MAX_PIXELS=12845056 contradicts');
+    expect(streams.stderr).toContain('which says MAX_PIXELS=1003520');
   });
 
   it('a recipe file\'s field is named as such', async () => {
     const recipe = join(scratchDir('ocrdet-recipe-'), 'r.json');
     writeFileSync(recipe, JSON.stringify({ env: { MAX_NUM: '4' } }));
     expect((await dryRun('--data', data.internvl2, '--recipe', recipe, '--swift-version', '3')).code).toBe(2);
-    expect(stderr).toContain("the recipe's env MAX_NUM=4 contradicts");
+    expect(streams.stderr).toContain("the recipe's env MAX_NUM=4 contradicts");
   });
 
   it('an ms-swift version that cannot train the rows as written', async () => {
     expect((await dryRun('--data', data['qwen2.5-vl'], '--swift-version', '3.0.0')).code).toBe(2);
-    expect(stderr).toContain('ms-swift 3.0.0 cannot train these rows');
+    expect(streams.stderr).toContain('ms-swift 3.0.0 cannot train these rows');
     expect((await dryRun('--data', data['internvl2-v2'], '--swift-version', '3.12.6')).code).toBe(2);
-    expect(stderr).toContain('says 2.x rows (for ms-swift before 3.0.0)');
+    expect(streams.stderr).toContain('says 2.x rows (for ms-swift before 3.0.0)');
   });
 
   it('a max_length that drops rows is refused, saying how many and what to change', async () => {
     expect((await dryRun('--data', data.internvl2, '--max-length', '2048', '--swift-version', '3.12.6')).code).toBe(2);
-    expect(stderr).toMatch(/--max-length 2048: 28 of 50 rows in .* are longer, and ms-swift would drop them \(the longest, (train|val)\.jsonl:\d+, is ~\d+ tokens, 3328 of them image tokens/);
-    expect(stderr).toContain('or convert with fewer tiles (--max-tiles)');
+    expect(streams.stderr).toMatch(/--max-length 2048: 28 of 50 rows in .* are longer, and ms-swift would drop them \(the longest, (train|val)\.jsonl:\d+, is ~\d+ tokens, 3328 of them image tokens/);
+    expect(streams.stderr).toContain('or convert with fewer tiles (--max-tiles)');
   });
 });
 
@@ -149,8 +145,8 @@ describe('train --check prints how long the rows are', () => {
   it('the distribution as this ms-swift counts the rows, the limit, and the rows over it', async () => {
     const code = await run(['train', '--check', '--no-gpu-check', '--data', data.internvl2, '--out', scratchDir('ocrdet-runs-'), '--max-length', '3072', '--swift-version', '3.12.6']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/tokens 50 rows as ms-swift 3\.12\.6 counts them \(image tokens included\): median \d+ · p90 \d+ · max \d+; max_length 3072: \d+ over/);
-    const over = [...stderr.matchAll(/^over {3}(train|val)\.jsonl:\d+ ~(\d+) tokens \(3328 image\)$/gm)];
+    expect(streams.stderr).toMatch(/tokens 50 rows as ms-swift 3\.12\.6 counts them \(image tokens included\): median \d+ · p90 \d+ · max \d+; max_length 3072: \d+ over/);
+    const over = [...streams.stderr.matchAll(/^over {3}(train|val)\.jsonl:\d+ ~(\d+) tokens \(3328 image\)$/gm)];
     expect(over.length).toBeGreaterThan(0);
     for (const m of over) expect(Number(m[2])).toBeGreaterThan(3072);
   });
@@ -158,8 +154,8 @@ describe('train --check prints how long the rows are', () => {
   it('ok when every row fits', async () => {
     const code = await run(['train', '--check', '--no-gpu-check', '--data', data.internvl2, '--out', scratchDir('ocrdet-runs-'), '--swift-version', '3.12.6']);
     expect(code).toBe(0);
-    expect(stderr).toMatch(/max_length \d+: 0 over/);
-    expect(stderr).toContain('pre-flight: ok');
+    expect(streams.stderr).toMatch(/max_length \d+: 0 over/);
+    expect(streams.stderr).toContain('pre-flight: ok');
   });
 });
 
@@ -188,9 +184,9 @@ describe('Florence-2 rows the real ms-swift 3.x trains on (the stand-in makes it
     // The rows as they were written before: `<image><OCR_WITH_REGION>`.
     const train = join(rowsDir, 'train.jsonl');
     writeFileSync(train, readFileSync(train, 'utf8').replaceAll('"content":"<OCR_WITH_REGION>"', '"content":"<image><OCR_WITH_REGION>"'));
-    stderr = '';
+    streams = captureStreams();
     expect(await run([...args, '--out', join(scratchDir('ocrdet-runs-'), 'tagged')])).toBe(1);
-    expect(stderr).toContain('Failed to retrieve the dataset');
+    expect(streams.stderr).toContain('Failed to retrieve the dataset');
   });
 });
 

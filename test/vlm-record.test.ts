@@ -6,7 +6,7 @@
  */
 import { cpSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../src/cli/program.js';
 import type { Sample } from '../src/core/types.js';
 import { convertDataset } from '../src/datasets/convert.js';
@@ -22,6 +22,7 @@ import { startOpenAiDouble, type OpenAiDouble } from './helpers/openai-double.js
 import { missingRegions } from './helpers/grounding.js';
 import { readJsonl, SEED_TEST } from './helpers/convert.js';
 import { removeScratchDirs, scratchDir } from './standins/bin.js';
+import { captureStreams } from './helpers/streams.js';
 
 afterAll(removeScratchDirs);
 
@@ -104,20 +105,15 @@ describe('options that contradict the record, and the CLI\'s --from', () => {
   it('detect --from a data folder: the record\'s prompt and Qwen2.5-VL\'s 1,003,520-px input (a 1600×1200 photo goes at 1148×840)', async () => {
     server = await startOpenAiDouble({ answer: () => '[]' });
     const photo = join(dataset, 'Images', `${PHOTOS[0]}.jpg`);
-    const chunks: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => (chunks.push(String(chunk)), true)) as typeof process.stdout.write;
-    try {
-      expect(await run(['detect', photo, '--backend', 'vlm', '--base-url', server.url, '--model', 'ocrdet-test-model', '--from', out, '-q'])).toBe(0);
-    } finally {
-      process.stdout.write = write;
-    }
+    const streams = captureStreams();
+    expect(await run(['detect', photo, '--backend', 'vlm', '--base-url', server.url, '--model', 'ocrdet-test-model', '--from', out, '-q'])).toBe(0);
+    vi.restoreAllMocks();
     // smart_resize of 1600×1200 at 1,003,520 px: β = √(1,920,000 / 1,003,520) = 1.3832, ⌊1200 / β / 28⌋ = 30 → 840,
     // ⌊1600 / β / 28⌋ = 41 → 1148: the model's input, sent as it is.
     expect(server.received[0].image).toMatchObject({ width: 1148, height: 840 });
     expect(modelView({ width: 1600, height: 1200 }, record.image).canvas).toEqual({ width: 1148, height: 840 });
     expect(server.received[0].prompt).toBe(record.prompt);
-    expect(JSON.parse(chunks.join(''))).toMatchObject({ dialect: 'qwen2.5-vl', width: 1600, height: 1200 });
+    expect(JSON.parse(streams.stdout)).toMatchObject({ dialect: 'qwen2.5-vl', width: 1600, height: 1200 });
   });
 
   it('--from a folder without a record says where it looked (exit 2)', async () => {

@@ -12,7 +12,9 @@ import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
 import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
 import { count } from '../core/plural.js';
+import { FAMILIES } from '../grounding/families.js';
 import { describeRule } from '../grounding/image-rules.js';
+import { dialects } from '../grounding/index.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
@@ -52,8 +54,8 @@ export function createCommand(): Command {
     .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
     .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)')
     .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
-    .option('--dialect <name>', 'grounding dialect of the answers: internvl2, qwen-vl, qwen2-vl, qwen2.5-vl, qwen3-vl, florence-2, paligemma, deepseek-vl2', 'internvl2')
-    .option('--family <name>', 'model family the rows are for, when not the one the dialect is named after: internvl2, internvl2.5, internvl3, qwen-vl, qwen2-vl, qwen2.5-vl, qwen3-vl, florence-2, paligemma, paligemma2, deepseek-vl2')
+    .option('--dialect <name>', `grounding dialect of the answers: ${dialects.names().join(', ')}`, 'internvl2')
+    .option('--family <name>', `model family the rows are for, when not the one the dialect is named after: ${FAMILIES.names().join(', ')}`)
     .option('--answer <mode>', 'native (answer written in the dialect) or objects (ms-swift <ref-object>/<bbox> + objects field)', 'native')
     .option('--swift-version <n>', 'ms-swift row format: 3 (3.x/4.x messages) or 2 (2.x system/query/response)', '3')
     .option('--task <task>', "text (transcriptions as labels), objects (object labels), boxes (label 'text')", 'text')
