@@ -1,7 +1,8 @@
 /**
- * The layering, checked on the source: arrows point one way (cli/server → batch/train/eval/datasets →
- * detectors/grounding → image → core), `core` imports nothing of ours, no module imports `cli` or `server`,
- * each native library has one door, and model servers are reached through one client.
+ * The layering of src/, checked on the source: arrows point one way
+ * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core), `core` imports nothing of
+ * ours, no module imports `cli` or `server`, each native library has one door, and model servers are reached
+ * through one client.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -101,6 +102,21 @@ describe('architecture', () => {
       expect([...loaded].filter((name) => name === 'onnxruntime-node' || name === 'openai'), entry).toEqual([]);
       expect(loaded.has('zod'), entry).toBe(true);
     }
+  });
+
+  it('the library speaks of options, not flags: no --flag in the code of batch/, datasets/, detectors/, image/ (a backend\'s own flag declarations aside)', () => {
+    const library = files.filter((file) => /^(batch|datasets|detectors|image)\//.test(relative(SRC, file)) && !/^datasets\/convert/.test(relative(SRC, file)));
+    const found: string[] = [];
+    for (const file of library) {
+      const code = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, (comment) => comment.replace(/[^\n]/g, ' '))
+        .replace(/(^|[^:])\/\/.*$/gm, '$1');
+      code.split('\n').forEach((line, i) => {
+        if (/^\s*\{ flags: '--/.test(line)) return; // a BackendFlag: the CLI's flag for one of the backend's options
+        for (const flag of line.match(/--[a-z][a-z-]*/g) ?? []) found.push(`${relative(SRC, file)}:${i + 1}: ${flag}`);
+      });
+    }
+    expect(found).toEqual([]);
   });
 
   it('one door to each native library and to the model servers', () => {

@@ -8,36 +8,17 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DATA_SUBCOMMANDS } from '../src/cli/data.js';
-import { applyExitOverride, COMMANDS, run } from '../src/cli/program.js';
+import { isRepeatable } from '../src/cli/flags.js';
+import { applyExitOverride, COMMANDS } from '../src/cli/program.js';
+import { runInProcess } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'ocrdet-cli-flags-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-let stdout = '';
-let stderr = '';
-
-beforeEach(() => {
-  stdout = '';
-  stderr = '';
-  process.exitCode = undefined;
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  process.exitCode = undefined;
-});
-
-async function ocrdet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  stdout = '';
-  stderr = '';
-  const code = await run(argv);
-  return { code, stdout, stderr };
-}
+const ocrdet = (...argv: string[]) => runInProcess(argv);
 
 /** Every command and sub-command the user can name, as words: ['detect'], ['data', 'convert'], ['train', 'status'], … */
 const COMMAND_PATHS: string[][] = [
@@ -115,7 +96,7 @@ describe('a flag that takes one value', () => {
       for (const command of [tree, ...tree.commands]) {
         const path = command === tree ? [] : [command.name()];
         for (const option of command.options) {
-          if (!(option.required || option.optional) || option.long === '--env') continue;
+          if (!(option.required || option.optional) || option.variadic || isRepeatable(option)) continue;
           const value = validValue(option);
           // A fresh tree per attempt: commander keeps parsed values on the command.
           const fresh = (await commandTrees()).find((t) => t.name() === tree.name())!;
@@ -145,6 +126,8 @@ describe('a flag that takes one value', () => {
   });
 
   it('unless declared repeatable: train --env A=1 --env B=2 passes both', async () => {
+    const train = (await (await COMMANDS.find((c) => c.name === 'train')!.load()).createCommand()).options.find((o) => o.long === '--env')!;
+    expect(isRepeatable(train)).toBe(true);
     const result = await ocrdet('train', '--data', join(scratch, 'data'), '--env', 'A=1', '--env', 'B=2', '--dry-run', '--json', '--swift-version', '3', '--no-gpu-check', '-q');
     expect(result.stderr).not.toContain('given twice');
     expect(JSON.parse(result.stdout).env).toMatchObject({ A: '1', B: '2' });

@@ -1,5 +1,5 @@
 /**
- * The reference system's training data (../shared/data/seed-scripts/README.md) has three defects. Each test
+ * The reference system's training data (its rows: test/fixtures/train/seed-scripts/ocr_det_test_dataset.head3.jsonl) has three defects. Each test
  * here states a property of the converter's output that the defect breaks, checks it on ocrdet's output for
  * seed-test, and shows the same check failing on the reference's own rows (head3) or on seed-test rendered
  * the reference's way (`referenceAnswer`: first object only, corners 0 and 2 of the quad, raw pixels).

@@ -73,13 +73,13 @@ describe('previewDataset', () => {
   });
 });
 
-describe('previewDataset with the wrong --dialect', () => {
+describe('previewDataset with the wrong dialect', () => {
   it('says, for each row without boxes, which dialect its syntax is, and that a missing file is not found', async () => {
     const out = tempOut('pv-wrong-convert');
     await convertDataset(SEED_TEST, { out, dialect: 'internvl2' });
     const notes: string[] = [];
     const result = await previewDataset(join(out, 'val.jsonl'), { out: tempOut('pv-wrong'), dialect: 'qwen2-vl', limit: 3, onProblem: (p) => notes.push(p.message) });
-    const wrong = "no qwen2-vl boxes in this answer; its syntax is internvl2's: is --dialect qwen2-vl right?";
+    const wrong = 'no qwen2-vl boxes in this answer; its syntax is internvl2\'s: is option "dialect" qwen2-vl right?';
     expect(result.pictures.map((p) => [p.regions, p.warnings[0]])).toEqual([[0, wrong], [0, wrong], [0, wrong]]);
     // Said once, with how many more rows it held for (not once per row).
     expect(notes).toEqual([wrong, `the note of row 1 held for 2 more rows ("${wrong.slice(0, 40)}…")`]);

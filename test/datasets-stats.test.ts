@@ -3,10 +3,10 @@
  * ocrdet (a few lines of Python over the XML: objects per file, name lengths) and, for the short-side
  * buckets, are the peers' published counts (../shared/research/peers-seed-test.md: 143 / 168 / 199).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../src/cli/program.js';
+import { describe, expect, it } from 'vitest';
 import { datasetStats, readDataset } from '../src/datasets/index.js';
 import { shortSidePx } from '../src/datasets/stats.js';
+import { runInProcess } from './helpers/cli.js';
 import { SEED_TEST, fixture, tempDataset } from './helpers/datasets.js';
 
 describe('datasetStats on seed-test', () => {
@@ -47,36 +47,20 @@ describe('datasetStats on seed-test', () => {
 });
 
 describe('what throws instead of being reported', () => {
-  it('a dataset path that does not exist, an unknown format, an undetectable folder, a missing --images folder', async () => {
+  it('a dataset path that does not exist, an unknown format, an undetectable folder, a missing images folder', async () => {
     const first = (path: string, options = {}) => readDataset(path, options)[Symbol.asyncIterator]().next();
     await expect(first('/no/such/dataset')).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND' });
     // A format given by name that finds nothing is not an empty dataset: it names the format the path has.
-    await expect(datasetStats(SEED_TEST, { format: 'icdar2015' })).rejects.toThrow(`${SEED_TEST}: no icdar2015 annotations found; it looks like voc-quad (drop --format, or give --format voc-quad)`);
+    await expect(datasetStats(SEED_TEST, { format: 'icdar2015' })).rejects.toThrow(`${SEED_TEST}: no icdar2015 annotations found; it looks like voc-quad (leave out option "format", or give option "format" voc-quad)`);
     await expect(first(SEED_TEST, { format: 'yolo' })).rejects.toThrow('unknown dataset format "yolo"; known: voc-quad, labelme, coco, ppocr, icdar2015');
     await expect(first(tempDataset({ 'notes.md': '# nothing here' }))).rejects.toMatchObject({ code: 'OCRDET_USAGE' });
-    await expect(first(SEED_TEST, { images: '/no/such/images' })).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND' });
+    await expect(first(SEED_TEST, { images: '/no/such/images' })).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND', details: { options: ['images'] } });
   });
 });
 
 describe('ocrdet data stats', () => {
-  let stdout: string;
-  let stderr: string;
-
-  beforeEach(() => {
-    stdout = '';
-    stderr = '';
-    process.exitCode = undefined;
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  });
-
-  afterEach(() => {
-    vi.restoreAllMocks();
-    process.exitCode = undefined;
-  });
-
   it('--json prints the datasetStats object; exit 0 when nothing was skipped; each problem one line on stderr', async () => {
-    const code = await run(['data', 'stats', SEED_TEST, '--json']);
+    const { code, stdout, stderr } = await runInProcess(['data', 'stats', SEED_TEST, '--json']);
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual(JSON.parse(JSON.stringify(await datasetStats(SEED_TEST))));
     const lines = stderr.trim().split('\n');
@@ -85,7 +69,8 @@ describe('ocrdet data stats', () => {
   });
 
   it('prints a table: images, regions, per-image and size figures, sources', async () => {
-    expect(await run(['data', 'stats', SEED_TEST])).toBe(0);
+    const { code, stdout } = await runInProcess(['data', 'stats', SEED_TEST]);
+    expect(code).toBe(0);
     expect(stdout).toContain('images                50');
     expect(stdout).toContain("660  (510 care, 150 don't care)");
     expect(stdout).toContain('<16 px: 143 · 16–32 px: 168 · ≥32 px: 199');
@@ -93,14 +78,15 @@ describe('ocrdet data stats', () => {
   });
 
   it('exits 1 when something was skipped (an annotation without its image)', async () => {
-    expect(await run(['data', 'stats', fixture('voc-quad')])).toBe(1);
+    const { code, stderr } = await runInProcess(['data', 'stats', fixture('voc-quad')]);
+    expect(code).toBe(1);
     expect(stderr).toContain('MSRA_TD500_IMG_1805.xml: MSRA_TD500_IMG_1805.jpg: annotation without its image');
   });
 
   it('exits 2 for usage errors: no dataset, an unknown format', async () => {
-    expect(await run(['data', 'stats'])).toBe(2);
-    process.exitCode = undefined;
-    expect(await run(['data', 'stats', SEED_TEST, '--format', 'yolo'])).toBe(2);
+    expect((await runInProcess(['data', 'stats'])).code).toBe(2);
+    const { code, stderr } = await runInProcess(['data', 'stats', SEED_TEST, '--format', 'yolo']);
+    expect(code).toBe(2);
     expect(stderr).toContain('OCRDET_USAGE');
   });
 });

@@ -71,8 +71,10 @@ describe('ocrdet detect with bad images', () => {
   it('--max-pixels lowers the limit: a genuine photo above it is refused with a hint', async () => {
     const result = await runCli(['detect', 'mixed/a-good.jpg', '--no-text', '--max-pixels', '1000'], work);
     expect(result.code).toBe(1);
+    // The Detection is data in the library's words; the line on stderr says the flag.
     const detection = JSON.parse(result.stdout) as Detection;
-    expect(detection.error?.message).toMatch(/pixel limit.*--max-pixels/);
+    expect(detection.error).toEqual({ code: 'OCRDET_BAD_IMAGE', message: expect.stringMatching(/pixel limit .*; raise option "maxPixels" if the image is genuine$/) });
+    expect(result.stderr).toMatch(/^mixed\/a-good\.jpg: OCRDET_BAD_IMAGE: .*pixel limit .*; raise --max-pixels if the image is genuine$/m);
   }, 300_000);
 });
 

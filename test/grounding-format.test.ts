@@ -3,7 +3,7 @@
  * round-half-to-even, Florence-2's floor bins), clamped to the grid, boxes as the model writes boxes, in
  * reading order. Expected strings are worked out by hand in the comments.
  *
- * The reference system's data script (../shared/data/seed-scripts/README.md) kept only the first box of
+ * The reference system's data script (its rows: test/fixtures/train/seed-scripts/ocr_det_test_dataset.head3.jsonl) kept only the first box of
  * each image, wrote raw pixels where InternVL2 expects 0–1000, and took corners (x0,y0)/(x2,y2) of a quad,
  * giving boxes such as [[90,398,311,398]]; the last block holds one test per defect.
  */

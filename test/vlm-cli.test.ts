@@ -118,7 +118,7 @@ describe('ocrdet detect --backend vlm (the real CLI)', () => {
     expect(detected.code).toBe(0);
     const wrong = jsonl(join(work, 'ui.jsonl'));
     expect(wrong.map((l) => (l.regions as Region[]).length)).toEqual([0, 0]);
-    expect(wrong[0].warnings).toEqual([expect.stringMatching(/^no boxes in the answer .*check --dialect/)]);
+    expect(wrong[0].warnings).toEqual([expect.stringMatching(/^no boxes in the answer .*check option "dialect", option "prompt" and option "system"$/)]);
     // A third line without saved answers (an older run) is kept and reported.
     writeFileSync(join(work, 'ui.jsonl'), `${readFileSync(join(work, 'ui.jsonl'), 'utf8')}${JSON.stringify({ image: 'old.jpg', width: 10, height: 10, regions: [], backend: 'vlm', model: 'x', timings: {} })}\n`);
     const asked = server.stats.chatRequests;

@@ -124,7 +124,7 @@ describe('answers and failures that are not retried', () => {
     expect(cut.regions.map((r) => r.text)).toEqual(['Bulletproof Helmet', 'Bulletproof Clothing', 'Gun Model']);
     expect(detection.regions).toEqual(cut.regions);
     expect(detection.retries).toBe(0);
-    expect(detection.warnings).toEqual([...cut.warnings, expect.stringMatching(/cut off at the max-tokens limit/)]);
+    expect(detection.warnings).toEqual([...cut.warnings, expect.stringMatching(/cut off at the answer-token limit \(option "maxTokens"\)/)]);
   });
 
   it('a 400 is not retried: that image gets an error, the others their regions', async () => {
@@ -167,17 +167,18 @@ describe('answers and failures that are not retried', () => {
     const run = batch(paths, fast(s, { apiKeyEnv: 'OCRDET_FAULT_TEST_KEY' }), 2);
     const error = await run.then(() => undefined, (e: unknown) => e as Error & { code?: string });
     expect(error?.code).toBe('OCRDET_CONFIG');
-    expect(error?.message).toMatch(/HTTP 401.*Incorrect API key provided: \*\*\*.*--api-key-env/);
+    expect(error?.message).toMatch(/HTTP 401.*Incorrect API key provided: \*\*\*.*option "apiKeyEnv"/);
+    expect(error).toMatchObject({ details: { options: ['apiKeyEnv'] } });
     expect(error?.message).not.toContain('sk-wrong-key');
     expect(s.stats.authHeaders).toContain('Bearer sk-wrong-key-0123456789');
     delete process.env.OCRDET_FAULT_TEST_KEY;
   });
 
-  it('a server that wants a key, asked without --api-key-env: says to name a variable, not to check one', async () => {
+  it('a server that wants a key, asked without apiKeyEnv: says to name a variable, not to check one', async () => {
     const s = await start({ apiKey: 'sk-right-key' });
     const error = await batch(await images(1, 'no-key'), fast(s), 1).then(() => undefined, (e: unknown) => e as Error & { code?: string });
     expect(error?.code).toBe('OCRDET_CONFIG');
-    expect(error?.message).toMatch(/HTTP 401, the server refused the request \(Incorrect API key provided: EMPTY\.\); the server wants an API key: put it in an environment variable and name it with --api-key-env VAR$/);
+    expect(error?.message).toMatch(/HTTP 401, the server refused the request \(Incorrect API key provided: EMPTY\.\); the server wants an API key: put it in an environment variable and name it with option "apiKeyEnv"$/);
     expect(error?.message).not.toMatch(/named by/);
   });
 
@@ -186,7 +187,7 @@ describe('answers and failures that are not retried', () => {
     process.env.OCRDET_FAULT_TEST_KEY2 = 'sk-wrong-key-9876543210';
     const error = await createVlmDetector({ baseUrl: s.url, apiKeyEnv: 'OCRDET_FAULT_TEST_KEY2' }).then(() => undefined, (e: unknown) => e as Error);
     delete process.env.OCRDET_FAULT_TEST_KEY2;
-    expect(error?.message).toMatch(/; check the API key variable named by --api-key-env \(OCRDET_FAULT_TEST_KEY2\)$/);
+    expect(error?.message).toMatch(/; check the API key variable named by option "apiKeyEnv" \(OCRDET_FAULT_TEST_KEY2\)$/);
   });
 
   it('a model list that cannot be fetched counts its attempts in good English: 1 attempt, 3 attempts', async () => {
@@ -194,9 +195,10 @@ describe('answers and failures that are not retried', () => {
     const url = s.url;
     await s.goDown();
     const once = await createVlmDetector({ baseUrl: url, retries: 0 }).then(() => undefined, (e: unknown) => e as Error);
-    expect(once?.message).toMatch(/\(after 1 attempt; give --model to skip this\)$/);
+    expect(once?.message).toMatch(/\(after 1 attempt; give option "model" to skip this\)$/);
+    expect(once).toMatchObject({ details: { options: ['model'] } });
     const thrice = await createVlmDetector({ baseUrl: url, retries: 2, retryBaseMs: 1, retryMaxMs: 2 }).then(() => undefined, (e: unknown) => e as Error);
-    expect(thrice?.message).toMatch(/\(after 3 attempts; give --model to skip this\)$/);
+    expect(thrice?.message).toMatch(/\(after 3 attempts; give option "model" to skip this\)$/);
   });
 
   it('a variable that is not set is a configuration error before any request', async () => {

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { checkResultLine } from '../core/detection.js';
 import { BadResultsError } from '../core/errors.js';
 import { readLines } from '../core/lines.js';
+import { optionDetails, optionName } from '../core/options.js';
 import type { Detection } from '../core/types.js';
 import { quoteLine } from '../datasets/problems.js';
 
@@ -58,7 +59,7 @@ export async function scanResults(path: string): Promise<ResultsScan> {
   const scan: ResultsScan = { images: new Map(), lines: 0, validBytes: 0, brokenTailBytes: 0 };
   for await (const { number, text, bytes, ended } of readLines(path)) {
     if (!ended) {
-      if (!looksLikeTornLine(bytes)) throw new BadResultsError(`${path}:${number}: the last line is not a Detection line ocrdet wrote; is --out the right file?`);
+      if (!looksLikeTornLine(bytes)) throw new BadResultsError(`${path}:${number}: the last line is not a Detection line ocrdet wrote; is ${optionName('out')} the right file?`, { details: optionDetails('out') });
       scan.brokenTailBytes = bytes.length;
       break;
     }
@@ -66,7 +67,9 @@ export async function scanResults(path: string): Promise<ResultsScan> {
     if (text.trim() === '') continue;
     const { line } = checkResultLine(text);
     if (!line) {
-      throw new BadResultsError(`${path}:${number}: not a Detection JSON line (${quoteLine(text)}); is --out the right file? ocrdet only appends to its own results`);
+      throw new BadResultsError(`${path}:${number}: not a Detection JSON line (${quoteLine(text)}); is ${optionName('out')} the right file? ocrdet only appends to its own results`, {
+        details: optionDetails('out'),
+      });
     }
     const key = imageKey(line.image);
     const known = scan.images.get(key);
@@ -89,7 +92,7 @@ export async function cutBrokenTail(path: string, scan: ResultsScan): Promise<vo
 }
 
 /**
- * For --retry-errors: rewrites the file without the error lines of `dropImages` (absolute keys). The kept
+ * For `retryErrors`: rewrites the file without the error lines of `dropImages` (absolute keys). The kept
  * lines are copied byte for byte to a temporary file, synced, then renamed over the original: at every
  * instant the file on disk is either the old one or the new one, never a mix.
  */

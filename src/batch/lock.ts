@@ -5,6 +5,7 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { UsageError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 
 function isAlive(pid: number): boolean {
   try {
@@ -27,7 +28,8 @@ async function tryCreate(lockPath: string): Promise<boolean> {
     if (code === 'EEXIST') return false;
     // The results file's folder cannot be written (permissions, a read-only or virtual file system).
     if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new UsageError(`--out ${lockPath.slice(0, -'.lock'.length)}: cannot write there (${code}: ${(error as Error).message.split(', ')[0].replace(/^\w+: /, '')})`, { cause: error });
+      const reason = `${code}: ${(error as Error).message.split(', ')[0].replace(/^\w+: /, '')}`;
+      throw new UsageError(`${optionName('out')} ${lockPath.slice(0, -'.lock'.length)}: cannot write there (${reason})`, { cause: error, details: optionDetails('out') });
     }
     throw error;
   }

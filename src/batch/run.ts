@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
 import { BadResultsError, UsageError, toOcrdetError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import { count } from '../core/plural.js';
 import type { Detection, DetectionError } from '../core/types.js';
 import { failedDetection } from '../detectors/failed.js';
@@ -86,16 +87,17 @@ interface Resume {
   previouslyFailed: number;
 }
 
-/** --out must be a file; its folder is created. Returns whether the file exists already. */
+/** `out` must be a file; its folder is created. Returns whether the file exists already. */
 async function prepareOutPath(out: string): Promise<boolean> {
   const info = await stat(out).catch(() => undefined);
-  if (info?.isDirectory()) throw new UsageError(`--out ${out}: is a directory; give a file name, e.g. ${join(out, 'dets.jsonl')}`);
-  if (info && !info.isFile()) throw new UsageError(`--out ${out}: not a regular file`);
+  const details = optionDetails('out');
+  if (info?.isDirectory()) throw new UsageError(`${optionName('out')} ${out}: is a directory; give a file name, e.g. ${join(out, 'dets.jsonl')}`, { details });
+  if (info && !info.isFile()) throw new UsageError(`${optionName('out')} ${out}: not a regular file`, { details });
   if (!info) {
     try {
       makeDirectory(dirname(out));
     } catch (error) {
-      throw new UsageError(`--out ${out}: cannot create its folder (${(error as Error).message})`, { cause: error });
+      throw new UsageError(`${optionName('out')} ${out}: cannot create its folder (${(error as Error).message})`, { cause: error, details });
     }
   }
   return Boolean(info);
@@ -104,8 +106,8 @@ async function prepareOutPath(out: string): Promise<boolean> {
 /** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
 async function prepareResults(out: string, images: readonly ImageInput[], options: RunBatchOptions): Promise<Resume> {
   const scan = await scanResults(out).catch((error: unknown) => {
-    // --out names something that is not a results file: a usage error, and nothing was done (exit 2).
-    throw error instanceof BadResultsError ? new UsageError(error.message, { cause: error }) : error;
+    // `out` names something that is not a results file: a usage error, and nothing was done (exit 2).
+    throw error instanceof BadResultsError ? new UsageError(error.message, { cause: error, details: error.details }) : error;
   });
   if (scan.brokenTailBytes > 0) {
     await cutBrokenTail(out, scan);

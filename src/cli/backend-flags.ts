@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError, toOcrdetError } from '../core/errors.js';
 import { requireDataRecord } from '../datasets/record-file.js';
 import { BACKENDS, createBackendDetector, type BackendFlag, type Detector, type DetectorBackend } from '../detectors/index.js';
-import { restateOptionError } from './output.js';
+import { flagName, restateOptionError } from './output.js';
 
 function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
   const name = flag.flags.split(/[ ,]/)[0];
@@ -36,6 +36,15 @@ function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undef
     default:
       return undefined;
   }
+}
+
+/** The flag for an option key: a backend's own (`intraOpThreads` → `--threads`), else `--kebab-case` of the key. */
+export function cliOptionName(key: string): string {
+  for (const backend of BACKENDS.all()) {
+    const flag = backend.flags.find((f) => f.key === key);
+    if (flag) return flag.flags.split(/[ ,]/)[0];
+  }
+  return flagName(key);
 }
 
 /**
@@ -118,6 +127,6 @@ export async function detectorFromFlags(backendName: string, options: Record<str
     return await createBackendDetector(backendName, resolved);
   } catch (error) {
     const flags = new Map(BACKENDS.get(backendName).flags.map((f) => [f.key, f.flags.split(/[ ,]/)[0]]));
-    throw restateOptionError(error, `--backend ${backendName}`, (path) => flags.get(path) ?? `option "${path}"`);
+    throw restateOptionError(error, `--backend ${backendName}`, (path) => flags.get(path) ?? (path.includes('.') ? `option "${path}"` : cliOptionName(path)));
   }
 }

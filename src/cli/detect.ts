@@ -18,8 +18,8 @@ import { count } from '../core/plural.js';
 import type { Detection, DetectionError } from '../core/types.js';
 import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
-import { addBackendFlags, backendOptions, detectorFromFlags } from './backend-flags.js';
-import { parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
+import { addBackendFlags, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
+import { inFlagText, parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
 
 const detectFlagsSchema = z.object({
   backend: z.string().min(1),
@@ -31,10 +31,10 @@ const detectFlagsSchema = z.object({
 });
 type DetectFlags = z.infer<typeof detectFlagsSchema>;
 
-/** `path: CODE: message`, without repeating the path when the message starts with it. */
+/** `path: CODE: message`, without repeating the path when the message starts with it; options said as flags. */
 export function imageErrorLine(image: string, error: DetectionError): string {
   const message = error.message.startsWith(`${image}: `) ? error.message.slice(image.length + 2) : error.message;
-  return `${image}: ${errorLine({ code: error.code, message })}`;
+  return `${image}: ${errorLine({ code: error.code, message: inFlagText(message, cliOptionName) })}`;
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -53,7 +53,7 @@ async function checkOverlayDir(overlay: string, inputs: readonly string[]): Prom
     }
   }
   // Made now, so that a folder that cannot be made stops the run before any work (not one warning per image).
-  makeOutputDir(overlay, '--overlay');
+  makeOutputDir(overlay, 'overlay');
 }
 
 /**

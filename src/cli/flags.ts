@@ -18,8 +18,13 @@ export function repeatable<T extends Option>(option: T): T {
   return option;
 }
 
+/** Whether `option` was declared with `repeatable()`. */
+export function isRepeatable(option: Option): boolean {
+  return REPEATABLE.has(option);
+}
+
 function takesOneValue(option: Option): boolean {
-  return (option.required || option.optional) && !option.variadic && !REPEATABLE.has(option);
+  return (option.required || option.optional) && !option.variadic && !isRepeatable(option);
 }
 
 /** A second value for a one-value flag stops the command with a usage error naming both values. */

@@ -4,8 +4,8 @@
  */
 import { InvalidArgumentError as InvalidFlag } from 'commander';
 import type { z } from 'zod';
-import { UsageError } from '../core/errors.js';
-import { formatIssues, parseOptions, type OptionNamer } from '../core/options.js';
+import { ERROR_CLASSES, OcrdetError, UsageError } from '../core/errors.js';
+import { formatIssues, optionsNamed, parseOptions, renameOptions, type OptionNamer } from '../core/options.js';
 
 /** Writes one value as pretty JSON (one result) to stdout. */
 export function printJson(value: unknown): void {
@@ -17,9 +17,17 @@ export function printLine(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** One diagnostic line on stderr (warnings, skipped records, per-file errors). */
+/**
+ * One diagnostic line on stderr (warnings, skipped records, per-file errors). Options the library names in
+ * its words (`option "saveRaw"`) are said as flags (`--save-raw`).
+ */
 export function warn(line: string): void {
-  process.stderr.write(`${line}\n`);
+  process.stderr.write(`${inFlagText(line)}\n`);
+}
+
+/** `text` with every option the library names (`option "maxTokens"`) said as its flag (`--max-tokens`). */
+export function inFlagText(text: string, nameOf: OptionNamer = flagName): string {
+  return renameOptions(text, (key) => (key.includes('.') ? `option "${key}"` : nameOf(key)));
 }
 
 /** Whether live progress should be drawn: only on a terminal, and never with --quiet. */
@@ -42,14 +50,25 @@ export function parseFlags<S extends z.ZodType>(schema: S, flags: unknown, where
 }
 
 /**
- * A library's option error (a UsageError whose cause is the ZodError) said again under the names the user
- * typed: `convert: option "split" must be > 0` becomes `ocrdet data convert: --split must be > 0`. Any
- * other error is returned as it is.
+ * A library error said again under the names the user typed. An option error (a UsageError whose cause is
+ * the ZodError) is formatted anew: `convert: option "split" must be > 0` becomes `ocrdet data convert:
+ * --split must be > 0`. Any other error whose `details.options` lists the options its message names gets
+ * those said as flags (`option "out" x.jsonl: is a directory` → `--out x.jsonl: is a directory`). Other
+ * errors are returned as they are.
  */
 export function restateOptionError(error: unknown, where: string, nameOf: OptionNamer = flagName): unknown {
   const cause = error instanceof UsageError ? (error.cause as z.ZodError | undefined) : undefined;
-  if (!cause || !Array.isArray(cause.issues)) return error;
-  return new UsageError(formatIssues(cause, where, { nameOf }), { cause: error });
+  if (!(error instanceof UsageError) || !cause || !Array.isArray(cause.issues)) return inFlagWords(error, nameOf);
+  return new UsageError(formatIssues(cause, where, { nameOf }), { cause: error, ...(error.details ? { details: error.details } : {}) });
+}
+
+/** An OcrdetError whose message names options (`details.options`) said with flags; anything else as it is. */
+export function inFlagWords(error: unknown, nameOf: OptionNamer = flagName): unknown {
+  if (!(error instanceof OcrdetError)) return error;
+  const named = optionsNamed(error.details);
+  if (named.length === 0) return error;
+  const message = renameOptions(error.message, nameOf, named);
+  return message === error.message ? error : new ERROR_CLASSES[error.code](message, { cause: error, details: error.details });
 }
 
 /** Parses a positive integer flag value for commander (`--concurrency 4`). */

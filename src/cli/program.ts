@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { OcrdetError, describeError, toOcrdetError } from '../core/errors.js';
+import { optionsNamed } from '../core/options.js';
 import { refuseRepeatedOptions, suggestSubcommands } from './flags.js';
+import { inFlagWords } from './output.js';
 
 interface CommandEntry {
   name: string;
@@ -95,7 +97,9 @@ export async function run(rawArgv: readonly string[] = process.argv.slice(2)): P
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       return 2;
     }
-    const e = toOcrdetError(error);
+    // Library errors name options by their keys (details.options); say them as the flags the user typed.
+    const named = error instanceof OcrdetError && optionsNamed(error.details).length > 0;
+    const e = toOcrdetError(named ? inFlagWords(error, (await import('./backend-flags.js')).cliOptionName) : error);
     process.stderr.write(`${describeError(e)}\n`);
     if (debug || !(error instanceof OcrdetError)) {
       if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);

@@ -83,7 +83,7 @@ async function checkOut(out: string | undefined, results: string): Promise<void>
   if (!out || resolve(out) === resolve(results) || !existsSync(out)) return;
   const [{ scanResults }, { BadResultsError, UsageError }] = await Promise.all([import('../batch/jsonl.js'), import('../core/errors.js')]);
   await scanResults(out).catch((error: unknown) => {
-    throw error instanceof BadResultsError ? new UsageError(`${error.message.replace(/ocrdet only appends to its own results$/, 'reparse only replaces results files')}`, { cause: error }) : error;
+    throw error instanceof BadResultsError ? new UsageError(`${error.message.replace(/ocrdet only appends to its own results$/, 'reparse only replaces results files')}`, { cause: error, details: error.details }) : error;
   });
 }
 

@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { isErrorCode, parseErrorLine } from './errors.js';
-import { boundsOf, boxToPoints } from './geometry.js';
+import { boundsOf } from './polygon.js';
+import { boxToPoints } from './rectangles.js';
 import type { Box, Detection, DetectionError, Point, Region } from './types.js';
 
 /**

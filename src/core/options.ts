@@ -3,6 +3,10 @@
  * schema, merged over the component's DEFAULTS, and frozen. Messages name the option, what was expected
  * and what was received (the habit of sharp's lib/is.mjs), in words a user reads without knowing zod:
  * `ocrdet detect: --concurrency must be > 0`, `recipe.json: unknown option "lora_rank" (did you mean "loraRank"?)`.
+ *
+ * Library words, not CLI words: a message of the library names an option by its key, `option "maxPixels"`
+ * (`optionName`), and the error lists the keys it names in `details.options` (`optionDetails`). The CLI
+ * says the same message with its flags (`renameOptions`: `--max-pixels`).
  */
 import type { z } from 'zod';
 import { UsageError } from './errors.js';
@@ -17,7 +21,26 @@ export interface IssueFormat {
   known?: readonly string[];
 }
 
-const defaultName: OptionNamer = (path) => `option "${path}"`;
+/** How the library names an option in a message: `option "maxPixels"`. */
+export const optionName: OptionNamer = (path) => `option "${path}"`;
+
+/** `details` of an error whose message names these options with `optionName`. */
+export function optionDetails(...keys: string[]): { options: string[] } {
+  return { options: keys };
+}
+
+/**
+ * The options an error's message names, from its `details.options` (empty when it names none).
+ */
+export function optionsNamed(details: Record<string, unknown> | undefined): string[] {
+  const options = details?.options;
+  return Array.isArray(options) ? options.filter((key): key is string => typeof key === 'string') : [];
+}
+
+/** `text` with each `option "key"` said as `nameOf(key)` instead; only the `keys` given, when given. */
+export function renameOptions(text: string, nameOf: OptionNamer, keys?: readonly string[]): string {
+  return text.replace(/option "([\w.-]+)"/g, (named, key: string) => (!keys || keys.includes(key) ? nameOf(key) : named));
+}
 
 /** `loraRank` for `lora_rank`, `LoRA-rank`, …: the known key equal to `key` up to case, '_' and '-'. */
 function closest(key: string, known: readonly string[]): string | undefined {
@@ -64,7 +87,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Formats zod issues as `where: NAME what is wrong` sentences joined by '; '. */
 export function formatIssues(error: z.ZodError, where: string, format: IssueFormat = {}): string {
-  const nameOf = format.nameOf ?? defaultName;
+  const nameOf = format.nameOf ?? optionName;
   return error.issues
     .flatMap((issue) => {
       const base = issue.path.join('.');
@@ -107,20 +130,26 @@ function markMissing(error: z.ZodError, input: unknown): void {
 
 /**
  * Validates `input` with `schema` (which should carry the defaults, e.g. with `.default()`), and
- * returns a frozen result. Throws UsageError (or the given error class) naming every bad option; the
- * ZodError is its `cause`, so a caller that knows better names (the CLI's flags) can say it again.
+ * returns a frozen result. Throws UsageError (or the given error class) naming every bad option, listed in
+ * `details.options`; the ZodError is its `cause`, so a caller that knows better names (the CLI's flags)
+ * can say it again.
  */
 export function parseOptions<S extends z.ZodType>(
   schema: S,
   input: unknown,
   where: string,
-  makeError: (message: string, cause: unknown) => Error = (m, cause) => new UsageError(m, { cause }),
+  makeError: (message: string, cause: unknown, details: { options: string[] }) => Error = (m, cause, details) => new UsageError(m, { cause, details }),
   format: IssueFormat = {},
 ): Readonly<z.infer<S>> {
   const result = schema.safeParse(input ?? {});
   if (!result.success) {
     markMissing(result.error, input);
-    throw makeError(formatIssues(result.error, where, { known: knownKeys(schema), ...format }), result.error);
+    const named = result.error.issues.flatMap((issue) => {
+      const base = issue.path.join('.');
+      return issue.code === 'unrecognized_keys' ? issue.keys.map((key) => (base ? `${base}.${key}` : key)) : [base];
+    });
+    const details = optionDetails(...new Set(named.filter(Boolean)));
+    throw makeError(formatIssues(result.error, where, { known: knownKeys(schema), ...format }), result.error, details);
   }
   const value = result.data as z.infer<S>;
   return typeof value === 'object' && value !== null ? Object.freeze(value) : value;

@@ -1,5 +1,5 @@
 /**
- * The small vocabulary every part of ocrdet speaks (../ARCHITECTURE.md, "Core types").
+ * The small vocabulary every part of ocrdet speaks: points, boxes, regions, samples and detections.
  *
  * Coordinates are always pixels of the ORIGINAL image after EXIF orientation, i.e. the image as a
  * person sees it. Normalised coordinates (0–1000, bins, y-first, model input pixels) exist only inside

@@ -8,6 +8,7 @@ import { extname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
 import { UsageError } from '../core/errors.js';
 import { readLines as readFileLines } from '../core/lines.js';
+import { optionDetails, optionName } from '../core/options.js';
 
 /** Image file extensions readers try, lower case, in the order tried. */
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.gif'] as const;
@@ -40,14 +41,15 @@ export function isDir(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-/** Creates an output folder (and its parents); a file in the way, or no permission, is a usage error naming `flag`. */
-export function makeOutputDir(path: string, flag = '--out'): void {
+/** Creates an output folder (and its parents); a file in the way, or no permission, is a usage error naming the `option` it came from. */
+export function makeOutputDir(path: string, option = 'out'): void {
   const info = statSync(path, { throwIfNoEntry: false });
-  if (info && !info.isDirectory()) throw new UsageError(`${flag} ${path}: exists and is not a folder`);
+  const details = optionDetails(option);
+  if (info && !info.isDirectory()) throw new UsageError(`${optionName(option)} ${path}: exists and is not a folder`, { details });
   try {
     makeDirectory(path);
   } catch (error) {
-    throw new UsageError(`${flag} ${path}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error });
+    throw new UsageError(`${optionName(option)} ${path}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error, details });
   }
 }
 

@@ -5,6 +5,7 @@
 import { opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import { createRegistry } from '../core/registry.js';
 import { pathKind } from './files.js';
 import type { DatasetFormat, DatasetReader } from './reader.js';
@@ -55,5 +56,5 @@ export async function detectFormat(path: string): Promise<DatasetFormat> {
       if (++looked >= MAX_SUBFOLDERS_SNIFFED) break;
     }
   }
-  throw new UsageError(`${path}: cannot tell the dataset format; pass --format (${DATASET_FORMATS.names().join(', ')})`);
+  throw new UsageError(`${path}: cannot tell the dataset format; pass ${optionName('format')} (${DATASET_FORMATS.names().join(', ')})`, { details: optionDetails('format') });
 }

@@ -1,7 +1,7 @@
 /**
  * Finding the image an annotation refers to, and reading its header. Annotations name images in many
  * ways: relative to themselves, relative to a dataset root, with another machine's absolute or Windows
- * path, or only by a file name derived from their own. `--images DIR` overrides where to look: the ref is
+ * path, or only by a file name derived from their own. The `images` option (a folder DIR) overrides where to look: the ref is
  * tried as a path relative to DIR, then by its file name (the rule of issue 2, §4).
  */
 import { basename, isAbsolute, join, resolve } from 'node:path';
@@ -68,7 +68,7 @@ export class ImageLocator {
     if (ref && isAbsoluteRef(ref)) out.push(ref);
     for (const dir of dirs) {
       if (ref && !isAbsoluteRef(ref)) {
-        // Under --images, "../images/a.jpg" written next to an annotation means "images/a.jpg" in DIR.
+        // With an `images` folder, "../images/a.jpg" written next to an annotation means "images/a.jpg" in DIR.
         out.push(join(dir, this.imagesDir ? ref.replace(/^(\.\.\/)+/, '') : ref));
       }
       if (ref) out.push(join(dir, basename(ref)));

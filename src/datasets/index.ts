@@ -1,15 +1,16 @@
 /**
  * Datasets in, Samples out: `readDataset` streams any supported annotation set as `Sample`s in ocrdet's
  * frame (oriented original-image pixels, points clockwise from the top-left), `detectFormat` tells the
- * format from a path, `datasetStats` summarises a set (what `ocrdet data stats --json` prints).
+ * format from a path, `datasetStats` summarises a set (what `ocrdet data stats` prints as JSON).
  *
  * Contract: one bad file or record never ends the stream; each problem is reported once through
  * `onProblem` (file, line or element, reason) and the rest goes on. Only a dataset path that does not exist,
- * an unknown or undetectable format, or an `--images` folder that does not exist throw (NotFoundError,
+ * an unknown or undetectable format, or an `images` folder that does not exist throw (NotFoundError,
  * UsageError). Memory does not grow with the number of images: folders are walked, not listed, and
  * samples are yielded one at a time. Order is the file system's (use the image path as a key, not the order).
  */
 import { NotFoundError, UsageError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import type { Sample } from '../core/types.js';
 import { pathKind } from './files.js';
 import { DATASET_FORMATS, detectFormat } from './formats.js';
@@ -26,7 +27,7 @@ export type { DatasetStats, Distribution, SourceStats } from './stats.js';
 async function resolveFormat(path: string, options: ReadDatasetOptions): Promise<DatasetFormat> {
   if ((await pathKind(path)) === 'missing') throw new NotFoundError(`${path}: no such file or folder`);
   if (options.images !== undefined && (await pathKind(options.images)) !== 'dir') {
-    throw new NotFoundError(`--images ${options.images}: no such folder`);
+    throw new NotFoundError(`${optionName('images')} ${options.images}: no such folder`, { details: optionDetails('images') });
   }
   if (options.format === undefined) return detectFormat(path);
   if (typeof options.format !== 'string') throw new UsageError(`format must be a string, got ${typeof options.format}`);
@@ -36,7 +37,7 @@ async function resolveFormat(path: string, options: ReadDatasetOptions): Promise
 /**
  * Streams the samples of the dataset at `path` (see the module comment for the contract). A format given
  * by name that finds nothing at all there (no sample, no problem) is a usage error at the end of the
- * stream, naming the format the path looks like: `--format icdar2015` on a VOC folder must not read as an
+ * stream, naming the format the path looks like: `format: 'icdar2015'` on a VOC folder must not read as an
  * empty dataset.
  */
 export async function* readDataset(path: string, options: ReadDatasetOptions = {}): AsyncGenerator<Sample> {
@@ -75,14 +76,16 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
   } finally {
     builder.flush();
   }
-  if (found === 0 && options.format !== undefined) throw new UsageError(`${path}: no ${reader.name} annotations found${await lookalike(path, reader.name)}`);
+  if (found === 0 && options.format !== undefined) {
+    throw new UsageError(`${path}: no ${reader.name} annotations found${await lookalike(path, reader.name)}`, { details: optionDetails('format') });
+  }
 }
 
-/** `; it looks like voc-quad (drop --format)` when the path's own format is another one. */
+/** `; it looks like voc-quad (…)` when the path's own format is another one. */
 async function lookalike(path: string, forced: string): Promise<string> {
   try {
     const detected = await detectFormat(path);
-    return detected !== forced ? `; it looks like ${detected} (drop --format, or give --format ${detected})` : '';
+    return detected !== forced ? `; it looks like ${detected} (leave out ${optionName('format')}, or give ${optionName('format')} ${detected})` : '';
   } catch {
     return '';
   }

@@ -4,6 +4,7 @@
  * from the answer's syntax).
  */
 import { boxToPoints } from '../core/geometry.js';
+import { optionName } from '../core/options.js';
 import type { Box, ImageSize, Region } from '../core/types.js';
 
 export interface TrainingRow {
@@ -62,7 +63,7 @@ export function recogniseDialect(answer: string): { dialect?: string; note?: str
   const guess = (pixels: string, relative: string, what: string) =>
     maxNumber(answer) > 1000
       ? { dialect: pixels }
-      : { dialect: relative, note: `${what} are written by ${relative} (0–1000) and ${pixels} (input pixels); guessed ${relative}: pass --dialect to choose` };
+      : { dialect: relative, note: `${what} are written by ${relative} (0–1000) and ${pixels} (input pixels); guessed ${relative}: set ${optionName('dialect')} to choose` };
   if (/<[|｜]\s*box_start\s*[|｜]>/.test(answer)) return guess('qwen2.5-vl', 'qwen2-vl', '<|box_start|> tokens');
   if (/"bbox_2d"/.test(answer)) return guess('qwen2.5-vl', 'qwen3-vl', 'JSON bbox_2d answers');
   if (/<\s*box\s*>\s*\(/.test(answer)) return { dialect: 'qwen-vl' };

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
+import { optionName } from '../core/options.js';
 import type { ImageSize, Region } from '../core/types.js';
 import { DATA_RECORD_FILE } from '../grounding/record.js';
 import { readDataRecordFile } from './record-file.js';
@@ -105,11 +106,11 @@ function locate(image: string, file: string): string | undefined {
   return bases.map((base) => resolve(base, image)).find((candidate) => existsSync(candidate));
 }
 
-/** Why a non-empty answer gave no boxes under the --dialect given: most often, another dialect's syntax. */
+/** Why a non-empty answer gave no boxes under the dialect given: most often, another dialect's syntax. */
 function noBoxesWarning(dialect: string, answer: string): string {
   const seen = recogniseDialect(answer).dialect;
   return seen && seen !== dialect
-    ? `no ${dialect} boxes in this answer; its syntax is ${seen}'s: is --dialect ${dialect} right?`
+    ? `no ${dialect} boxes in this answer; its syntax is ${seen}'s: is ${optionName('dialect')} ${dialect} right?`
     : `no ${dialect} boxes in this ${answer.length}-character answer`;
 }
 
@@ -117,7 +118,7 @@ async function decodeRow(row: TrainingRow, size: ImageSize, settings: Settings):
   if (row.objects) return objectsRegions(row, size);
   const recognised = settings.dialect ? {} : recogniseDialect(row.answer);
   const name = settings.dialect ?? recognised.dialect;
-  if (!name) return { regions: [], warnings: ['answer syntax not recognised: pass --dialect'] };
+  if (!name) return { regions: [], warnings: [`answer syntax not recognised: give ${optionName('dialect')}`] };
   const { regions, warnings } = getDialect(name).parse(row.answer, size, { ...settings.parse, task: settings.task });
   if (regions.length === 0 && row.answer.trim() !== '' && settings.dialect) warnings.unshift(noBoxesWarning(name, row.answer));
   return { regions, warnings: recognised.note ? [recognised.note, ...warnings] : warnings, dialect: name };
@@ -149,7 +150,7 @@ export async function previewDataset(file: string, options: PreviewOptions): Pro
   } else {
     const settings = settingsFor(resolve(file), options);
     const { probeImage } = await import('../image/probe.js');
-    // A note that every row repeats (a wrong --dialect) is said once, with the number of rows it held for.
+    // A note that every row repeats (a wrong dialect) is said once, with the number of rows it held for.
     const repeats = new Map<string, { line: number; more: number }>();
     for await (const { text, line } of readLines(file)) {
       if (result.pictures.length >= limit) break;

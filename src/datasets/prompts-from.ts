@@ -1,10 +1,11 @@
 /**
- * `--prompts-from FILE`: the system prompt and user prompt of an existing training file's first row, so a
+ * `promptsFrom`: the system prompt and user prompt of an existing training file's first row, so a
  * conversion can reuse another run's prompts word for word (e.g. the reference's rows, whose system prompt and
  * query 请目标检测图像中的信息并给出边界框 are the same in every row). Reads ms-swift 2.x rows (system, query),
  * 3.x/4.x rows (messages) and InternVL rows (conversations); the `<image>` tag is taken out of the prompt.
  */
 import { BadAnnotationError, NotFoundError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import { readLines } from './files.js';
 
 export interface PromptPair {
@@ -55,8 +56,8 @@ export async function readPromptsFrom(file: string): Promise<PromptPair> {
       return pair;
     }
   } catch (error) {
-    if ((error as { code?: string }).code === 'ENOENT') throw new NotFoundError(`--prompts-from ${file}: no such file`, { cause: error });
+    if ((error as { code?: string }).code === 'ENOENT') throw new NotFoundError(`${optionName('promptsFrom')} ${file}: no such file`, { cause: error, details: optionDetails('promptsFrom') });
     throw error;
   }
-  throw new BadAnnotationError(`--prompts-from ${file}: empty file`);
+  throw new BadAnnotationError(`${optionName('promptsFrom')} ${file}: empty file`, { details: optionDetails('promptsFrom') });
 }

@@ -12,7 +12,7 @@ export type DatasetFormat = 'voc-quad' | 'icdar2015' | 'ppocr' | 'labelme' | 'co
 export interface ReadDatasetOptions {
   /** The format; detected from the path when absent. */
   format?: DatasetFormat;
-  /** Where the images are when not where the format says (`--images DIR`): looked up by relative path, then by name. */
+  /** Where the images are when not where the format says (the `images` option): looked up by relative path, then by name. */
   images?: string;
   /** Read each image's header for its size and EXIF orientation (no pixel decode). Default true. */
   probeImages?: boolean;
@@ -52,7 +52,7 @@ export interface RawRegion {
 export interface ImageRef {
   /** The image path as the annotation writes it (relative, absolute, Windows-style), if it names one. */
   ref?: string;
-  /** Folders the ref (and `names`) are looked up in, in order, when no `--images` is given. */
+  /** Folders the ref (and `names`) are looked up in, in order, when no `images` folder is given. */
   baseDirs: string[];
   /** Further file names to try in those folders (e.g. derived from the annotation's file name). */
   names?: string[];

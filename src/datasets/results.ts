@@ -31,7 +31,7 @@ type LineProblem = (message: string, element?: string) => void;
  * Streams the Detections of a JSONL results file — or of a JSON file holding one Detection or an array of
  * them, pretty-printed or not (what `ocrdet detect one.jpg > one.json` writes: one image prints as pretty
  * JSON). Throws when the file cannot be opened, or is not a results file at all: its first line is not a
- * JSON object (a README, an image, a CSV given as --pred). Later bad lines are reported one by one and skipped.
+ * JSON object (a README, an image, a CSV given as predictions). Later bad lines are reported one by one and skipped.
  */
 export async function* readResults(file: string, options: ReadResultsOptions = {}): AsyncGenerator<Detection> {
   await assertResultsFile(file);

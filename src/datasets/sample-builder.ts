@@ -11,6 +11,7 @@
  */
 import { basename } from 'node:path';
 import { applyExifOrientation, dedupePoints, isSimplePolygon, makeRegion, polygonArea } from '../core/geometry.js';
+import { optionName } from '../core/options.js';
 import type { ImageSize, Point, Region, Sample } from '../core/types.js';
 import type { ImageProbe } from '../image/probe.js';
 import { ImageLocator, probeImageHeader, type LocatedImage } from './images.js';
@@ -120,7 +121,7 @@ export class SampleBuilder {
       this.options.report({
         kind: this.missingImageKind,
         file: this.options.dataset,
-        message: `no image found for any of the ${count} samples (first: ${first.element ?? '?'}, ${first.message}); all skipped — pass --images DIR if the images are elsewhere`,
+        message: `no image found for any of the ${count} samples (first: ${first.element ?? '?'}, ${first.message}); all skipped — give ${optionName('images')} if the images are elsewhere`,
         skipped: true,
       });
     } else if (this.imagesFound === 0 && this.pendingMissing.length > 0) {
@@ -129,7 +130,7 @@ export class SampleBuilder {
       this.options.report({
         kind: 'note',
         file: this.options.dataset,
-        message: `no images found (${count} annotation${count === 1 ? '' : 's'}; first: ${first.element ?? '?'}, ${first.message}): read as annotations only; image sizes come from the annotations where they give them, else 0. Pass --images DIR if the images are elsewhere`,
+        message: `no images found (${count} annotation${count === 1 ? '' : 's'}; first: ${first.element ?? '?'}, ${first.message}): read as annotations only; image sizes come from the annotations where they give them, else 0. Give ${optionName('images')} if the images are elsewhere`,
       });
     } else {
       this.releasePending();

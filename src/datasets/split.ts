@@ -10,7 +10,7 @@
  * 50 images at 0.9 land anywhere from about 41/9 to 49/1. We want exactly round(n · (1 − split)) val images
  * (45/5 for seed-test), so the ledger keeps 24 bytes of numbers per image (hash, spool offset and length,
  * source; no text) and, once the last image is read, gives val to the images with the SMALLEST
- * hashes — per source with `--split-by source`, so each sub-folder keeps its proportions. The trade-off: an
+ * hashes — per source with `splitBy: 'source'`, so each sub-folder keeps its proportions. The trade-off: an
  * image's side depends on the other images' hashes (adding images can move the one at the boundary), where a
  * pure threshold would never move it; and memory grows by those 24 bytes per image (2.4 MB per 100,000).
  * Output files list images in hash order: deterministic, independent of the input order, and shuffled.

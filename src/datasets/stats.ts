@@ -1,6 +1,6 @@
 /**
  * `ocrdet data stats`: what a dataset holds, computed while streaming it (histograms, not lists: memory does
- * not grow with the number of images). The object is the `--json` contract documented in the README.
+ * not grow with the number of images). The object is the JSON contract of `ocrdet data stats`, documented in the README.
  */
 import { isAxisAlignedRect, minAreaRect } from '../core/geometry.js';
 import type { Point, Region, Sample } from '../core/types.js';

@@ -3,7 +3,7 @@
  *
  * Each backend is one record (./ppocr/backend.ts, ./vlm/backend.ts): name, description, the CLI flags it
  * understands, its defaults, its default concurrency, and a `create` that imports the heavy modules only
- * when called, so `ocrdet detect --help` and `import { createDetector }` never load onnxruntime or the
+ * when called, so the CLI's help and `import { createDetector }` never load onnxruntime or the
  * OpenAI SDK. Adding a backend is one record registered here: `ocrdet detect` and `ocrdet serve` build
  * their per-backend option groups from `BACKENDS`, and the batch engine only ever sees `Detector`.
  */

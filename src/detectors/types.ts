@@ -15,7 +15,7 @@ export interface DetectCallOptions {
    */
   onCounter?: (name: string, increment: number) => void;
   /**
-   * The caller's limit on images in flight (the batch's --concurrency). A backend that sends several
+   * The caller's limit on images in flight (the batch's `concurrency`). A backend that sends several
    * requests per image (vlm tiles) keeps all its requests in flight within it. Optional.
    */
   concurrency?: number;
@@ -84,7 +84,7 @@ export interface DetectorBackend<Options = never> {
   readonly flags: readonly BackendFlag[];
   /** The backend's option defaults (its frozen DEFAULTS): the help of each flag shows its own from here. */
   readonly defaults: Readonly<Record<string, unknown>>;
-  /** Images in flight at once when the caller does not say (`--concurrency`). */
+  /** Images in flight at once when the caller does not say (the batch's `concurrency`). */
   readonly defaultConcurrency: number;
   /** Counters the backend reports while it works (e.g. `retries`: 'total', `tokens`: 'rate'). */
   readonly counters?: Readonly<Record<string, CounterDisplay>>;

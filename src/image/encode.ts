@@ -10,6 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { BadImageError, NotFoundError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import type { ImageSize } from '../core/types.js';
 import { type RgbImage } from './decode.js';
 import { IMAGE_DEFAULTS, describeInput, explainSharpError, openImage, sharp, type OpenImageOptions } from './sharp.js';
@@ -95,7 +96,9 @@ export async function loadForEncoding(input: string | Buffer, options: OpenImage
   if (!stored.width || !stored.height) throw explainSharpError(input, new Error('image header has no size'));
   const maxPixels = options.maxPixels ?? IMAGE_DEFAULTS.maxPixels;
   if (stored.width * stored.height > maxPixels) {
-    throw new BadImageError(`${describeInput(input)}: ${stored.width}×${stored.height} is larger than the pixel limit (${maxPixels}); raise it with --max-pixels if the image is genuine`);
+    throw new BadImageError(`${describeInput(input)}: ${stored.width}×${stored.height} is larger than the pixel limit (${maxPixels}); raise ${optionName('maxPixels')} if the image is genuine`, {
+      details: optionDetails('maxPixels'),
+    });
   }
   const upright = meta.orientation === undefined || meta.orientation === 1;
   const turned = (meta.orientation ?? 1) >= 5;

@@ -1,5 +1,5 @@
 /**
- * Overlays: an image with its regions drawn, as a PNG. Used by `ocrdet detect --overlay` and reusable for
+ * Overlays: an image with its regions drawn, as a PNG. Used by the batch's `overlayDir` and reusable for
  * previews of ground truth (`ocrdet data preview`).
  *
  * Drawing: an SVG (polygon outlines and index labels) composited over the decoded image by libvips.

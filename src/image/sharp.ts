@@ -7,6 +7,7 @@
 import { stat } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { BadImageError, NotFoundError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 
 export { sharp };
 
@@ -66,9 +67,10 @@ export function explainSharpError(input: string | Buffer, error: unknown): BadIm
   const raw = error instanceof Error ? error.message : String(error);
   const first = raw.split('\n')[0] ?? raw;
   let reason: string;
-  if (/pixel limit/i.test(raw)) reason = `larger than the pixel limit (${first}); raise it with --max-pixels if the image is genuine`;
+  const overLimit = /pixel limit/i.test(raw);
+  if (overLimit) reason = `larger than the pixel limit (${first}); raise ${optionName('maxPixels')} if the image is genuine`;
   else if (/unsupported image format/i.test(raw)) reason = 'not an image sharp can read (unsupported or unrecognised format)';
   else if (/premature end|truncated|unexpected end|not enough data|short read|read error/i.test(raw)) reason = `truncated or corrupt file (${first})`;
   else reason = first;
-  return new BadImageError(`${describeInput(input)}: ${reason}`, { cause: error });
+  return new BadImageError(`${describeInput(input)}: ${reason}`, { cause: error, ...(overLimit ? { details: optionDetails('maxPixels') } : {}) });
 }

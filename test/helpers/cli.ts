@@ -49,3 +49,24 @@ export function finished(child: ChildProcess): Promise<CliResult> {
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
+
+/**
+ * Runs the program in this process through its real `run` (exit code, stdout and stderr as a user sees them),
+ * with the two streams captured for the call only. No build needed: it runs the sources.
+ */
+export async function runInProcess(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { vi } = await import('vitest');
+  const { run } = await import('../../src/cli/program.js');
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  try {
+    const code = await run(argv);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}

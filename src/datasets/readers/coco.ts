@@ -6,7 +6,7 @@
  * `transcription`), else the category name. `iscrowd: 1` (how MMOCR's converters write ICDAR's `###`),
  * `ignore` or COCO-Text's `legibility: "illegible"` mark a don't-care region. A segmentation polygon is used
  * when present (the largest, when an object has several parts), else the bbox (RLE masks have no polygon).
- * Images: `--images DIR`, else beside the JSON, in `images/`, in the parent folder, or in the folder named
+ * Images: the `images` folder option, else beside the JSON, in `images/`, in the parent folder, or in the folder named
  * after the split (`annotations/instances_val2017.json` → `val2017/`). `source` is file_name's folder.
  * Memory: the one JSON file is parsed whole (COCO puts each image's annotations anywhere in the file), then
  * samples are yielded one image at a time and forgotten.

@@ -5,7 +5,7 @@
  * "1,888", "Beanstro,"). `###` marks a don't-care region. Also read: the axis-aligned ICDAR 2013 variants,
  * `x1, y1, x2, y2, "text"` (test) and `x1 y1 x2 y2 "text"` (training), and lines without a transcription.
  *
- * Images: `--images DIR`, else the ground-truth file's own folder, else a sibling folder whose name says
+ * Images: the `images` folder option, else the ground-truth file's own folder, else a sibling folder whose name says
  * images (the official `ch4_training_images/` beside `ch4_training_localization_transcription_gt/`).
  * `source` is the ground-truth file's folder relative to the dataset path (undefined at its root).
  * Frame: STORED pixels (the format carries no image metadata; the Google Glass images it was made for carry

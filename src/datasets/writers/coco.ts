@@ -4,7 +4,7 @@
  * `segmentation`, its bounds as `bbox` [x, y, w, h] and `area` (the polygon's); don't-care regions have
  * `iscrowd: 1` (how MMOCR's converters write ICDAR's ###). Text tasks use one category, "text", and keep the
  * transcription in a `text` field (as COCO-Text keeps `utf8_string`); the objects task has one category per
- * label. `file_name` is the image path as --paths says (absolute, or relative to DIR). Ids count from 1 in
+ * label. `file_name` is the image path as the `paths` option says (absolute, or relative to DIR). Ids count from 1 in
  * file order; category ids are shared by both files, in order of first appearance.
  * Streaming: a split's images and annotations go to two temporary files, joined into the JSON on commit.
  * Source of the format: cocodataset.org "Data format" (object detection), as read by

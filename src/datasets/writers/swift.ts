@@ -2,10 +2,10 @@
  * ms-swift custom-dataset JSONL.
  *
  * 3.x / 4.x (default): `{"messages": [{"role": "system", …}?, {"role": "user", "content": "<image>PROMPT"},
- * {"role": "assistant", "content": ANSWER}], "images": [PATH]}`, plus for `--answer objects`
+ * {"role": "assistant", "content": ANSWER}], "images": [PATH]}`, plus for `answer: 'objects'`
  * `"objects": {"ref": [...], "bbox": [[x1, y1, x2, y2], ...], "bbox_type": "real"}` with one
  * `<ref-object><bbox>` pair per line of the answer.
- * 2.x (`--swift-version 2`, the reference's own rows): `{"system"?: …, "query": PROMPT, "response": ANSWER,
+ * 2.x (`swiftVersion: 2`, the reference's own rows): `{"system"?: …, "query": PROMPT, "response": ANSWER,
  * "images": [PATH]}` (2.x inserts the image itself when the query has no <image> tag).
  *
  * Sources (read, not copied): modelscope/ms-swift@3602360a562313afbf2ef6065fdf61f271a2c5b9 (v4.4.3+59)

@@ -20,7 +20,7 @@ export const ppocrBackend: DetectorBackend<PpocrOptions> = Object.freeze({
   // onnxruntime-node runs inference synchronously on the main thread (its backend.js calls session.run inside
   // setImmediate), so images in flight overlap only libvips work (decode, resize, overlays) with inference.
   // Measured on 2 vCPUs, 50 seed-test images (README "Concurrency"): 2 ≈ 1 with the default threads, +5–20 %
-  // with --overlay or --threads 1, ~10 MB more memory.
+  // with overlays or one thread per model, ~10 MB more memory.
   defaultConcurrency: 2,
   create: async (options: PpocrOptions) => (await import('./detector.js')).createPpocrDetector(options),
 });

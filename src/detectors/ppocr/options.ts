@@ -50,7 +50,7 @@ export const DEFAULTS = Object.freeze({
 
   /**
    * onnxruntime intra-op threads per session. All cores (up to 4): on a 2-vCPU machine 2 threads run the
-   * det model ~1.5–1.8× faster than 1 (bench/ppocr.bench.js; ../shared/research/peers-seed-test.md).
+   * det model ~1.5–1.8× faster than 1 (bench/ppocr.bench.js).
    */
   intraOpThreads: Math.max(1, Math.min(4, availableParallelism())),
   /** onnxruntime inter-op threads (the models are sequential graphs: 1 is enough). */

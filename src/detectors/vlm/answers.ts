@@ -7,6 +7,7 @@
  * directly; Qwen2.5-VL's coordinates are pixels of the model's input, which is the size the server reported
  * (ms-swift `images_size`) when it did, else the model's smart_resize of the size sent.
  */
+import { optionName } from '../../core/options.js';
 import type { ImageSize, Region } from '../../core/types.js';
 import { modelView, type ImageRule } from '../../grounding/image-rules.js';
 import type { GroundingDialect, GroundingTask } from '../../grounding/types.js';
@@ -65,7 +66,7 @@ export function parseAnswer(part: RawAnswer, dialect: GroundingDialect, options:
   });
   const warnings = parsed.warnings.map((w) => `${where}${w}`);
   if (part.finishReason === 'length') {
-    warnings.push(`${where}the answer was cut off at the max-tokens limit; regions after it are missing (raise --max-tokens, or tile with --tile)`);
+    warnings.push(`${where}the answer was cut off at the answer-token limit (${optionName('maxTokens')}); regions after it are missing (raise it, or tile with ${optionName('tile')})`);
   }
   return { regions: parsed.regions.map((r) => shift(r, part.frame.left, part.frame.top)), warnings };
 }
@@ -90,7 +91,8 @@ export function regionsFromAnswers(parts: readonly RawAnswer[], dialect: Groundi
 export function noBoxesWarning(parts: readonly RawAnswer[], regionCount: number): string | undefined {
   if (regionCount > 0 || parts.every((part) => part.answer.trim() === '')) return undefined;
   const text = parts.map((part) => part.answer).join(' ').replace(/\s+/g, ' ').trim();
-  return `no boxes in the answer ("${text.length > 60 ? `${text.slice(0, 59)}…` : text}"); check --dialect, --prompt and --system`;
+  const check = ['dialect', 'prompt', 'system'].map((key) => optionName(key));
+  return `no boxes in the answer ("${text.length > 60 ? `${text.slice(0, 59)}…` : text}"); check ${check[0]}, ${check[1]} and ${check[2]}`;
 }
 
 function frameName(part: RawAnswer, index: number): string {

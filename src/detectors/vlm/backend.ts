@@ -24,12 +24,7 @@ export const vlmBackend: DetectorBackend<VlmOptions> = Object.freeze({
   flags: Object.freeze([
     { flags: '--base-url <url>', key: 'baseUrl', description: 'OpenAI-compatible server, e.g. http://gpu-host:8000/v1 (swift deploy, vLLM, LMDeploy, Ollama…)' },
     { flags: '--model <id>', key: 'model', description: 'served model id', defaultText: 'the first one GET /models lists' },
-    {
-      flags: '--from <path>',
-      key: 'record',
-      type: 'data-record',
-      description: "the model's training data record: a run, model or data folder holding ocrdet-data.json (or the file); its dialect, prompts and image settings are used",
-    },
+    { flags: '--from <path>', key: 'record', type: 'data-record', description: "the model's training data record: a run, model or data folder holding ocrdet-data.json (or the file); its dialect, prompts and image settings are used" },
     { flags: '--dialect <name>', key: 'dialect', description: `grounding dialect of the answers: ${dialects.names().join(', ')}` },
     { flags: '--task <task>', key: 'task', description: 'what the default prompt asks for: text (lines with transcription), boxes, objects' },
     { flags: '--prompt <text>', key: 'prompt', description: 'user prompt', defaultText: "the dialect's detection prompt" },

@@ -10,6 +10,7 @@
 import OpenAI, { APIConnectionError, APIError, APIUserAbortError } from 'openai';
 import { z } from 'zod';
 import { ConfigError, InterruptedError, ServerError } from '../../core/errors.js';
+import { optionDetails, optionName } from '../../core/options.js';
 import type { ImageSize } from '../../core/types.js';
 import { parseRetryAfter, type AttemptError } from './retry.js';
 
@@ -36,7 +37,7 @@ export interface ChatAnswer {
 
 export interface ClientOptions {
   baseUrl: string;
-  /** The key itself and the NAME of the variable it was read from (`--api-key-env`); absent when none was named. */
+  /** The key itself and the NAME of the variable it was read from (`apiKeyEnv`); absent when none was named. */
   key?: { value: string; envName: string };
 }
 
@@ -117,13 +118,13 @@ export class ModelClient {
     return this.attempt('GET /models', timeoutMs, signal, (s) => this.sdk.models.list({ signal: s, timeout: timeoutMs }).then((page) => ({ data: page.data })));
   }
 
-  /** The first model id the server lists (GET /models), as the reference did. */
+  /** The first model id the server lists (GET /models), as the reference's client did (`client.models.list().data[0].id`). */
   async firstModelId(timeoutMs: number, signal?: AbortSignal): Promise<string> {
     const list = await this.listModels(timeoutMs, signal);
     const parsed = ModelListSchema.safeParse(list);
     if (!parsed.success) throw new AttemptFailure(`GET ${this.options.baseUrl}/models: not a model list (${snippet(JSON.stringify(list))})`, true);
     const first = parsed.data.data[0]?.id;
-    if (!first) throw new ConfigError(`GET ${this.options.baseUrl}/models lists no model; give one with --model`);
+    if (!first) throw new ConfigError(`GET ${this.options.baseUrl}/models lists no model; give one with ${optionName('model')}`, { details: optionDetails('model') });
     return first;
   }
 
@@ -194,16 +195,18 @@ export class ModelClient {
   /** What to do about a refused request: name a key variable, or check the one that was named. */
   private keyHint(): string {
     const name = this.options.key?.envName;
-    if (!name) return 'the server wants an API key: put it in an environment variable and name it with --api-key-env VAR';
-    return `check the API key variable named by --api-key-env (${name})`;
+    if (!name) return `the server wants an API key: put it in an environment variable and name it with ${optionName('apiKeyEnv')}`;
+    return `check the API key variable named by ${optionName('apiKeyEnv')} (${name})`;
   }
 
   private httpFailure(error: APIError, method: string, url: string): Error {
     const status = error.status as number;
     const detail = this.redact(snippet(error.message.replace(/^\d{3}\s*/, '') || 'no message'));
     const prefix = `${method} ${url}: HTTP ${status}`;
-    if (status === 401 || status === 403) return new ConfigError(`${prefix}, the server refused the request (${detail}); ${this.keyHint()}`);
-    if (status === 404) return new ConfigError(`${prefix} (${detail}); check --base-url (it usually ends in /v1) and --model`);
+    if (status === 401 || status === 403) return new ConfigError(`${prefix}, the server refused the request (${detail}); ${this.keyHint()}`, { details: optionDetails('apiKeyEnv') });
+    if (status === 404) {
+      return new ConfigError(`${prefix} (${detail}); check ${optionName('baseUrl')} (it usually ends in /v1) and ${optionName('model')}`, { details: optionDetails('baseUrl', 'model') });
+    }
     if (retryableStatus(status)) return new AttemptFailure(`${prefix} (${detail})`, true, parseRetryAfter(error.headers), status);
     return new AttemptFailure(`${prefix} (${detail}); not retried`, false, undefined, status);
   }

@@ -11,6 +11,7 @@
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
  */
 import { ConfigError, InterruptedError, OcrdetError, ServerError, UsageError, toOcrdetError, type ErrorCode } from '../../core/errors.js';
+import { optionDetails, optionName } from '../../core/options.js';
 import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
@@ -50,7 +51,7 @@ const HEALTH_TIMEOUT_MS = 2000;
 function readApiKey(envName: string | undefined): ClientOptions['key'] {
   if (!envName) return undefined;
   const value = process.env[envName];
-  if (!value) throw new ConfigError(`--api-key-env ${envName}: the environment variable ${envName} is not set or is empty`);
+  if (!value) throw new ConfigError(`${optionName('apiKeyEnv')} ${envName}: the environment variable ${envName} is not set or is empty`, { details: optionDetails('apiKeyEnv') });
   return { value, envName };
 }
 
@@ -80,7 +81,10 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
     } catch (error) {
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER') throw e;
-      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give --model to skip this)`, { cause: error });
+      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
+        cause: error,
+        details: optionDetails('model'),
+      });
     }
   }
   return new VlmDetector(resolved, client, model, baseUrl);

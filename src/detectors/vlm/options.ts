@@ -13,11 +13,11 @@ import type { ImageRule } from '../../grounding/image-rules.js';
 import { DataRecordSchema } from '../../grounding/record.js';
 
 export const DEFAULTS = Object.freeze({
-  /** The reference system's model family (a fine-tuned InternVL2-8B). */
+  /** The reference system's model family: a LoRA fine-tune of InternVL2-8B (docs/reference.md). */
   dialect: 'internvl2',
   /** What the prompt asks for: transcribed text lines (the reference's task). */
   task: 'text' as 'text' | 'boxes' | 'objects',
-  /** Deterministic answers: the same image gives the same boxes (the reference sampled at 0.8, not reproducible). */
+  /** Deterministic answers: the same image gives the same boxes (the reference's client sampled at 0.8, top_p 0.8: not reproducible). */
   temperature: 0,
   /**
    * Room for ~60 text lines of `<ref>…</ref><box>[[…]]</box>` (~30 tokens each). ms-swift's deploy recipes use
@@ -66,7 +66,7 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the NAME 
 export const vlmOptionsSchema = z.strictObject({
   /** The server's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (`/v1` is added when the path is empty). */
   baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }),
-  /** Served model id; default: the first id of GET /models (what the reference did). */
+  /** Served model id; default: the first id of GET /models (what the reference's client did). */
   model: z.string().min(1).optional(),
   /**
    * The data record of the model's training data (src/grounding/record.ts, `ocrdet-data.json`; `--from` reads it

@@ -7,6 +7,7 @@
  */
 import { checkResultLine } from '../../core/detection.js';
 import { assertResultsFile, readLines } from '../../core/lines.js';
+import { optionName } from '../../core/options.js';
 import { dialects, getDialect } from '../../grounding/index.js';
 import type { GroundingTask } from '../../grounding/types.js';
 import { isRawAnswer, noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
@@ -29,18 +30,18 @@ export interface ReparseSummary {
   errors: number;
   /** Lines without saved answers (passed through) or not Detection lines (skipped). */
   problems: number;
-  /** Re-parsed lines whose answers held text but no box in the dialect (a wrong --dialect shows here). */
+  /** Re-parsed lines whose answers held text but no box in the dialect (a wrong `dialect` shows here). */
   withoutBoxes: number;
 }
 
 /** Re-parses one Detection record from its saved answers. Returns the reason when it cannot. */
 export function reparseRecord(record: Record<string, unknown>, options: Omit<ReparseOptions, 'onRecord' | 'onProblem'>): Record<string, unknown> | string {
   const raw = record.raw;
-  if (!Array.isArray(raw) || raw.length === 0) return 'no saved answers ("raw"); run detect with --save-raw to keep them';
+  if (!Array.isArray(raw) || raw.length === 0) return `no saved answers ("raw"); run detect with ${optionName('saveRaw')} to keep them`;
   if (!raw.every(isRawAnswer)) return '"raw" is not a list of saved answers ({ answer, frame, sent, … })';
   const name = options.dialect ?? (typeof record.dialect === 'string' ? record.dialect : undefined);
-  if (!name) return 'no "dialect" recorded; give one with --dialect';
-  if (!dialects.has(name)) return `unknown dialect "${name}" recorded; give one with --dialect (${dialects.names().join(', ')})`;
+  if (!name) return `no "dialect" recorded; give one with ${optionName('dialect')}`;
+  if (!dialects.has(name)) return `unknown dialect "${name}" recorded; give one with ${optionName('dialect')} (${dialects.names().join(', ')})`;
   const dialect = getDialect(name);
   const started = performance.now();
   const parts = raw as RawAnswer[];
