@@ -121,7 +121,7 @@ export class SampleBuilder {
       this.options.report({
         kind: this.missingImageKind,
         file: this.options.dataset,
-        message: `no image found for any of the ${count} samples (first: ${first.element ?? '?'}, ${first.message}); all skipped — give ${optionName('images')} if the images are elsewhere`,
+        message: `no image found for ${count === 1 ? 'its one sample' : `any of the ${count} samples`} (first: ${first.element ?? '?'}, ${first.message}); all skipped — give ${optionName('images')} if the images are elsewhere`,
         skipped: true,
       });
     } else if (this.imagesFound === 0 && this.pendingMissing.length > 0) {
