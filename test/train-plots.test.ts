@@ -1,8 +1,9 @@
 /**
  * Plots of the REAL reference log (test/fixtures/train/…/logging.jsonl), rendered headless with
  * Vega-Lite → Vega → SVG, and to PNG through src/image/render.ts. What a person checks when looking at
- * them — titles, axis titles, legend, tick labels, the curves' extent — is checked in the SVG text;
- * the PNG is the SVG at twice its size.
+ * them — titles, axis titles, legend, tick labels, the curves' extent — is checked in the SVG text, and
+ * each line's vertices against the log's points (x and y on linear scales); the PNG is the SVG at twice
+ * its size.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
