@@ -20,6 +20,7 @@ import { turnPoints, turnedSize } from '../dist/core/geometry.js';
 import { boxIoU } from '../dist/core/rectangles.js';
 import { PdfDocument } from '../dist/image/pdf.js';
 import { SEED_TEST } from './lib/seed-test.js';
+import { textSimilarity as similarity } from './lib/text-similarity.js';
 
 const TURNS = [0, 90, 180, 270];
 const EVERY = Number(process.env.ORIENT_EVERY ?? 1); // 2: every other image (quicker runs)
@@ -40,18 +41,6 @@ function median(values) {
   return s[Math.floor(s.length / 2)];
 }
 
-function similarity(a, b) {
-  const x = [...a];
-  const y = [...b];
-  if (x.length === 0 && y.length === 0) return 1;
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return 1 - prev[y.length] / Math.max(x.length, y.length);
-}
 
 /** A two-column page of known lines (the test helpers' layout, drawn again here: bench/ imports no test code). */
 async function documentPage() {

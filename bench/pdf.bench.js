@@ -21,6 +21,7 @@ import { createPpocrDetector, evaluate } from '../dist/index.js';
 import { boxIoU } from '../dist/core/rectangles.js';
 import { PdfDocument } from '../dist/image/pdf.js';
 import { rawImageInput } from '../dist/image/sharp.js';
+import { textSimilarity } from './lib/text-similarity.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(root, 'bin', 'ocrdet.js');
@@ -72,18 +73,6 @@ async function stream(pdf, pages, dir) {
   return { pages, code, seconds: (performance.now() - started) / 1000, peak, at };
 }
 
-function similarity(a, b) {
-  const x = [...a.replace(/\s+/g, '')];
-  const y = [...b.replace(/\s+/g, '')];
-  if (x.length === 0 && y.length === 0) return 1;
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= y.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return 1 - prev[y.length] / Math.max(x.length, y.length);
-}
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
@@ -107,7 +96,7 @@ async function dpiTable() {
       rows[dpi].hmean = (await evaluate([sample], [detection])).hmean;
       rows[dpi].text = LAYER.lines.reduce((sum, line, i) => {
         const best = detection.regions.find((r) => boxIoU(gt[i], r.box) >= 0.5);
-        return sum + (best ? similarity(line.text, best.text ?? '') : 0);
+        return sum + (best ? textSimilarity(line.text.replace(/\s+/g, ''), (best.text ?? '').replace(/\s+/g, '')) : 0);
       }, 0) / LAYER.lines.length;
     }
   }

@@ -18,7 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
-import { createPpocrDetector, evaluate, readDataset } from '../dist/index.js';
+import { createPpocrDetector, evaluate, readDataset, seededRandom } from '../dist/index.js';
 import { PdfDocument } from '../dist/image/pdf.js';
 import { rawImageInput } from '../dist/image/sharp.js';
 import { SEED_TEST } from './lib/seed-test.js';
@@ -31,20 +31,9 @@ const WORDS = (
   'result method sample value energy record letter north office travel history water simple update second'
 ).split(' ');
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function renderedPage(n, mandrill) {
-  const rand = random(n + 1);
+  const rand = seededRandom(n + 1);
   const pick = (list) => list[Math.floor(rand() * list.length)];
   const doc = await PDFDocument.create();
   const page = doc.addPage([595, 842]);
@@ -144,7 +133,8 @@ if (process.env.FILTER_PHOTOS) {
   await detector.close();
 } else if (process.env.FILTER_PREVIEW) {
   const { image, gt } = await renderedPage(Number(process.env.FILTER_PREVIEW), readFileSync(MANDRILL));
-  const { drawOverlay } = await import("../dist/index.js");
-  const { writeFileSync } = await import("node:fs");
-  writeFileSync("/tmp/i13/filter-page.png", await drawOverlay(rawImageInput(image), gt.regions));
+  // A look at one page and its ground truth: FILTER_PREVIEW=3 node bench/recognition-filter.bench.js
+  const { drawOverlay } = await import('../dist/index.js');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(`page-${process.env.FILTER_PREVIEW}.png`, await drawOverlay(rawImageInput(image), gt.regions));
 } else await main();

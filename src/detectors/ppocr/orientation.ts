@@ -22,12 +22,10 @@ import type { Orientation } from '../../core/types.js';
 import { planCrop, rotatePlan180, sampleCrop, type CropPlan, type RgbPixels } from './crop.js';
 import { ctcGreedyDecodeBatch, type CtcCharset } from './ctc.js';
 import type { DbBox } from './db-postprocess.js';
-import { fillCropBatch } from './recognize.js';
+// The classifier's input (PaddleOCR's cls_image_shape 3,48,192): windows of this shape are what it saw in training.
+import { CLS_HEIGHT_PX, CLS_WIDTH_PX, fillCropBatch, recInputHeight } from './recognize.js';
 import type { ModelSession } from './session.js';
 
-/** PaddleOCR's cls input (`cls_image_shape` 3,48,192): windows of this aspect ratio are what it saw in training. */
-const CLS_HEIGHT_PX = 48;
-const CLS_WIDTH_PX = 192;
 /** Lines sampled (the longest), windows per line, lines read by the recogniser for step 3. */
 const SAMPLE_LINES = 16;
 const WINDOWS_PER_LINE = 3;
@@ -116,7 +114,7 @@ async function classify(image: RgbPixels, plans: readonly CropPlan[], cls: Model
 
 /** Mean recognition confidence of crops, each given as one or more cells laid left to right at the rec height. */
 async function readConfidence(image: RgbPixels, crops: readonly CropPlan[][], rec: ModelSession, charset: CtcCharset): Promise<number> {
-  const height = typeof rec.inputShape[2] === 'number' && rec.inputShape[2] > 0 ? rec.inputShape[2] : 48;
+  const height = recInputHeight(rec);
   const widths = crops.map((cells) => cells.reduce((sum, c) => sum + Math.max(1, Math.ceil((height * c.width) / Math.max(c.height, 1))), 0));
   const width = Math.max(8, ...widths);
   const plane = height * width;
