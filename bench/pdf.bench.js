@@ -9,7 +9,8 @@
  * 2. DPI: the two-column fixture page (test/fixtures/pdf/two-columns.pdf, lines known from poppler's text
  *    layer) rendered at 72, 100, 150, 200 and 300 dpi: render ms (PDFium), det + rec ms, hmean-IoU against
  *    poppler's lines and their text similarity (1 − normalised edit distance, spaces ignored), rounds
- *    interleaved across DPIs (medians).
+ *    interleaved across DPIs (medians). Then the same on 6 pages of small and mixed print (7–22 pt, the
+ *    recognition-filter bench's pages, bench/lib/rendered-pages.js), with the similarity of the 7–9 pt lines.
  * Run: npm run bench -- pdf (builds first).
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +22,7 @@ import { createPpocrDetector, evaluate } from '../dist/index.js';
 import { boxIoU } from '../dist/core/rectangles.js';
 import { PdfDocument } from '../dist/image/pdf.js';
 import { rawImageInput } from '../dist/image/sharp.js';
+import { pageSample, renderedPagePdf } from './lib/rendered-pages.js';
 import { textSimilarity } from './lib/text-similarity.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -64,9 +66,10 @@ async function stream(pdf, pages, dir) {
   const started = performance.now();
   const timer = setInterval(() => {
     const rss = rssMb(child.pid);
+    if (rss === 0) return; // exited
     peak = Math.max(peak, rss);
     const done = linesIn(out);
-    for (const share of [0.1, 0.5, 1]) if (at[share] === undefined && done >= share * pages) at[share] = rss;
+    for (const share of [0.1, 0.5, 0.9]) if (at[share] === undefined && done >= share * pages) at[share] = rss;
   }, 250);
   const code = await new Promise((resolve) => child.on('exit', resolve));
   clearInterval(timer);
@@ -112,22 +115,61 @@ async function dpiTable() {
 }
 
 async function main() {
+  if (process.env.PDF_BENCH === 'dpi') return smallPrintTable();
   const dir = mkdtempSync(path.join(tmpdir(), 'ocrdet-pdf-bench-'));
   try {
     const big = path.join(dir, 'long500.pdf');
     writeFileSync(big, await longPdf(500));
     console.log('Streaming a 500-page PDF through `ocrdet detect --no-text --out` (150 dpi), RSS of the process:');
-    console.log('| pages | s | pages/s | RSS at 10 % | at 50 % | at 100 % | peak |');
+    console.log('| pages | s | pages/s | RSS at 10 % | at 50 % | at 90 % | peak |');
     console.log('|---|---|---|---|---|---|---|');
     for (const pages of [50, 500]) {
       const r = await stream(big, pages, dir);
       const mb = (v) => (v === undefined ? '–' : `${Math.round(v)} MB`);
-      console.log(`| ${pages} | ${r.seconds.toFixed(0)} | ${(pages / r.seconds).toFixed(2)} | ${mb(r.at[0.1])} | ${mb(r.at[0.5])} | ${mb(r.at[1])} | ${mb(r.peak)} |${r.code === 0 ? '' : ` exit ${r.code}`}`);
+      console.log(`| ${pages} | ${r.seconds.toFixed(0)} | ${(pages / r.seconds).toFixed(2)} | ${mb(r.at[0.1])} | ${mb(r.at[0.5])} | ${mb(r.at[0.9])} | ${mb(r.peak)} |${r.code === 0 ? '' : ` exit ${r.code}`}`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   await dpiTable();
+  await smallPrintTable();
+}
+
+async function smallPrintTable() {
+  const detector = await createPpocrDetector({ orientation: 'off' });
+  await detector.warmUp();
+  const DPIS = [72, 100, 150, 200, 300];
+  const pages = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => renderedPagePdf(n)));
+  const rows = Object.fromEntries(DPIS.map((d) => [d, { ms: 0, gts: [], dets: [], all: [], small: [] }]));
+  for (const [n, { pdf, lines }] of pages.entries()) {
+    const doc = await PdfDocument.open(pdf, `page-${n}`);
+    for (const dpi of DPIS) {
+      const image = doc.renderPage(1, { dpi, maxPixels: 2e8 });
+      const t = performance.now();
+      const detection = { ...(await detector.detect(rawImageInput(image), { name: `page-${n}` })), image: `page-${n}` };
+      rows[dpi].ms += performance.now() - t;
+      const gt = pageSample(`page-${n}`, image, lines, dpi);
+      rows[dpi].gts.push(gt);
+      rows[dpi].dets.push(detection);
+      lines.forEach((line, i) => {
+        const best = detection.regions.find((r) => boxIoU(gt.regions[i].box, r.box) >= 0.5);
+        const sim = best ? textSimilarity(line.text.replace(/\s+/g, ''), (best.text ?? '').replace(/\s+/g, '')) : 0;
+        rows[dpi].all.push(sim);
+        if (line.sizePt <= 9) rows[dpi].small.push(sim);
+      });
+    }
+    doc.close();
+  }
+  await detector.close();
+  const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
+  console.log(`\nDPI on 6 rendered pages of mixed print (${rows[72].all.length} lines, ${rows[72].small.length} of 7–9 pt):`);
+  console.log('| dpi | det + rec s (6 pages) | hmean | text similarity, all lines | 7–9 pt lines |');
+  console.log('|---|---|---|---|---|');
+  for (const dpi of DPIS) {
+    const r = rows[dpi];
+    const hmean = (await evaluate(r.gts, r.dets)).hmean;
+    console.log(`| ${dpi} | ${(r.ms / 1000).toFixed(1)} | ${hmean.toFixed(3)} | ${mean(r.all).toFixed(3)} | ${mean(r.small).toFixed(3)} |`);
+  }
 }
 
 await main();

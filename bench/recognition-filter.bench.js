@@ -16,65 +16,23 @@
  *    (ground truth: no text). Four images: a sign of direction, not a measurement.
  * Run: npm run bench -- recognition-filter (builds first). Imports the build (dist/).
  */
-import { readFileSync } from 'node:fs';
-import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
-import { createPpocrDetector, evaluate, readDataset, seededRandom } from '../dist/index.js';
+import { createPpocrDetector, evaluate, readDataset } from '../dist/index.js';
 import { PdfDocument } from '../dist/image/pdf.js';
 import { rawImageInput } from '../dist/image/sharp.js';
+import { renderedPagePdf, pageSample } from './lib/rendered-pages.js';
 import { SEED_TEST } from './lib/seed-test.js';
 
 const THRESHOLDS = [0, 0.3, 0.5, 0.7];
 const DPI = 150;
 const MANDRILL = new URL('../test/fixtures/datasets/labelme/Mandrill.jpg', import.meta.url);
-const WORDS = (
-  'account balance river station number garden report summer invoice total market window table figure ' +
-  'result method sample value energy record letter north office travel history water simple update second'
-).split(' ');
 
 
-async function renderedPage(n, mandrill) {
-  const rand = seededRandom(n + 1);
-  const pick = (list) => list[Math.floor(rand() * list.length)];
-  const doc = await PDFDocument.create();
-  const page = doc.addPage([595, 842]);
-  const fonts = await Promise.all([StandardFonts.Helvetica, StandardFonts.HelveticaBold, StandardFonts.TimesRoman, StandardFonts.Courier].map((f) => doc.embedFont(f)));
-  const photo = await doc.embedJpg(mandrill);
-  const lines = [];
-  const columns = n % 2 === 0 ? [[50, 545]] : [[50, 285], [310, 545]];
-  // A figure (the text-free photo), a striped bar, table rules and dots on every page.
-  const figure = { x: 60 + rand() * 200, y: 300 + rand() * 300, size: 120 + rand() * 80 };
-  page.drawImage(photo, { x: figure.x, y: 842 - figure.y - figure.size, width: figure.size, height: figure.size });
-  for (let i = 0; i < 30; i++) page.drawRectangle({ x: 380 + i * 5, y: 842 - 790, width: 2 + (i % 3), height: 30, color: rgb(0, 0, 0) });
-  for (let r = 0; r < 4; r++) page.drawLine({ start: { x: 50, y: 842 - 740 - r * 12 }, end: { x: 330, y: 842 - 740 - r * 12 }, thickness: 0.8 });
-  for (let i = 0; i < 12; i++) page.drawCircle({ x: 60 + i * 22, y: 842 - 805, size: 2 + (i % 2), color: rgb(0.2, 0.2, 0.2) });
-  const blocked = (top, bottom, x1, x2) => top < figure.y + figure.size + 4 && bottom > figure.y - 4 && x1 < figure.x + figure.size + 4 && x2 > figure.x - 4;
-  for (const [left, right] of columns) {
-    let top = 60;
-    while (top < 700) {
-      const size = pick([7, 8, 9, 10, 11, 12, 14, 18, 22]);
-      const font = pick(fonts);
-      const words = [];
-      while (true) {
-        const next = [...words, pick(WORDS)].join(' ');
-        if (font.widthOfTextAtSize(next, size) > right - left || words.length > 8) break;
-        words.push(next.split(' ').pop());
-      }
-      const text = words.join(' ');
-      const width = font.widthOfTextAtSize(text, size);
-      if (!blocked(top, top + size * 1.2, left, left + width) && text) {
-        const grey = rand() < 0.2 ? 0.45 : 0;
-        page.drawText(text, { x: left, y: 842 - top - 0.8 * size, size, font, color: rgb(grey, grey, grey) });
-        const s = DPI / 72;
-        const box = [left * s, (top + 0.8 * size - font.heightAtSize(size, { descender: false })) * s, (left + width) * s, (top + 0.8 * size + 0.22 * size) * s];
-        lines.push({ points: [[box[0], box[1]], [box[2], box[1]], [box[2], box[3]], [box[0], box[3]]], box });
-      }
-      top += size * (1.4 + rand());
-    }
-  }
-  const pdf = await PdfDocument.open(Buffer.from(await doc.save()), `page-${n}.pdf`);
-  const image = pdf.renderPage(1, { dpi: DPI, maxPixels: 1e8 });
-  pdf.close();
-  return { image, gt: { image: `page-${n}`, width: image.width, height: image.height, regions: lines } };
+async function renderedPage(n) {
+  const { pdf, lines } = await renderedPagePdf(n);
+  const doc = await PdfDocument.open(pdf, `page-${n}.pdf`);
+  const image = doc.renderPage(1, { dpi: DPI, maxPixels: 1e8 });
+  doc.close();
+  return { image, gt: pageSample(`page-${n}`, image, lines, DPI) };
 }
 
 function filtered(detections, threshold) {
@@ -101,11 +59,10 @@ async function main() {
   for (const sample of seed) seedDetections.push(await detector.detect(sample.image));
   await table(`seed-test (${seed.length} photos)`, seed, seedDetections);
 
-  const mandrill = readFileSync(MANDRILL);
   const pages = [];
   const pageDetections = [];
   for (let n = 0; n < 24; n++) {
-    const { image, gt } = await renderedPage(n, mandrill);
+    const { image, gt } = await renderedPage(n);
     pages.push(gt);
     pageDetections.push({ ...(await detector.detect(rawImageInput(image), { name: gt.image })), image: gt.image });
   }
@@ -132,7 +89,7 @@ if (process.env.FILTER_PHOTOS) {
   await otherPhotos(detector);
   await detector.close();
 } else if (process.env.FILTER_PREVIEW) {
-  const { image, gt } = await renderedPage(Number(process.env.FILTER_PREVIEW), readFileSync(MANDRILL));
+  const { image, gt } = await renderedPage(Number(process.env.FILTER_PREVIEW));
   // A look at one page and its ground truth: FILTER_PREVIEW=3 node bench/recognition-filter.bench.js
   const { drawOverlay } = await import('../dist/index.js');
   const { writeFileSync } = await import('node:fs');
