@@ -8,7 +8,7 @@
  *    plus the peak. Flat memory: the peak of 500 pages is that of 50.
  * 2. DPI: the two-column fixture page (test/fixtures/pdf/two-columns.pdf, lines known from poppler's text
  *    layer) rendered at 72, 100, 150, 200 and 300 dpi: render ms (PDFium), det + rec ms, hmean-IoU against
- *    poppler's lines and their text similarity (1 − normalised edit distance, spaces ignored), rounds
+ *    poppler's lines and their text similarity (1 − normalised edit distance; with the spaces, and without), rounds
  *    interleaved across DPIs (medians). Then the same on 6 pages of small and mixed print (7–22 pt, the
  *    recognition-filter bench's pages, bench/lib/rendered-pages.js), with the similarity of the 7–9 pt lines.
  * Run: npm run bench -- pdf (builds first).
@@ -77,13 +77,20 @@ async function stream(pdf, pages, dir) {
 }
 
 
+/** Similarity of a line as read to its text: with spaces (runs of white space as one) and with none. */
+function lineSimilarity(truth, read) {
+  const spaced = (t) => t.trim().replace(/\s+/g, ' ');
+  const squashed = (t) => t.replace(/\s+/g, '');
+  return { spaced: textSimilarity(spaced(truth), spaced(read)), squashed: textSimilarity(squashed(truth), squashed(read)) };
+}
+
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 
 async function dpiTable() {
   const detector = await createPpocrDetector({ orientation: 'off' });
   await detector.warmUp();
   const DPIS = [72, 100, 150, 200, 300];
-  const rows = Object.fromEntries(DPIS.map((d) => [d, { render: [], detect: [], hmean: 0, text: 0 }]));
+  const rows = Object.fromEntries(DPIS.map((d) => [d, { render: [], detect: [], hmean: 0, text: 0, spaced: 0 }]));
   const pdf = await PdfDocument.open(FIXTURE);
   for (let round = 0; round < 3; round++) {
     for (const dpi of DPIS) {
@@ -97,25 +104,27 @@ async function dpiTable() {
       const gt = LAYER.lines.map((l) => l.bboxPt.map((v) => v * s));
       const sample = { image: 'page', width: image.width, height: image.height, regions: gt.map((b) => ({ points: [[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]], box: b })) };
       rows[dpi].hmean = (await evaluate([sample], [detection])).hmean;
-      rows[dpi].text = LAYER.lines.reduce((sum, line, i) => {
+      const similarities = LAYER.lines.map((line, i) => {
         const best = detection.regions.find((r) => boxIoU(gt[i], r.box) >= 0.5);
-        return sum + (best ? textSimilarity(line.text.replace(/\s+/g, ''), (best.text ?? '').replace(/\s+/g, '')) : 0);
-      }, 0) / LAYER.lines.length;
+        return best ? lineSimilarity(line.text, best.text ?? '') : { spaced: 0, squashed: 0 };
+      });
+      rows[dpi].text = similarities.reduce((sum, v) => sum + v.squashed, 0) / similarities.length;
+      rows[dpi].spaced = similarities.reduce((sum, v) => sum + v.spaced, 0) / similarities.length;
     }
   }
   pdf.close();
   await detector.close();
   console.log('\nDPI on the two-column fixture page (11 pt body text; medians of 3 interleaved rounds):');
-  console.log('| dpi | page px | render ms | det + rec ms | hmean vs poppler | text similarity |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| dpi | page px | render ms | det + rec ms | hmean vs poppler | text similarity | spaces ignored |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const dpi of DPIS) {
     const r = rows[dpi];
-    console.log(`| ${dpi} | ${Math.round((595 * dpi) / 72)}×${Math.round((842 * dpi) / 72)} | ${median(r.render).toFixed(0)} | ${median(r.detect).toFixed(0)} | ${r.hmean.toFixed(3)} | ${r.text.toFixed(3)} |`);
+    console.log(`| ${dpi} | ${Math.round((595 * dpi) / 72)}×${Math.round((842 * dpi) / 72)} | ${median(r.render).toFixed(0)} | ${median(r.detect).toFixed(0)} | ${r.hmean.toFixed(3)} | ${r.spaced.toFixed(3)} | ${r.text.toFixed(3)} |`);
   }
 }
 
 async function main() {
-  if (process.env.PDF_BENCH === 'dpi') return smallPrintTable();
+  if (process.env.PDF_BENCH === 'dpi') return dpiTable().then(smallPrintTable);
   const dir = mkdtempSync(path.join(tmpdir(), 'ocrdet-pdf-bench-'));
   try {
     const big = path.join(dir, 'long500.pdf');
@@ -140,7 +149,7 @@ async function smallPrintTable() {
   await detector.warmUp();
   const DPIS = [72, 100, 150, 200, 300];
   const pages = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => renderedPagePdf(n)));
-  const rows = Object.fromEntries(DPIS.map((d) => [d, { ms: 0, gts: [], dets: [], all: [], small: [] }]));
+  const rows = Object.fromEntries(DPIS.map((d) => [d, { ms: 0, gts: [], dets: [], all: [], small: [], squashed: [] }]));
   for (const [n, { pdf, lines }] of pages.entries()) {
     const doc = await PdfDocument.open(pdf, `page-${n}`);
     for (const dpi of DPIS) {
@@ -153,9 +162,10 @@ async function smallPrintTable() {
       rows[dpi].dets.push(detection);
       lines.forEach((line, i) => {
         const best = detection.regions.find((r) => boxIoU(gt.regions[i].box, r.box) >= 0.5);
-        const sim = best ? textSimilarity(line.text.replace(/\s+/g, ''), (best.text ?? '').replace(/\s+/g, '')) : 0;
-        rows[dpi].all.push(sim);
-        if (line.sizePt <= 9) rows[dpi].small.push(sim);
+        const sim = best ? lineSimilarity(line.text, best.text ?? '') : { spaced: 0, squashed: 0 };
+        rows[dpi].all.push(sim.spaced);
+        rows[dpi].squashed.push(sim.squashed);
+        if (line.sizePt <= 9) rows[dpi].small.push(sim.spaced);
       });
     }
     doc.close();
@@ -163,12 +173,12 @@ async function smallPrintTable() {
   await detector.close();
   const mean = (v) => v.reduce((a, b) => a + b, 0) / v.length;
   console.log(`\nDPI on 6 rendered pages of mixed print (${rows[72].all.length} lines, ${rows[72].small.length} of 7–9 pt):`);
-  console.log('| dpi | det + rec s (6 pages) | hmean | text similarity, all lines | 7–9 pt lines |');
-  console.log('|---|---|---|---|---|');
+  console.log('| dpi | det + rec s (6 pages) | hmean | text similarity, all lines | spaces ignored | 7–9 pt lines |');
+  console.log('|---|---|---|---|---|---|');
   for (const dpi of DPIS) {
     const r = rows[dpi];
     const hmean = (await evaluate(r.gts, r.dets)).hmean;
-    console.log(`| ${dpi} | ${(r.ms / 1000).toFixed(1)} | ${hmean.toFixed(3)} | ${mean(r.all).toFixed(3)} | ${mean(r.small).toFixed(3)} |`);
+    console.log(`| ${dpi} | ${(r.ms / 1000).toFixed(1)} | ${hmean.toFixed(3)} | ${mean(r.all).toFixed(3)} | ${mean(r.squashed).toFixed(3)} | ${mean(r.small).toFixed(3)} |`);
   }
 }
 

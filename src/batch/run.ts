@@ -259,7 +259,7 @@ async function detectOne(image: PageInput, context: BatchContext, options: RunBa
   const { detector, reader, stats } = context;
   const startMs = performance.now();
   const fail = (error: unknown): Detection =>
-    failedDetection({ image: image.path, backend: detector.backend, model: detector.model, timings: { total: performance.now() - startMs } }, error);
+    failedDetection({ image: image.path, backend: detector.backend, model: detector.model, timings: { total: Math.round((performance.now() - startMs) * 100) / 100 } }, error);
   let detection: Detection;
   let pixels: Buffer | undefined;
   try {

@@ -38,7 +38,7 @@ export function wordBoxes(region: Region): { word: string; box: Box }[] {
 function lineAlto(region: Region, id: string): string {
   const confidence = region.text !== undefined && region.textScore !== undefined ? ` WC="${Math.min(1, Math.max(0, region.textScore)).toFixed(4)}"` : '';
   const strings = wordBoxes(region).map(({ word, box }, w) => `<String ID="string_${id}_${w + 1}" ${position(box)}${confidence} CONTENT="${escapeXml(word)}"/>`);
-  return `        <TextLine ID="line_${id}" ${position(region.box)}>${strings.join('<SP/>')}</TextLine>`;
+  return `          <TextLine ID="line_${id}" ${position(region.box)}>${strings.join('<SP/>')}</TextLine>`;
 }
 
 function pageAlto(detection: Detection, index: number): string {
@@ -47,9 +47,9 @@ function pageAlto(detection: Detection, index: number): string {
   out.push(`      <PrintSpace HPOS="0" VPOS="0" WIDTH="${detection.width}" HEIGHT="${detection.height}">`);
   let line = 0;
   blocksOf(detection).forEach((block, b) => {
-    out.push(`      <TextBlock ID="block_${n}_${b + 1}" ${position(block.box)}>`);
+    out.push(`        <TextBlock ID="block_${n}_${b + 1}" ${position(block.box)}>`);
     for (const region of block.lines) out.push(lineAlto(region, `${n}_${++line}`));
-    out.push('      </TextBlock>');
+    out.push('        </TextBlock>');
   });
   out.push('      </PrintSpace>', '    </Page>');
   return `${out.join('\n')}\n`;
