@@ -20,7 +20,6 @@ import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
 import type { DetectorBackend } from '../detectors/types.js';
 import type { PageInput } from '../batch/pages.js';
-import type { runBatch as RunBatch } from '../batch/run.js';
 import type { PageReader } from '../image/pages.js';
 import { OUTPUT_FORMATS } from '../formats/index.js';
 import { packageVersion } from './program.js';
@@ -151,7 +150,6 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const { expandInputs } = await import('../batch/inputs.js');
   const { expandPages, parsePageRanges } = await import('../batch/pages.js');
   const { PageReader } = await import('../image/pages.js');
-  const { runBatch } = await import('../batch/run.js');
   const selection = flags.pages === undefined ? undefined : parsePageRanges(flags.pages);
   const maxPixels = typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined;
   const reader = new PageReader({ dpi: flags.dpi, maxPixels });
@@ -159,12 +157,13 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
     const pages = await expandPages(await expandInputs(inputs), reader, selection, (message) => (flags.quiet ? undefined : warn(`detect: ${message}`)));
     // One file giving one Detection prints it as one pretty JSON object; anything else streams.
     const single = inputs.length === 1 && !flags.out && pages.length === 1 && (await isFile(inputs[0]));
-    await detectPages(pages, reader, { ...flags, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions, runBatch);
+    await detectPages(pages, reader, { ...flags, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions);
   } finally {
     await reader.close();
   }
 }
 
+/** Detects the pages (images, and pages of documents) and writes the results as the flags say. */
 async function detectPages(
   pages: readonly PageInput[],
   reader: PageReader,
@@ -172,8 +171,8 @@ async function detectPages(
   single: boolean,
   entry: DetectorBackend<never>,
   detectorOptions: Record<string, unknown>,
-  runBatch: typeof RunBatch,
 ): Promise<void> {
+  const { runBatch } = await import('../batch/run.js');
   const detector = await detectorFromFlags(entry.name, detectorOptions);
 
   const { ProgressBar } = await import('./progress.js');
