@@ -55,7 +55,8 @@ async function detect(entry) {
   const started = performance.now();
   let response;
   try {
-    response = await fetch(`v1/detect?name=${encodeURIComponent(entry.name)}${entry.pdf ? '&pictures=1' : ''}`, {
+    // pictures=1: a document (PDF, multi-page TIFF) comes back with each page as the server drew it.
+    response = await fetch(`v1/detect?name=${encodeURIComponent(entry.name)}&pictures=1`, {
       method: 'POST',
       headers: { 'content-type': entry.pdf ? 'application/pdf' : entry.file.type || 'application/octet-stream' },
       body: entry.file,
