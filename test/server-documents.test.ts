@@ -34,13 +34,15 @@ afterAll(async () => {
 const post = (url: string, payload: Buffer, type = 'application/pdf') => app.inject({ method: 'POST', url, headers: { 'content-type': type }, payload });
 
 describe('POST /v1/detect with a PDF', () => {
-  it('answers one Detection per page, in page order, each in the pixels of its page at 150 dpi', async () => {
+  it('answers one Detection per page, in page order, each in the pixels of its page at 200 dpi', async () => {
     const response = await post('/v1/detect?name=doc.pdf', pdf);
     expect(response.statusCode).toBe(200);
     const pages = response.json() as Detection[];
-    expect(pages.map((d) => [d.image, d.page, d.dpi, d.width, d.height])).toEqual([1, 2, 3].map((n) => ['doc.pdf', n, 150, 1240, 1754]));
-    // "Page N of 3" at 72 pt from the left, baseline 100 pt from the top: 150 px and 208 px at 150 dpi.
-    for (const page of pages) expect(page.regions.some((r) => r.box[0] < 160 && r.box[1] < 208 && r.box[3] > 170)).toBe(true);
+    // A4 (595 × 842 pt) at 200 dpi: 1653 × 2339 px.
+    expect(pages.map((d) => [d.image, d.page, d.dpi, d.width, d.height])).toEqual([1, 2, 3].map((n) => ['doc.pdf', n, 200, 1653, 2339]));
+    // "Page N of 3" at 72 pt from the left, baseline 100 pt from the top, 24 pt: at 200/72 px per point.
+    const px = 200 / 72;
+    for (const page of pages) expect(page.regions.some((r) => r.box[0] < 75 * px && r.box[1] < 100 * px && r.box[3] > 85 * px)).toBe(true);
   });
 
   it('reads the pages and DPI asked for, and sends each page as a picture on request', async () => {

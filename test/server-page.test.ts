@@ -198,10 +198,10 @@ describe('the web page', () => {
     ]);
     await page.click('#files button:text-is("two-columns.pdf — page 1")');
     await expect.poll(() => page.textContent('#name')).toBe('two-columns.pdf — page 1');
-    // The picture is the page as the server rendered it (150 dpi): the outlines sit in its pixels.
+    // The picture is the page as the server rendered it (200 dpi): the outlines sit in its pixels.
     expect(await page.getAttribute('#image', 'src')).toMatch(/^data:image\/jpeg;base64,/);
-    await expect.poll(() => page.getAttribute('#overlay', 'viewBox')).toBe('0 0 1240 1754');
-    expect(await page.$eval('#image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(1240);
+    await expect.poll(() => page.getAttribute('#overlay', 'viewBox')).toBe('0 0 1653 2339');
+    expect(await page.$eval('#image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(1653);
     expect(await regionRows(page).count()).toBeGreaterThan(20);
     // The list reads column by column: regions are numbered line by line across the page (1 left, 2 right,
     // 3 left…), and listed in reading order (1, 3, 5… down the left column first).

@@ -36,7 +36,7 @@ export interface RunBatchOptions {
   pageInputs?: readonly PageInput[];
   /** Reads PDF and TIFF pages (the caller closes it). Otherwise one is made from `dpi` and closed at the end. */
   pageReader?: PageReader;
-  /** PDF rendering resolution for the reader made here. Default PAGE_DEFAULTS.dpi (150). */
+  /** PDF rendering resolution for the reader made here. Default PAGE_DEFAULTS.dpi (200). */
   dpi?: number;
   /** Pages to read from each PDF and multi-page TIFF: `"1-3,7"` or parsed ranges. Default: every page. */
   pages?: string | PageSelection;

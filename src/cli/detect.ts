@@ -239,7 +239,7 @@ export function createCommand(): Command {
     .argument('<inputs...>', 'image and PDF files, directories (recursive) and glob patterns (quote them: \'scans/**/*.png\')')
     .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
     .option('--format <name>', `output: ${FORMAT_NAMES.join(', ')} (default: json for one image, jsonl otherwise; text, hocr and alto are documents in reading order)`)
-    .option('--dpi <n>', `PDF pages are rendered at this resolution (default ${PAGE_DEFAULTS.dpi}: 10 pt text 21 px tall)`, positiveInt('--dpi'))
+    .option('--dpi <n>', `PDF pages are rendered at this resolution (default ${PAGE_DEFAULTS.dpi}: 10 pt text 28 px tall)`, positiveInt('--dpi'))
     .option('--pages <ranges>', 'pages of each PDF or multi-page TIFF, e.g. 1-3,7 or 10- (default: all)')
     .option('--out <file>', 'write JSONL to this file; a rerun skips the images already in it')
     .option('--overlay <dir>', 'write one PNG per image with the regions drawn (names mirror the input paths)')

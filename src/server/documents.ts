@@ -2,7 +2,7 @@
  * `POST /v1/detect` for documents: a PDF (or a TIFF of several pages) is detected page by page, each page
  * one Detection with `page` (and `dpi` for a PDF), answered as an array in page order. Query parameters, for
  * images and documents alike: `?format=json|text|hocr|alto`; for documents: `?dpi=` (PDF rendering,
- * default 150), `?pages=1-3,7`, `?pictures=1` (each page Detection then carries `picture`, the rendered page
+ * default 200), `?pages=1-3,7`, `?pictures=1` (each page Detection then carries `picture`, the rendered page
  * as a JPEG data URL, so a browser can show a PDF page it cannot draw itself: the web page uses it).
  * Each page takes its own turn through the server's detection queue.
  */
@@ -39,7 +39,7 @@ export function parseDetectQuery(query: unknown): DetectQuery {
   return { ...rest, pictures: pictures === '1' || pictures === 'true' };
 }
 
-/** JPEG quality of `picture`: enough to look at, a few hundred kB per A4 page at 150 dpi. */
+/** JPEG quality of `picture`: enough to look at, a few hundred kB per A4 page at 200 dpi. */
 const PICTURE_JPEG_QUALITY = 80;
 
 export interface DocumentOptions {
