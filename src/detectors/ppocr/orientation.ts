@@ -162,7 +162,7 @@ export async function findOrientation(image: RgbPixels, boxes: readonly DbBox[],
   // 90°; a page turned 270° looks upside down (p180 high) and needs no column check.
   if (tall && p180 < 0.5 && rec && charset) {
     const upright = await readConfidence(image, readSample.map(({ plan }) => uprightCells(middlePlan(plan, REC_ASPECT))), rec, charset);
-    const turned = await readConfidence(image, readSample.map(({ plan }) => [middlePlan(p180 > 0.5 ? rotatePlan180(plan) : plan, REC_ASPECT)]), rec, charset);
+    const turned = await readConfidence(image, readSample.map(({ plan }) => [middlePlan(plan, REC_ASPECT)]), rec, charset);
     evidence.columns = { upright, turned };
     // The recogniser reads CJK columns turned too (it was trained on them), so a small lead decides nothing.
     if (upright >= MIN_COLUMN_CONFIDENCE && upright >= turned - COLUMN_MARGIN) return evidence; // vertical text, upright
