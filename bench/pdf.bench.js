@@ -2,7 +2,7 @@
 /**
  * PDF pages: memory over a long document, and what the rendering resolution buys.
  *
- * 1. Streaming: `ocrdet detect BIG.pdf --no-text --out …` (the built CLI, its own process) on a 500-page PDF
+ * 1. Streaming: `ocrdet detect BIG.pdf --no-text --out …` (the built CLI, its own process, default DPI) on a 500-page PDF
  *    made here with pdf-lib (each page a few lines of text), and on its first 50 pages; the process's RSS is
  *    sampled every 250 ms (/proc/PID/status) and reported when 10 %, 50 % and 100 % of the pages are written,
  *    plus the peak. Flat memory: the peak of 500 pages is that of 50.
@@ -20,6 +20,7 @@ import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { createPpocrDetector, evaluate } from '../dist/index.js';
 import { boxIoU } from '../dist/core/rectangles.js';
+import { PAGE_DEFAULTS } from '../dist/image/pages.js';
 import { PdfDocument } from '../dist/image/pdf.js';
 import { rawImageInput } from '../dist/image/sharp.js';
 import { pageSample, renderedPagePdf } from './lib/rendered-pages.js';
@@ -129,7 +130,7 @@ async function main() {
   try {
     const big = path.join(dir, 'long500.pdf');
     writeFileSync(big, await longPdf(500));
-    console.log('Streaming a 500-page PDF through `ocrdet detect --no-text --out` (150 dpi), RSS of the process:');
+    console.log(`Streaming a 500-page PDF through \`ocrdet detect --no-text --out\` (${PAGE_DEFAULTS.dpi} dpi, the default), RSS of the process:`);
     console.log('| pages | s | pages/s | RSS at 10 % | at 50 % | at 90 % | peak |');
     console.log('|---|---|---|---|---|---|---|');
     for (const pages of [50, 500]) {
