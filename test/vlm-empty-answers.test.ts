@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVlmDetector, type VlmDetection, type VlmOptions } from '../src/detectors/vlm/index.js';
+import { buildServer } from '../src/server/app.js';
 import { getDialect } from '../src/grounding/index.js';
 import { runInProcess } from './helpers/cli.js';
 import { solidJpeg } from './helpers/images.js';
@@ -65,6 +66,15 @@ describe('an answer with no content is a failure, not "no text"', () => {
     expect(detection.regions).toEqual(getDialect('internvl2').parse(ANSWER, { width: 600, height: 400 }).regions);
     expect(detection.retries).toBe(1);
     expect(detection.warnings).toEqual(['1 request(s) retried: the answer has no content (content "", finish_reason "stop")']);
+  });
+
+  it('through ocrdet serve: 502 with the code, as for any model server that failed', async () => {
+    const s = await start({ answer: () => '' });
+    const app = await buildServer(await createVlmDetector(fast(s, { retries: 0 })));
+    const response = await app.inject({ method: 'POST', url: '/v1/detect?name=empty.jpg', headers: { 'content-type': 'image/jpeg' }, payload: await solidJpeg(600, 400) });
+    await app.close();
+    expect(response.statusCode).toBe(502);
+    expect(response.json()).toMatchObject({ code: 'OCRDET_EMPTY_ANSWER', message: expect.stringMatching(/^empty\.jpg: POST .*: the answer has no content \(content ""/) });
   });
 
   it('only whitespace is no content either', async () => {
