@@ -87,8 +87,8 @@ interface Resume {
   previouslyFailed: number;
 }
 
-/** `out` must be a file; its folder is created. Returns whether the file exists already. */
-async function prepareOutPath(out: string): Promise<boolean> {
+/** `out` must be a file; its folder is created. */
+async function prepareOutPath(out: string): Promise<void> {
   const info = await stat(out).catch(() => undefined);
   const details = optionDetails('out');
   if (info?.isDirectory()) throw new UsageError(`${optionName('out')} ${out}: is a directory; give a file name, e.g. ${join(out, 'dets.jsonl')}`, { details });
@@ -100,7 +100,6 @@ async function prepareOutPath(out: string): Promise<boolean> {
       throw new UsageError(`${optionName('out')} ${out}: cannot create its folder (${(error as Error).message})`, { cause: error, details });
     }
   }
-  return Boolean(info);
 }
 
 /** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
@@ -143,11 +142,13 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
   checkOptions(options);
   const images = options.images ?? (await expandInputs(options.inputs ?? []));
   const names = options.overlayDir ? overlayNames(images) : [];
-  const outExists = options.out ? await prepareOutPath(options.out) : false;
+  if (options.out) await prepareOutPath(options.out);
   const release = options.out ? await lockResultsFile(options.out) : undefined;
   let detector = options.detector;
   let writer: JsonlWriter | undefined;
   try {
+    // Only now, holding the lock: a run that held it just before may have written the whole file meanwhile.
+    const outExists = options.out ? Boolean(await stat(options.out).catch(() => undefined)) : false;
     const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), previouslyFailed: 0 };
     const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path)));
     const stats = new BatchStats(images.length, images.length - todo.length);
