@@ -6,7 +6,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
-import { UsageError } from '../core/errors.js';
+import { FileSystemError, UsageError, fileSystemErrno } from '../core/errors.js';
 import { readLines as readFileLines } from '../core/lines.js';
 import { optionDetails, optionName } from '../core/options.js';
 
@@ -41,7 +41,10 @@ export function isDir(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
-/** Creates an output folder (and its parents); a file in the way, or no permission, is a usage error naming the `option` it came from. */
+/**
+ * Creates an output folder (and its parents). A file in the way, or a path that cannot exist, is a usage
+ * error naming the `option` it came from; the disk's refusal (permission, read-only, full) is FileSystemError.
+ */
 export function makeOutputDir(path: string, option = 'out'): void {
   const info = statSync(path, { throwIfNoEntry: false });
   const details = optionDetails(option);
@@ -49,7 +52,9 @@ export function makeOutputDir(path: string, option = 'out'): void {
   try {
     makeDirectory(path);
   } catch (error) {
-    throw new UsageError(`${optionName(option)} ${path}: cannot create the folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, { cause: error, details });
+    const code = (error as NodeJS.ErrnoException).code;
+    const ErrorClass = fileSystemErrno(error) ? FileSystemError : UsageError;
+    throw new ErrorClass(`${optionName(option)} ${path}: cannot create the folder (${code ?? (error as Error).message})`, { cause: error, details });
   }
 }
 
