@@ -5,9 +5,12 @@ export type { Point, Box, ImageSize, Region, Sample, Detection, DetectionError }
 export * from './core/errors.js';
 export { createRegistry, type Registry, type Named } from './core/registry.js';
 export * from './eval/index.js';
+export { writeReport, ReportWriter, REPORT_DEFAULTS, REGION_COLORS, type ReportFiles, type ReportOptions, type WriteReportOptions } from './eval/report/index.js';
 export { readResults, type ReadResultsOptions } from './datasets/results.js';
-export { getDialect, dialects, smartResize } from './grounding/index.js';
-export type { GroundingDialect, GroundingTask, FormatOptions, ParseOptions, ParseResult, DialectPrompts, CoordinateGrid } from './grounding/index.js';
+export { getDialect, dialects, smartResize, modelView, sendSize, FAMILIES } from './grounding/index.js';
+export { DataRecordSchema, DATA_RECORD_FILE, type DataRecord, type RowTokens } from './grounding/record.js';
+export { readDataRecordFile, findDataRecord, writeDataRecord } from './datasets/record-file.js';
+export type { GroundingDialect, GroundingTask, FormatOptions, ParseOptions, ParseResult, DialectPrompts, CoordinateGrid, ImageRule, ModelView } from './grounding/index.js';
 export { createDetector, failedDetection, BACKENDS, type FailedImage, type CreateDetectorOptions, type BackendFlag, type Detector, type DetectorBackend, type DetectCallOptions } from './detectors/index.js';
 export { runBatch, detectMany, expandInputs, type RunBatchOptions, type BatchSummary, type DetectManyOptions, type BatchProgress, type ImageInput } from './batch/index.js';
 export { drawOverlay, type OverlayOptions, type OverlayRegion } from './image/overlay.js';
@@ -22,5 +25,5 @@ export { buildTrainCommand, resolveDataFiles, trainEnvironment, detectSwiftVersi
 export { preflight as trainPreflight, runTraining, followLog, parseLogText, parseLogRecord, summarizeRun, formatSummary, readRunStatus, writeRunPlots, extractFailure, type PreflightReport, type TrainRunOptions, type TrainRunResult, type SwiftLogEvent, type RunSummary, type RunStatus, type Failure } from './train/index.js';
 export { planMerge, buildMergeCommand, linkMerged, buildDeployCommand, resolveDeployModel, runDeploy, buildSlurmScript, DEPLOY_DEFAULTS, type MergePlan, type DeployEngine, type DeployRunResult } from './train/index.js';
 export { svgToPng } from './image/render.js';
-export { vlmBackend, createVlmDetector, VLM_DEFAULTS, vlmOptionsSchema, PIXEL_BUDGETS, type VlmOptions, type VlmDetection, type VlmDetector } from './detectors/vlm/index.js';
+export { vlmBackend, createVlmDetector, VLM_DEFAULTS, vlmOptionsSchema, type VlmOptions, type VlmDetection, type VlmDetector } from './detectors/vlm/index.js';
 export { reparseResults, reparseRecord, regionsFromAnswers, mergeFrameRegions, planFrames, planTiles, parseTileSpec, type ReparseOptions, type ReparseSummary, type RawAnswer, type AnswerParseOptions, type ParsedAnswers, type MergeOptions, type Frame, type TileSpec } from './detectors/vlm/index.js';

@@ -7,26 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { Detection, Point, Region, Sample } from '../src/core/types.js';
 import { UsageError } from '../src/core/errors.js';
 import { evaluate, worstImagesFirst, type EvalProblem } from '../src/eval/index.js';
+import { detection, rect, region as shapeRegion, sample } from './helpers/shapes.js';
 
 const ROOT = '/data/set';
 
-function rect(x1: number, y1: number, x2: number, y2: number): Point[] {
-  return [
-    [x1, y1],
-    [x2, y1],
-    [x2, y2],
-    [x1, y2],
-  ];
-}
-function region(points: Point[], ignore = false): Region {
-  return { points, box: [points[0][0], points[0][1], points[2][0], points[2][1]], ...(ignore ? { ignore } : {}) };
-}
-function gt(image: string, regions: Region[], source?: string): Sample {
-  return { image: `${ROOT}/${image}`, width: 0, height: 0, regions, ...(source ? { source } : {}) };
-}
-function pred(image: string, polygons: Point[][], extra: Partial<Detection> = {}): Detection {
-  return { image, width: 0, height: 0, regions: polygons.map((p) => region(p)), backend: 'test', model: 'hand', timings: {}, ...extra };
-}
+const region = (points: Point[], ignore = false): Region => shapeRegion(points, ignore ? { ignore } : {});
+const gt = (image: string, regions: Region[], source?: string): Sample => sample(ROOT, image, regions, source);
+const pred = (image: string, polygons: Point[][], extra: Partial<Detection> = {}): Detection => detection(image, polygons, extra);
 
 async function* stream<T>(items: T[]): AsyncGenerator<T> {
   for (const item of items) yield item;

@@ -15,18 +15,10 @@ import {
   type ImageEvalOptions,
   type IoUMatrix,
 } from '../src/eval/index.js';
+import { rect } from './helpers/shapes.js';
 
 const PADDLE: ImageEvalOptions = { iou: 0.5, areaPrecision: 0.5, match: 'greedy' };
 
-/** Axis-aligned rectangle x1..x2 × y1..y2, clockwise on screen from the top-left. */
-function rect(x1: number, y1: number, x2: number, y2: number): Point[] {
-  return [
-    [x1, y1],
-    [x2, y1],
-    [x2, y2],
-    [x1, y2],
-  ];
-}
 const care = (points: Point[]): GroundTruthPolygon => ({ points });
 const dontCare = (points: Point[]): GroundTruthPolygon => ({ points, ignore: true });
 

@@ -1,23 +1,30 @@
 /**
- * `ocrdet eval --gt DATASET --pred RESULTS.jsonl`: ICDAR 2015 hmean-IoU of detections against ground truth,
- * as PaddleOCR's evaluator computes it. A shell over `evaluate()`: flags → typed options → report → table or JSON.
+ * `ocrdet eval --gt DATASET --pred A.jsonl [--pred B.jsonl …]`: ICDAR 2015 hmean-IoU of each run against the
+ * ground truth, as PaddleOCR's evaluator computes it; with several runs, each pair's hmean difference and its
+ * paired bootstrap interval; with `--report DIR`, the HTML report and errors.jsonl. A shell over
+ * `compareRuns()` / `writeReport()`: flags → typed options → report → table or JSON (eval-output.ts).
  * Exit 0 when every input was used; 1 when something was skipped (bad lines or files, predictions for images
  * not in the ground truth, duplicates); 2 for usage errors.
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { UsageError } from '../core/errors.js';
+import { count } from '../core/plural.js';
 import type { DatasetProblem } from '../datasets/problems.js';
 import type { DatasetFormat } from '../datasets/reader.js';
-import type { EvalReport, ImageReport } from '../eval/index.js';
-import { numberIn, parseFlags, printJson, printLine, warn } from './output.js';
-import { count } from '../core/plural.js';
+import type { CompareReport, EvalProblem } from '../eval/index.js';
+import type { ReportFiles } from '../eval/report/index.js';
+import { repeatable } from './flags.js';
+import { numberIn, parseFlags, positiveInt, printJson, warn } from './output.js';
+import { compareJson, printComparison, printSingle, singleJson, type RunFile } from './eval-output.js';
 
 const EvalFlagsSchema = z.object({
   gt: z.string().min(1),
-  pred: z.string().min(1),
-  iou: z.number().min(0).max(1).default(0.5),
+  pred: z.array(z.string().min(1)).min(1, 'is required: give the results file of at least one run'),
+  name: z.array(z.string().min(1)).default([]),
+  iou: z.array(z.number().min(0).max(1)).default([0.5]),
   areaPrecision: z.number().min(0).max(1).default(0.5),
   match: z.enum(['greedy', 'optimal']).default('greedy'),
   by: z.enum(['source']).optional(),
@@ -26,23 +33,58 @@ const EvalFlagsSchema = z.object({
   // Checked by readDataset against the format registry, which lists the known names.
   format: z.string().min(1).optional(),
   images: z.string().min(1).optional(),
+  report: z.string().min(1).optional(),
+  reportMaxSide: z.number().int().min(0).optional(),
+  resamples: z.number().int().min(1).default(1000),
+  seed: z.number().int().default(42),
 });
-type EvalFlags = z.infer<typeof EvalFlagsSchema>;
+export type EvalFlags = z.infer<typeof EvalFlagsSchema>;
 
-/** At most this many unknown images are named one per line on stderr; all of them are in --json. */
-const MAX_LISTED = 20;
+/** Collects a repeatable flag's values. */
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--iou 0.5,0.7`: every threshold, each in [0, 1]. */
+function parseThresholds(value: string): number[] {
+  const parse = numberIn('--iou', 0, 1);
+  const parts = value.split(',').map((part) => part.trim());
+  if (parts.some((part) => part === '')) throw new InvalidArgumentError(`--iou expects numbers in [0, 1] separated by commas, got "${value}"`);
+  return parts.map(parse);
+}
+
+function nonNegativeInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} expects a whole number ≥ 0, got "${value}"`);
+    return n;
+  };
+}
+
+function integer(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isSafeInteger(n)) throw new InvalidArgumentError(`${name} expects a whole number, got "${value}"`);
+    return n;
+  };
+}
 
 export function createCommand(): Command {
   return new Command('eval')
-    .description('precision, recall and hmean of detections against ground truth (ICDAR 2015 hmean-IoU, as PaddleOCR computes it)')
+    .description('precision, recall and hmean of detections against ground truth (ICDAR 2015 hmean-IoU, as PaddleOCR computes it); several runs compared')
     .requiredOption('--gt <dataset>', 'ground truth: any dataset ocrdet reads (folder or annotation file)')
-    .requiredOption('--pred <results>', 'predictions: Detection JSONL, one per line (what `ocrdet detect` writes)')
-    .option('--iou <threshold>', 'a match needs IoU strictly above this', numberIn('--iou', 0, 1), 0.5)
+    .addOption(repeatable(new Option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs').argParser(collect)))
+    .addOption(repeatable(new Option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable").argParser(collect)))
+    .option('--iou <thresholds>', 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported', parseThresholds)
     .option('--area-precision <share>', "a detection more than this share inside a don't-care region is ignored", numberIn('--area-precision', 0, 1), 0.5)
     .option('--match <strategy>', 'greedy (PaddleOCR, ground-truth order) or optimal (maximum bipartite matching, as MMOCR)', 'greedy')
     .option('--by <key>', 'also score each subset: source (the dataset sub-folder or `source` field)')
     .option('--per-image', 'list every image, worst first')
     .option('--json', 'print one JSON object (see README, "ocrdet eval --json")')
+    .option('--report <dir>', 'write DIR/index.html (tables, differences, pictures of every image) and DIR/errors.jsonl')
+    .option('--report-max-side <px>', 'longer side of the report\'s pictures (default 800; 0: no pictures)', nonNegativeInt('--report-max-side'))
+    .option('--resamples <n>', 'paired bootstrap resamples for the intervals of differences', positiveInt('--resamples'), 1000)
+    .option('--seed <n>', 'seed of the bootstrap (the same seed gives the same intervals)', integer('--seed'), 42)
     .option('--format <format>', 'ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco (default: detected from the path)')
     .option('--images <dir>', "where the ground truth's images are, when not where its format says")
     .action(async (raw: Record<string, unknown>) => {
@@ -51,53 +93,116 @@ export function createCommand(): Command {
     });
 }
 
+/**
+ * Each run's name: `--name` in order, else its file's base name without extension; base names two files
+ * share are told apart by their folders (`a/pred`, `b/pred`).
+ */
+export function runNames(preds: readonly string[], names: readonly string[]): string[] {
+  if (names.length > 0 && names.length !== preds.length) {
+    throw new UsageError(`ocrdet eval: ${names.length} --name for ${preds.length} --pred; give one name per run, in the same order, or none`);
+  }
+  const chosen = names.length > 0 ? [...names] : preds.map((pred) => suffixName(pred, preds));
+  const twice = chosen.find((name, i) => chosen.indexOf(name) !== i);
+  if (twice !== undefined) {
+    throw new UsageError(`ocrdet eval: two runs are named "${twice}"${names.length > 0 ? '' : ' (the same file given twice?)'}; name each run with --name`);
+  }
+  return chosen;
+}
+
+function suffixName(pred: string, all: readonly string[]): string {
+  const parts = (p: string): string[] => path.resolve(p).split(path.sep).filter(Boolean);
+  const own = parts(pred);
+  own[own.length - 1] = path.parse(pred).name;
+  const others = all.filter((p) => path.resolve(p) !== path.resolve(pred)).map((p) => {
+    const list = parts(p);
+    list[list.length - 1] = path.parse(p).name;
+    return list;
+  });
+  for (let take = 1; take <= own.length; take++) {
+    const name = own.slice(-take).join('/');
+    if (!others.some((list) => list.slice(-take).join('/') === name)) return name;
+  }
+  return own.join('/');
+}
+
 async function runEval(flags: EvalFlags): Promise<number> {
-  const [{ readDataset, detectFormat }, { readResults }, { evaluate, worstImagesFirst }, { formatProblem }] = await Promise.all([
+  const [{ readDataset, detectFormat }, { readResults }, { compareRuns, runReport, worstImagesFirst }, { formatProblem }] = await Promise.all([
     import('../datasets/index.js'),
     import('../datasets/results.js'),
     import('../eval/index.js'),
     import('../datasets/problems.js'),
   ]);
-  // evaluate() reads the predictions first: a missing --gt, or one of no known format, stops the run before.
+  const names = runNames(flags.pred, flags.name);
+  const thresholds = [...new Set(flags.iou)];
+  const runs: RunFile[] = flags.pred.map((pred, i) => ({ name: names[i], pred, skipped: 0 }));
+  // Predictions are read first: a missing --gt, or one of no known format, stops the run before.
   if (flags.format === undefined) await detectFormat(flags.gt);
   // Only what changes the score is printed one per line: skipped files, records, regions and lines. Warnings
   // about data kept as written (regions partly outside the image) are `ocrdet data stats`' business: one sum.
-  let skipped = 0;
+  let gtSkipped = 0;
   let keptAsWritten = 0;
-  const onDatasetProblem = (problem: DatasetProblem): void => {
+  const onDatasetProblem = (tally: () => void) => (problem: DatasetProblem): void => {
     if (problem.skipped) {
-      skipped++;
+      tally();
       warn(formatProblem(problem));
     } else if (problem.kind !== 'note') {
       keptAsWritten++;
     }
   };
-  const report = await evaluate(
-    readDataset(flags.gt, {
-      format: flags.format as DatasetFormat | undefined,
-      images: flags.images,
-      probeImages: false, // evaluation needs the annotations only
-      onProblem: onDatasetProblem,
-    }),
-    readResults(flags.pred, { onProblem: onDatasetProblem }),
-    {
-      iou: flags.iou,
-      areaPrecision: flags.areaPrecision,
-      match: flags.match,
-      by: flags.by,
-      root: await datasetRoot(flags.gt),
-      images: flags.images,
-      onProblem: (p) => warn(`${p.image}: ${p.reason}`),
-    },
-  );
+  const several = runs.length > 1;
+  const gt = readDataset(flags.gt, {
+    format: flags.format as DatasetFormat | undefined,
+    images: flags.images,
+    probeImages: false, // evaluation needs the annotations only
+    onProblem: onDatasetProblem(() => gtSkipped++),
+  });
+  const inputs = runs.map((run) => ({ name: run.name, predictions: readResults(run.pred, { onProblem: onDatasetProblem(() => run.skipped++) }) }));
+  const predOf = new Map(runs.map((r) => [r.name, r.pred]));
+  const options = {
+    iou: thresholds,
+    areaPrecision: flags.areaPrecision,
+    match: flags.match,
+    ...(flags.by ? { by: flags.by } : {}),
+    root: await datasetRoot(flags.gt),
+    ...(flags.images ? { images: flags.images } : {}),
+    resamples: flags.resamples,
+    seed: flags.seed,
+    onProblem: (p: EvalProblem) => warn(p.run ? `${predOf.get(p.run)}: ${p.image}: ${p.reason}` : `${p.image}: ${p.reason}`),
+  };
+  let report: CompareReport;
+  let files: ReportFiles | undefined;
+  if (flags.report) {
+    // Only the report needs image/ (and so sharp and libvips): loaded when asked for.
+    const { writeReport } = await import('../eval/report/index.js');
+    ({ report, files } = await writeReport(flags.report, gt, inputs, {
+      ...options,
+      gt: flags.gt,
+      preds: flags.pred,
+      ...(flags.reportMaxSide === undefined ? {} : { maxSidePx: flags.reportMaxSide }),
+      onPictureProblem: pictureWarnings(),
+    }));
+  } else {
+    report = await compareRuns(gt, inputs, options);
+  }
   if (keptAsWritten > 0) {
     warn(`${flags.gt}: ${count(keptAsWritten, 'warning')} about regions kept as written (see \`ocrdet data stats ${flags.gt}\`)`);
   }
-  warnAboutPairing(report, flags.pred);
+  runs.forEach((run, r) => warnAboutPairing(report, r, run.pred, several));
+  if (files) warnReportWritten(files);
+  const skipped = gtSkipped + runs.reduce((sum, r) => sum + r.skipped, 0);
   const problems = skipped + report.problems;
-  if (flags.json) printJson(toJson(report, problems, flags.perImage ? worstImagesFirst(report.perImage) : undefined));
-  else printTables(report, flags.perImage ? worstImagesFirst(report.perImage) : undefined);
-  return problems > 0 || report.unknownImages.length > 0 ? 1 : 0;
+  if (!several && thresholds.length === 1) {
+    const single = runReport(report, 0, 0, flags.by);
+    const perImage = flags.perImage ? worstImagesFirst(single.perImage) : undefined;
+    if (flags.json) printJson(singleJson(single, problems, perImage, files));
+    else printSingle(single, perImage);
+  } else if (flags.json) {
+    printJson(compareJson(report, runs, gtSkipped, flags.perImage, files));
+  } else {
+    printComparison(report, runs, flags.perImage);
+  }
+  const unknown = report.runs.some((r) => r.unknownImages.length > 0);
+  return problems > 0 || unknown ? 1 : 0;
 }
 
 /** The folder predictions' relative paths resolve against: the dataset folder, or an annotation file's folder. */
@@ -109,95 +214,45 @@ async function datasetRoot(gt: string): Promise<string> {
   }
 }
 
-function warnAboutPairing(report: EvalReport, predFile: string): void {
-  report.unknownImages.slice(0, MAX_LISTED).forEach((image) => {
+/** At most this many images are named one per line on stderr; all of them are in --json. */
+const MAX_LISTED = 20;
+
+/** The first pictures that could not be made, one line each; then one line for the rest. */
+function pictureWarnings(): (image: string, reason: string) => void {
+  let count = 0;
+  return (image, reason) => {
+    count++;
+    if (count <= 5) warn(`report: no picture for ${image} (${reason.replace(/^.*: /, '')})`);
+    else if (count === 6) warn('report: … more images without a picture (their regions are drawn on grey)');
+  };
+}
+
+function warnReportWritten(files: ReportFiles): void {
+  const mb = (bytes: number): string => (bytes < 1e6 ? `${Math.ceil(bytes / 1e3)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+  const pictures = files.pictures > 0 ? `, ${files.pictures} pictures ${mb(files.bytes.pictures)}` : '';
+  warn(`report: ${files.index} (${mb(files.bytes.index)}${pictures}); ${files.errorLines} misses and false alarms in ${files.errors}`);
+}
+
+/**
+ * Unknown images, images without prediction and detector errors of run `r`. Unknown images are named with
+ * the run's file; with several runs every line is.
+ */
+function warnAboutPairing(report: CompareReport, r: number, predFile: string, several: boolean): void {
+  const run = report.runs[r];
+  const prefix = several ? `${predFile}: ` : '';
+  run.unknownImages.slice(0, MAX_LISTED).forEach((image) => {
     warn(`${predFile}: prediction for ${image}, which is not in the ground truth; not scored`);
   });
-  if (report.unknownImages.length > MAX_LISTED) {
-    warn(`${predFile}: … and ${report.unknownImages.length - MAX_LISTED} more predictions for images not in the ground truth (all in --json "unknownImages")`);
+  if (run.unknownImages.length > MAX_LISTED) {
+    warn(`${predFile}: … and ${run.unknownImages.length - MAX_LISTED} more predictions for images not in the ground truth (all in --json "unknownImages")`);
   }
-  const missing = report.perImage.filter((r) => !r.predicted);
-  if (missing.length > 0) {
-    const names = missing.slice(0, 5).map((r) => r.image).join(', ');
+  if (run.imagesWithoutPrediction > 0) {
+    const missing = report.table.images.filter((_, slot) => !report.table.predicted(slot, r));
+    const names = missing.slice(0, 5).join(', ');
     const more = missing.length > 5 ? `, … (${missing.length - 5} more; see --per-image)` : '';
-    warn(`${missing.length} of ${report.images} ground-truth images have no prediction (scored as detecting nothing): ${names}${more}`);
+    warn(`${prefix}${missing.length} of ${report.images} ground-truth images have no prediction (scored as detecting nothing): ${names}${more}`);
   }
-  if (report.predictionErrors > 0) {
-    warn(`${report.predictionErrors} predictions carry a detector error (scored as detecting nothing); see --per-image`);
+  if (run.predictionErrors > 0) {
+    warn(`${prefix}${count(run.predictionErrors, 'prediction')} ${run.predictionErrors === 1 ? 'carries' : 'carry'} a detector error (scored as detecting nothing); see --per-image`);
   }
-}
-
-/** The `--json` contract (README, "ocrdet eval --json"); key order is part of it. */
-export function toJson(report: EvalReport, problems: number, perImage?: ImageReport[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    precision: report.precision,
-    recall: report.recall,
-    hmean: report.hmean,
-    matched: report.matched,
-    gtCare: report.gtCare,
-    detCare: report.detCare,
-    images: report.images,
-    protocol: report.protocol,
-    iou: report.iou,
-    areaPrecision: report.areaPrecision,
-    match: report.match,
-    gtIgnored: report.gtIgnored,
-    detIgnored: report.detIgnored,
-    gtInvalid: report.gtInvalid,
-    detInvalid: report.detInvalid,
-    imagesWithoutPrediction: report.imagesWithoutPrediction,
-    predictionErrors: report.predictionErrors,
-    unknownImages: report.unknownImages,
-    problems,
-  };
-  if (report.bySource) out.bySource = report.bySource;
-  if (perImage) out.perImage = perImage;
-  return out;
-}
-
-const fixed = (n: number): string => n.toFixed(4);
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)];
-}
-
-function printTables(report: EvalReport, perImage?: ImageReport[]): void {
-  const matching = report.match === 'greedy' ? 'greedy matching (PaddleOCR)' : 'optimal matching (maximum bipartite)';
-  printLine(`ICDAR 2015 hmean-IoU: IoU > ${report.iou}, ${matching}, don't care when > ${report.areaPrecision} inside`);
-  printLine(
-    `${count(report.images, 'image')} · ${count(report.gtCare, 'care region')} (${report.gtIgnored} don't care, ${report.gtInvalid} invalid) · ` +
-      `${count(report.detCare, 'care detection')} (${report.detIgnored} on don't care, ${report.detInvalid} invalid)`,
-  );
-  printLine();
-  const header = ['', 'precision', 'recall', 'hmean', 'matched', 'gtCare', 'detCare', 'images'];
-  const row = (name: string, s: EvalReport | NonNullable<EvalReport['bySource']>[string]): string[] => [
-    name,
-    fixed(s.precision),
-    fixed(s.recall),
-    fixed(s.hmean),
-    String(s.matched),
-    String(s.gtCare),
-    String(s.detCare),
-    String(s.images),
-  ];
-  const rows = [row('overall', report)];
-  for (const [source, scores] of Object.entries(report.bySource ?? {})) rows.push(row(`  ${source}`, scores));
-  for (const line of table(header, rows)) printLine(line);
-  if (!perImage) return;
-  printLine();
-  printLine('images, worst first (missed = care regions not matched, false = care detections not matched)');
-  const imageRows = perImage.map((r) => [
-    r.image,
-    fixed(r.hmean),
-    fixed(r.precision),
-    fixed(r.recall),
-    String(r.matched),
-    String(r.gtCare - r.matched),
-    String(r.detCare - r.matched),
-    r.error ? `error: ${r.error}` : r.predicted ? '' : 'no prediction',
-  ]);
-  for (const line of table(['image', 'hmean', 'precision', 'recall', 'matched', 'missed', 'false', 'note'], imageRows)) printLine(line);
 }

@@ -7,15 +7,14 @@
  * scored at a time. A ground-truth image without a prediction counts as "detected nothing"; predictions for
  * images that are not in the ground truth are listed in `unknownImages`, never silently dropped.
  */
-import path from 'node:path';
 import { z } from 'zod';
 import { parseOptions } from '../core/options.js';
-import { errorLine } from '../core/errors.js';
-import type { Box, Detection, Sample } from '../core/types.js';
+import type { Detection, Sample } from '../core/types.js';
 import { addCounts, imageScores, setScores, type HmeanCounts, type HmeanScores } from './hmean.js';
-import { emptyImageCounts, scoreImage, type GroundTruthPolygon, type ImageCounts } from './image.js';
-import { packPolygons, unpackPolygons, type PackedPolygons } from './packed.js';
-import { PredictionIndex } from './pairing.js';
+import { emptyImageCounts, type ImageCounts } from './image.js';
+import { scoreRuns, type EvalProblem, type ImageTable } from './runs.js';
+
+export type { EvalProblem } from './runs.js';
 
 /** The defaults, and where each comes from. */
 export const EVAL_DEFAULTS = Object.freeze({
@@ -27,7 +26,7 @@ export const EVAL_DEFAULTS = Object.freeze({
   match: 'greedy' as const,
 });
 
-const EvalOptionsSchema = z.object({
+export const EvalOptionsSchema = z.object({
   iou: z.number().min(0).max(1).default(EVAL_DEFAULTS.iou),
   areaPrecision: z.number().min(0).max(1).default(EVAL_DEFAULTS.areaPrecision),
   match: z.enum(['greedy', 'optimal']).default(EVAL_DEFAULTS.match),
@@ -35,12 +34,6 @@ const EvalOptionsSchema = z.object({
   root: z.string().min(1).optional(),
   images: z.string().min(1).optional(),
 });
-
-export interface EvalProblem {
-  /** The image concerned, as written in the ground truth or the predictions. */
-  image: string;
-  reason: string;
-}
 
 export interface EvaluateOptions {
   /** IoU a match must exceed (strictly). Default 0.5. */
@@ -74,12 +67,8 @@ export interface SubsetReport extends HmeanCounts, HmeanScores {
   images: number;
 }
 
-export interface EvalReport extends ImageCounts, HmeanScores {
-  /** Always `icdar2015`: hmean-IoU with don't-care regions, counts summed over the set. */
-  protocol: 'icdar2015';
-  iou: number;
-  areaPrecision: number;
-  match: 'greedy' | 'optimal';
+/** One run's totals at one threshold: its scores, counts and what went wrong in pairing. */
+export interface RunTotals extends ImageCounts, HmeanScores {
   /** Ground-truth images scored. */
   images: number;
   /** Ground-truth images no prediction named (each scored as "detected nothing"). */
@@ -88,26 +77,20 @@ export interface EvalReport extends ImageCounts, HmeanScores {
   predictionErrors: number;
   /** Predicted images that are not in the ground truth, as the predictions name them. */
   unknownImages: string[];
-  /** Problems `evaluate` itself found (also passed to `onProblem`). */
+  /** Problems the evaluator itself found (also passed to `onProblem`). */
   problems: number;
   /** Per source, sorted by name (with `by: 'source'`). Images without a source count under "(none)". */
   bySource?: Record<string, SubsetReport>;
+}
+
+export interface EvalReport extends RunTotals {
+  /** Always `icdar2015`: hmean-IoU with don't-care regions, counts summed over the set. */
+  protocol: 'icdar2015';
+  iou: number;
+  areaPrecision: number;
+  match: 'greedy' | 'optimal';
   /** One entry per ground-truth image, in ground-truth order (see `worstImagesFirst`). */
   perImage: ImageReport[];
-}
-
-/** A ground-truth image waiting for name matching, packed: only its polygons, flags and names are kept. */
-interface PendingImage {
-  slot: number;
-  image: string;
-  source?: string;
-  polygons: PackedPolygons;
-  ignore: boolean[];
-}
-
-interface PredictedImage {
-  polygons: PackedPolygons;
-  error?: string;
 }
 
 /** The sample's subset for `--by source`. */
@@ -120,101 +103,28 @@ export async function evaluate(
 ): Promise<EvalReport> {
   const { onProblem, ...rest } = options;
   const opts = parseOptions(EvalOptionsSchema, rest, 'evaluate');
-  let problems = 0;
-  const problem = (image: string, reason: string): void => {
-    problems++;
-    onProblem?.({ image, reason });
-  };
-  const index = new PredictionIndex<PredictedImage>({ root: opts.root, images: opts.images, cwd: process.cwd() });
-  for await (const detection of predictions) {
-    const polygons = packPolygons((detection.regions ?? []).map((r) => r?.points));
-    const entry: PredictedImage = detection.error ? { polygons, error: errorLine(detection.error) } : { polygons };
-    if (!index.add(detection.image, entry)) {
-      problem(detection.image, 'predicted more than once; the last prediction is used');
-    }
-  }
+  const scored = await scoreRuns(gt, [{ name: '', predictions }], { ...opts, iou: [opts.iou], ...(onProblem ? { onProblem } : {}) });
+  const perImage = imageReports(scored.table, 0, 0);
+  return buildReport(perImage, scored.unknownImages[0], scored.runProblems[0] + scored.gtProblems, opts);
+}
 
-  const perImage: ImageReport[] = [];
-  const pending: PendingImage[] = [];
-  const seen = new Set<string>();
-  const bases = displayBases(opts);
-  const score = (slot: number, sample: Sample, predicted: PredictedImage | undefined): void => {
-    perImage[slot] = scoreSample(sample, predicted, opts, displayName(sample.image, bases));
-  };
-  const pack = (slot: number, sample: Sample): PendingImage => ({
-    slot,
-    image: sample.image,
-    ...(sample.source ? { source: sample.source } : {}),
-    polygons: packPolygons((sample.regions ?? []).map((r) => r?.points)),
-    ignore: (sample.regions ?? []).map((r) => r?.ignore === true),
+/** One run's per-image reports at one threshold, in ground-truth order. */
+export function imageReports(table: ImageTable, run: number, threshold: number): ImageReport[] {
+  return table.images.map((image, slot) => {
+    const counts = table.counts(slot, run, threshold);
+    const report: ImageReport = { image, ...counts, ...imageScores(counts), predicted: table.predicted(slot, run) };
+    const source = table.sources[slot];
+    if (source) report.source = source;
+    const error = table.error(slot, run);
+    if (error) report.error = error;
+    return report;
   });
-  for await (const sample of gt) {
-    const key = path.resolve(sample.image);
-    if (seen.has(key)) problem(sample.image, 'appears more than once in the ground truth; each copy is scored');
-    seen.add(key);
-    const slot = perImage.length;
-    perImage.push(undefined as unknown as ImageReport); // filled now, or after name matching
-    const byPath = index.takeByPath(sample.image);
-    if (byPath) score(slot, sample, byPath);
-    else if (index.hasName(sample.image)) pending.push(pack(slot, sample));
-    else score(slot, sample, undefined);
-  }
-  // File-name matches wait until every path match is known, so a name never steals another image's prediction.
-  for (const waiting of pending) {
-    const byName = index.takeByName(waiting.image);
-    if (byName.kind === 'ambiguous') {
-      problem(waiting.image, `no prediction by path and ${byName.candidates.length} by file name (${byName.candidates.join(', ')}); counted as detecting nothing`);
-    }
-    score(waiting.slot, unpack(waiting), byName.kind === 'found' ? byName.value : undefined);
-  }
-  return buildReport(perImage, index.unclaimed(), problems, opts);
 }
 
-function unpack(waiting: PendingImage): Sample {
-  const regions = unpackPolygons(waiting.polygons).map((points, i) => ({ points, box: [0, 0, 0, 0] as Box, ignore: waiting.ignore[i] }));
-  return { image: waiting.image, width: 0, height: 0, regions, ...(waiting.source ? { source: waiting.source } : {}) };
-}
-
-function scoreSample(
-  sample: Sample,
-  predicted: PredictedImage | undefined,
-  opts: z.infer<typeof EvalOptionsSchema>,
-  image: string,
-): ImageReport {
-  const regions: GroundTruthPolygon[] = (sample.regions ?? []).map((r) => ({
-    points: Array.isArray(r.points) ? r.points : [],
-    ignore: r.ignore === true,
-  }));
-  const detections = predicted ? unpackPolygons(predicted.polygons) : [];
-  const { pairs: _pairs, ...counts } = scoreImage(regions, detections, opts);
-  const report: ImageReport = { image, ...counts, ...imageScores(counts), predicted: predicted !== undefined };
-  if (sample.source) report.source = sample.source;
-  if (predicted?.error) report.error = predicted.error;
-  return report;
-}
-
-/** The image relative to the images folder or dataset root when inside one, else as given. */
-function displayName(image: string, bases: readonly string[]): string {
-  const absolute = path.resolve(image);
-  for (const base of bases) {
-    if (absolute.startsWith(base)) return absolute.slice(base.length).split(path.sep).join('/');
-  }
-  return image;
-}
-
-/** `--images` then the root, absolute, each ending with a separator. */
-function displayBases(opts: { root?: string; images?: string }): string[] {
-  return [opts.images, opts.root].filter((b): b is string => Boolean(b)).map((b) => path.join(path.resolve(b), path.sep));
-}
-
-function buildReport(
-  perImage: ImageReport[],
-  unknownImages: string[],
-  problems: number,
-  opts: z.infer<typeof EvalOptionsSchema>,
-): EvalReport {
+/** The totals of one run's per-image reports (counts summed, then scored). */
+export function totalsOf(perImage: readonly ImageReport[]): ImageCounts & HmeanScores & { imagesWithoutPrediction: number; predictionErrors: number } {
   const total = emptyImageCounts();
-  let withoutPrediction = 0;
+  let imagesWithoutPrediction = 0;
   let predictionErrors = 0;
   for (const image of perImage) {
     addCounts(total, image);
@@ -222,18 +132,28 @@ function buildReport(
     total.detIgnored += image.detIgnored;
     total.gtInvalid += image.gtInvalid;
     total.detInvalid += image.detInvalid;
-    if (!image.predicted) withoutPrediction++;
+    if (!image.predicted) imagesWithoutPrediction++;
     if (image.error) predictionErrors++;
   }
+  return { ...setScores(total), ...total, imagesWithoutPrediction, predictionErrors };
+}
+
+/** The report of one run from its per-image reports. */
+export function buildReport(
+  perImage: ImageReport[],
+  unknownImages: string[],
+  problems: number,
+  opts: Pick<z.infer<typeof EvalOptionsSchema>, 'iou' | 'areaPrecision' | 'match' | 'by'>,
+): EvalReport {
+  const { imagesWithoutPrediction, predictionErrors, ...totals } = totalsOf(perImage);
   const report: EvalReport = {
-    ...setScores(total),
-    ...total,
+    ...totals,
     protocol: 'icdar2015',
     iou: opts.iou,
     areaPrecision: opts.areaPrecision,
     match: opts.match,
     images: perImage.length,
-    imagesWithoutPrediction: withoutPrediction,
+    imagesWithoutPrediction,
     predictionErrors,
     unknownImages,
     problems,

@@ -18,6 +18,7 @@ import {
   iouMatrix,
   preparePolygon,
   preparedIntersection,
+  type IoUMatrix,
   type MatchStrategyName,
   type PreparedPolygon,
 } from './match.js';
@@ -52,13 +53,113 @@ export interface ImageResult extends ImageCounts {
   pairs: Array<[gtIndex: number, detIndex: number]>;
 }
 
-interface Indexed {
-  index: number;
-  polygon: PreparedPolygon;
-}
-
 export function emptyImageCounts(): ImageCounts {
   return { matched: 0, gtCare: 0, detCare: 0, gtIgnored: 0, detIgnored: 0, gtInvalid: 0, detInvalid: 0 };
+}
+
+/** What a region became before matching: counted (`care`), "don't care" (`ignore`) or dropped (`invalid`). */
+export type RegionKind = 'care' | 'ignore' | 'invalid';
+
+/**
+ * One image after rules 1–3 (validity, don't care), before matching: the care regions on each side and
+ * their IoU matrix, computed once and matched at any number of thresholds (`matchPrepared`).
+ */
+export interface PreparedImage extends Omit<ImageCounts, 'matched'> {
+  /** Per ground-truth region, in the order given. */
+  gtKinds: RegionKind[];
+  /** Per detection, in the order given; `ignore` = lies mostly inside a don't-care region. */
+  detKinds: RegionKind[];
+  /** Indices (into the given arrays) of the care regions: the matrix's rows and columns. */
+  gtCareIndex: number[];
+  detCareIndex: number[];
+  /** IoU of every care ground-truth region (rows) with every care detection (columns); absent when a side is empty. */
+  matrix?: IoUMatrix;
+}
+
+/** The ground truth's side of rules 1–2, shared by every run scored against the same image. */
+export interface PreparedGroundTruth {
+  kinds: RegionKind[];
+  care: PreparedPolygon[];
+  /** Index of each care region in the ground truth given. */
+  careIndex: number[];
+  dontCare: PreparedPolygon[];
+  invalid: number;
+}
+
+export function prepareGroundTruth(gt: readonly GroundTruthPolygon[]): PreparedGroundTruth {
+  const prepared: PreparedGroundTruth = { kinds: [], care: [], careIndex: [], dontCare: [], invalid: 0 };
+  gt.forEach((region, index) => {
+    if (!isSimplePolygon(region.points)) {
+      prepared.invalid++;
+      prepared.kinds.push('invalid');
+    } else if (region.ignore) {
+      prepared.dontCare.push(preparePolygon(region.points));
+      prepared.kinds.push('ignore');
+    } else {
+      prepared.care.push(preparePolygon(region.points));
+      prepared.careIndex.push(index);
+      prepared.kinds.push('care');
+    }
+  });
+  return prepared;
+}
+
+/**
+ * Rules 1–3 of the protocol for one image, and the IoU matrix of what remains. `gt` may be prepared once
+ * (prepareGroundTruth) for several runs. Pure; never throws on bad geometry.
+ */
+export function prepareImage(
+  gt: readonly GroundTruthPolygon[] | PreparedGroundTruth,
+  detections: readonly (readonly Point[])[],
+  areaPrecision: number,
+): PreparedImage {
+  const truth = Array.isArray(gt) ? prepareGroundTruth(gt) : (gt as PreparedGroundTruth);
+  const prepared: PreparedImage = {
+    gtCare: truth.care.length,
+    detCare: 0,
+    gtIgnored: truth.dontCare.length,
+    detIgnored: 0,
+    gtInvalid: truth.invalid,
+    detInvalid: 0,
+    gtKinds: truth.kinds,
+    detKinds: [],
+    gtCareIndex: truth.careIndex,
+    detCareIndex: [],
+  };
+  const detCare: PreparedPolygon[] = [];
+  detections.forEach((points, index) => {
+    if (!isSimplePolygon(points)) {
+      prepared.detInvalid++;
+      prepared.detKinds.push('invalid');
+      return;
+    }
+    const polygon = preparePolygon(points);
+    if (liesInDontCare(polygon, truth.dontCare, areaPrecision)) {
+      prepared.detIgnored++;
+      prepared.detKinds.push('ignore');
+    } else {
+      detCare.push(polygon);
+      prepared.detCareIndex.push(index);
+      prepared.detKinds.push('care');
+    }
+  });
+  prepared.detCare = detCare.length;
+  if (truth.care.length > 0 && detCare.length > 0) prepared.matrix = iouMatrix(truth.care, detCare);
+  return prepared;
+}
+
+/** Rule 4 at one threshold: one-to-one matches, as indices into the arrays `prepareImage` was given. */
+export function matchPrepared(prepared: PreparedImage, iou: number, match: MatchStrategyName): Array<[gtIndex: number, detIndex: number]> {
+  if (!prepared.matrix) return [];
+  return MATCH_STRATEGIES.get(match)
+    .match(prepared.matrix, iou)
+    .map(([row, col]) => [prepared.gtCareIndex[row], prepared.detCareIndex[col]]);
+}
+
+/** The counts of a prepared image with `matched` matches. */
+export function countsOf(prepared: PreparedImage, matched: number): ImageCounts {
+  const { gtCare, detCare, gtIgnored, detIgnored, gtInvalid, detInvalid } = prepared;
+  return { matched, gtCare, detCare, gtIgnored, detIgnored, gtInvalid, detInvalid };
 }
 
 /** Scores one image: `gt` regions against detected polygons. Pure; never throws on bad geometry. */
@@ -67,42 +168,9 @@ export function scoreImage(
   detections: readonly (readonly Point[])[],
   options: ImageEvalOptions,
 ): ImageResult {
-  const result: ImageResult = { ...emptyImageCounts(), pairs: [] };
-  const gtCare: Indexed[] = [];
-  const dontCare: PreparedPolygon[] = [];
-  gt.forEach((region, index) => {
-    if (!isSimplePolygon(region.points)) {
-      result.gtInvalid++;
-    } else if (region.ignore) {
-      dontCare.push(preparePolygon(region.points));
-    } else {
-      gtCare.push({ index, polygon: preparePolygon(region.points) });
-    }
-  });
-  const detCare: Indexed[] = [];
-  detections.forEach((points, index) => {
-    if (!isSimplePolygon(points)) {
-      result.detInvalid++;
-      return;
-    }
-    const polygon = preparePolygon(points);
-    if (liesInDontCare(polygon, dontCare, options.areaPrecision)) result.detIgnored++;
-    else detCare.push({ index, polygon });
-  });
-  result.gtCare = gtCare.length;
-  result.gtIgnored = dontCare.length;
-  result.detCare = detCare.length;
-  if (gtCare.length > 0 && detCare.length > 0) {
-    const matrix = iouMatrix(
-      gtCare.map((g) => g.polygon),
-      detCare.map((d) => d.polygon),
-    );
-    for (const [row, col] of MATCH_STRATEGIES.get(options.match).match(matrix, options.iou)) {
-      result.pairs.push([gtCare[row].index, detCare[col].index]);
-    }
-  }
-  result.matched = result.pairs.length;
-  return result;
+  const prepared = prepareImage(gt, detections, options.areaPrecision);
+  const pairs = matchPrepared(prepared, options.iou, options.match);
+  return { ...countsOf(prepared, pairs.length), pairs };
 }
 
 /** Whether more than `areaPrecision` of the detection's area lies inside one of the don't-care regions. */
