@@ -130,7 +130,7 @@ describe('bytes that are not valid in the file\'s encoding: a warning naming the
   it('ICDAR text and a LabelMe file in UTF-8 with a bad byte; the same files in UTF-16 read clean', async () => {
     const gt = '10,10,90,10,90,40,10,40,中文\n5,5,50,5,50,20,5,20,标注\n';
     const bad = Buffer.concat([Buffer.from('1,1,9,1,9,4,1,4,ok\n2,2,9,2,9,4,2,4,x'), Buffer.from([0xff]), Buffer.from('\n')]);
-    const icdar = await readAll(tempDataset({ 'gt_img_1.txt': utf16(gt, 'le'), 'gt_img_2.txt': utf16(gt, 'be'), 'gt_img_3.txt': bad }), { format: 'icdar2015', probeImages: false });
+    const icdar = await readAll(tempDataset({ 'gt/gt_img_1.txt': utf16(gt, 'le'), 'gt/gt_img_2.txt': utf16(gt, 'be'), 'gt/gt_img_3.txt': bad }), { format: 'icdar2015', probeImages: false });
     expect(texts(icdar.samples)).toEqual([['中文', '标注'], ['中文', '标注'], ['ok', 'x\uFFFD']]);
     expect(warningsOf(icdar.problems)).toEqual([{ file: 'gt_img_3.txt', line: 2, message: "bytes not valid in UTF-8 (1 character replaced by U+FFFD); is the file's encoding right?" }]);
 

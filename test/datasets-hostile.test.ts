@@ -69,6 +69,15 @@ describe('hostile VOC files', () => {
   });
 });
 
+describe('image paths that cannot be looked at', () => {
+  it('an image path through a file (ENOTDIR; EACCES alike) is an image not found, not the end of the run', async () => {
+    const labelme = (imagePath: string) => JSON.stringify({ version: '5.0.1', shapes: [{ label: 'b', points: [[1, 2], [5, 6]], shape_type: 'rectangle' }], imagePath, imageWidth: 9, imageHeight: 9 });
+    const { samples, problems } = await readAll(tempDataset({ 'a.json': labelme('a.json/x.jpg'), 'b.json': labelme('b.jpg') }), { format: 'labelme' });
+    expect(samples.map((s) => s.regions.map((r) => r.text))).toEqual([['b'], ['b']]);
+    expect(problems.some((p) => p.file.endsWith('a.json') || p.message.includes('a.json/x.jpg'))).toBe(true);
+  });
+});
+
 describe('size limits', () => {
   it('the defaults, per format', () => {
     expect(ANNOTATION_SIZE_LIMITS).toEqual({ 'voc-quad': 16 * 2 ** 20, icdar2015: 16 * 2 ** 20, labelme: 64 * 2 ** 20, ppocr: 16 * 2 ** 20, coco: 500 * 2 ** 20 });

@@ -97,11 +97,20 @@ export async function pathKind(path: string): Promise<PathKind> {
  * thread-pool round trip (a 5,000-file dataset without images spent 2 s there).
  */
 export function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOrUndefined(path)?.isFile() ?? false;
 }
 
 export function isDir(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return statOrUndefined(path)?.isDirectory() ?? false;
+}
+
+/** A path in a folder we may not look into (EACCES), or under a file (ENOTDIR), is no file we can use: not there. */
+function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
 }
 
 /**
