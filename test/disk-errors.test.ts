@@ -19,6 +19,7 @@ import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JsonlWriter } from '../src/batch/jsonl.js';
 import { FileSystemError } from '../src/core/errors.js';
+import { BufferedFile } from '../src/datasets/spool.js';
 import { assertBuilt, CLI, finished, runInProcess } from './helpers/cli.js';
 import { solidJpeg } from './helpers/images.js';
 import { startOpenAiDouble, type OpenAiDouble } from './helpers/openai-double.js';
@@ -54,6 +55,14 @@ describe.skipIf(!linux)('no space left', () => {
     await writer.close();
   });
 
+  it("data convert's buffered writer on a full device: OCRDET_FILE_SYSTEM naming the file asked for", () => {
+    // As AtomicFile writes train.jsonl.partial-PID and names train.jsonl.
+    const file = new BufferedFile('/dev/full', 'out/train.jsonl');
+    file.write('x'.repeat(100));
+    expect(() => file.flush()).toThrow(/^out\/train\.jsonl: no space left on the device \(ENOSPC, write\)/);
+    expect(() => file.write('y'.repeat(2 * 2 ** 20))).toThrow(FileSystemError);
+  });
+
   it('an overlay that cannot be written fails its image (exit 1, its regions kept); the rerun draws it from the results', async () => {
     server = await startOpenAiDouble({ answer: () => ANSWER });
     const folder = await folderOf('overlay-full', 3);
@@ -84,7 +93,7 @@ describe.skipIf(!linux)('no space left', () => {
 });
 
 describe.skipIf(!linux)('a results file stopped mid-line (the file-size limit, as a full disk stops it)', () => {
-  beforeAll(() => assertBuilt(['cli/detect', 'batch/run', 'batch/jsonl', 'core/errors']));
+  beforeAll(() => assertBuilt(['cli/detect', 'cli/program', 'batch/run', 'batch/jsonl', 'core/errors']));
 
   it('exit 1 with OCRDET_FILE_SYSTEM naming the file; complete lines only; the rerun completes, the first lines untouched', async () => {
     server = await startOpenAiDouble({ answer: () => ANSWER });
@@ -96,6 +105,7 @@ describe.skipIf(!linux)('a results file stopped mid-line (the file-size limit, a
     const limited = await finished(spawn('sh', ['-c', `trap '' XFSZ; ulimit -f 4; exec ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(limited.code).toBe(1);
     expect(limited.stderr).toMatch(new RegExp(`^OCRDET_FILE_SYSTEM: ${out}: file too large \\(.*\\) \\(EFBIG, write\\); the lines written before are kept: run the same command again`, 'm'));
+    expect(limited.stderr).not.toContain('--debug'); // the disk's error is no bug of ocrdet's: no stack trace asked for
     const kept = readFileSync(out, 'utf8');
     expect(kept.endsWith('\n')).toBe(true);
     const before = linesOf(out);
@@ -119,6 +129,15 @@ describe.skipIf(!linux)('a folder no one may write (sysfs)', () => {
     expect(result.stderr).toMatch(/^OCRDET_FILE_SYSTEM: --out \/sys\/ocrdet-test-results\.jsonl: cannot write its lock file .* there \((EACCES|EROFS|EPERM): /m);
     expect(server.stats.chatRequests).toBe(0);
     expect(existsSync('/sys/ocrdet-test-results.jsonl')).toBe(false);
+  });
+
+  it('ocrdet reparse --out there: OCRDET_FILE_SYSTEM naming the file, exit 1 (not an unhandled stream error)', async () => {
+    const line = { image: 'a.jpg', width: 100, height: 100, regions: [], backend: 'vlm', model: 'm', timings: {}, dialect: 'internvl2', raw: [{ answer: ANSWER, frame: { left: 0, top: 0, width: 100, height: 100 }, sent: { width: 100, height: 100 } }] };
+    const results = join(work, 'reparse-me.jsonl');
+    writeFileSync(results, `${JSON.stringify(line)}\n`);
+    const result = await runInProcess(['reparse', results, '--out', '/sys/ocrdet-test-reparsed.jsonl']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^OCRDET_FILE_SYSTEM: \/sys\/ocrdet-test-reparsed\.jsonl: (permission denied|read-only file system|operation not permitted) \((EACCES|EROFS|EPERM), open\)/m);
   });
 
   it('--overlay there: OCRDET_FILE_SYSTEM naming the flag, exit 1, before any image', async () => {
