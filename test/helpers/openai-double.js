@@ -221,7 +221,16 @@ export async function startOpenAiDouble(options = {}) {
     res.on('close', () => (closed = true));
     const write = async (chunk) => {
       stats.hugeWritten += chunk.length;
-      if (!res.write(chunk)) await new Promise((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+      if (res.write(chunk) || closed) return;
+      await new Promise((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
     };
     await write(start);
     const block = Buffer.alloc(64 * 1024, 'a');
