@@ -107,12 +107,16 @@ describe('what is not empty', () => {
     expect(s.stats.chatRequests).toBe(1);
   });
 
-  it('acceptEmpty: "" means no text, for a model trained to answer nothing on images without text', async () => {
+  it('acceptEmpty: "" means no text, for a model trained to answer nothing on images without text; not when cut off at the limit', async () => {
     const s = await start({ answer: () => '' });
     const detection = await detectOnce(s, await image('accepted'), { acceptEmpty: true });
     expect(detection.error).toBeUndefined();
     expect(detection.regions).toEqual([]);
     expect(s.stats.chatRequests).toBe(1);
+    await s.close();
+    const cut = await start({ answer: () => ({ content: '', finishReason: 'length' }) });
+    const thought = await detectOnce(cut, await image('accepted-cut'), { acceptEmpty: true, retries: 0 });
+    expect(thought.error?.code).toBe('OCRDET_EMPTY_ANSWER');
   });
 
   it('an answer beside its reasoning is an answer', async () => {

@@ -76,7 +76,7 @@ export interface ClientOptions {
 
 export interface ChatCallOptions {
   signal?: AbortSignal;
-  /** An answer with no content is an answer ("no text") instead of an EmptyAnswerFailure. */
+  /** An answer with no content is an answer ("no text") instead of an EmptyAnswerFailure, unless cut off at the token limit. */
   acceptEmpty?: boolean;
 }
 
@@ -192,7 +192,8 @@ export class ModelClient {
     const answer = this.redact(typeof content === 'string' ? content : Array.isArray(content) ? content.map((part) => part.text ?? '').join('') : '');
     const reasoningChars = (choice.message.reasoning_content ?? choice.message.reasoning ?? '').length;
     const finishReason = choice.finish_reason ?? null;
-    if (answer.trim() === '' && !acceptEmpty) {
+    // Even a model that may answer nothing did not, when it was cut off at the token limit first.
+    if (answer.trim() === '' && (!acceptEmpty || finishReason === 'length')) {
       const facts: EmptyAnswerFacts = { content: content === null || content === undefined ? 'null' : answer === '' ? 'empty' : 'whitespace', finishReason, reasoningChars };
       throw new EmptyAnswerFailure(`${where}: ${describeEmptyAnswer(facts)}`, facts);
     }

@@ -47,7 +47,8 @@ export const DEFAULTS = Object.freeze({
   /**
    * An answer with no content is a failed attempt (retried, then the image's error OCRDET_EMPTY_ANSWER): servers
    * under load, and reasoning models that spend every token thinking, answer empty. True: it means "no text",
-   * for a model trained to answer nothing on images without text (`data convert --keep-empty`, tag dialects).
+   * for a model trained to answer nothing on images without text (`data convert --keep-empty`, tag dialects);
+   * an empty answer cut off at the token limit (finish_reason "length") is still a failure.
    */
   acceptEmpty: false,
   /** `auto`: PNG for PNG inputs up to 4 MP sent (screenshots, rendered pages stay lossless), else JPEG. */
