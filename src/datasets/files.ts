@@ -118,7 +118,7 @@ function statOrUndefined(path: string): ReturnType<typeof statSync> | undefined 
  * error naming the `option` it came from; the disk's refusal (permission, read-only, full) is FileSystemError.
  */
 export function makeOutputDir(path: string, option = 'out'): void {
-  const info = statSync(path, { throwIfNoEntry: false });
+  const info = statOrUndefined(path);
   const details = optionDetails(option);
   if (info && !info.isDirectory()) throw new UsageError(`${optionName(option)} ${path}: exists and is not a folder`, { details });
   try {
