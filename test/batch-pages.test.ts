@@ -93,4 +93,17 @@ describe('PDFs in a batch', () => {
     }
     await expect(stat(join(overlays, 'a-doc.png'))).rejects.toThrow();
   }, 60_000);
+
+  it('redraws on a rerun the overlay of a page done before whose PNG is missing, from its recorded regions', async () => {
+    const overlays = join(scratch, 'overlays-redraw');
+    const out = join(scratch, 'redraw.jsonl');
+    await runBatch({ inputs: [join(dir, 'a-doc.pdf')], detector, out, overlayDir: overlays, dpi: 100 });
+    await rm(join(overlays, 'a-doc-p2.png'));
+    const notices: string[] = [];
+    const again = await runBatch({ inputs: [join(dir, 'a-doc.pdf')], detector, out, overlayDir: overlays, dpi: 100, onNotice: (m) => void notices.push(m) });
+    expect(again).toMatchObject({ skipped: 3, done: 0 });
+    const meta = await sharp(join(overlays, 'a-doc-p2.png')).metadata();
+    expect([meta.width, meta.height]).toEqual([826, 1169]);
+    expect(notices.some((n) => /drew 1 overlay of images done before/.test(n))).toBe(true);
+  }, 60_000);
 });
