@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Command, CommanderError, type Option } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATA_SUBCOMMANDS } from '../src/cli/data.js';
+import { commanderCommand } from '../src/cli/command-spec.js';
 import { isRepeatable } from '../src/cli/flags.js';
 import { applyExitOverride, COMMANDS } from '../src/cli/program.js';
 import { runInProcess } from './helpers/cli.js';
@@ -72,7 +73,8 @@ async function commandTrees(): Promise<Command[]> {
   const trees: Command[] = [];
   for (const entry of COMMANDS) {
     if (entry.name === 'data') continue;
-    trees.push((await entry.load()).createCommand());
+    const module = await entry.load();
+    trees.push(module.spec ? commanderCommand(module.spec, () => undefined) : module.createCommand!());
   }
   for (const sub of DATA_SUBCOMMANDS) {
     const module = (await import(`../src/cli/${sub.module.replace('./', '').replace(/\.js$/, '.ts')}`)) as { createCommand: () => Command };
@@ -126,7 +128,7 @@ describe('a flag that takes one value', () => {
   });
 
   it('unless declared repeatable: train --env A=1 --env B=2 passes both', async () => {
-    const train = (await (await COMMANDS.find((c) => c.name === 'train')!.load()).createCommand()).options.find((o) => o.long === '--env')!;
+    const train = (await COMMANDS.find((c) => c.name === 'train')!.load()).createCommand!().options.find((o) => o.long === '--env')!;
     expect(isRepeatable(train)).toBe(true);
     const result = await ocrdet('train', '--data', join(scratch, 'data'), '--env', 'A=1', '--env', 'B=2', '--dry-run', '--json', '--swift-version', '3', '--no-gpu-check', '-q');
     expect(result.stderr).not.toContain('given twice');
