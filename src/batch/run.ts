@@ -22,6 +22,7 @@ import { JsonlWriter, cutBrokenTail, dropErrorLines, imageKey, scanResults } fro
 import { lockResultsFile } from './lock.js';
 import { overlayNames, overlayPath, writeOverlay } from './overlays.js';
 import { runOrdered } from './pool.js';
+import { checkShard, inShard, shardLabel, type Shard } from './shard.js';
 import { BatchStats, type BatchProgress } from './stats.js';
 
 export interface RunBatchOptions {
@@ -29,6 +30,8 @@ export interface RunBatchOptions {
   inputs?: readonly string[];
   /** Already expanded inputs (instead of `inputs`), e.g. from `expandInputs`. */
   images?: readonly ImageInput[];
+  /** Do only this part of the inputs (./shard.ts): a job array runs the same batch once per part. */
+  shard?: Shard;
   /** The detector to use (the caller closes it). Otherwise one is created from `backend` and closed at the end. */
   detector?: Detector;
   /** Backend name for the detector created here. Default `ppocr`. */
@@ -64,6 +67,7 @@ export interface RunBatchOptions {
 }
 
 export interface BatchSummary {
+  /** Images of this run: all the inputs, or those of `shard`. */
   total: number;
   /** Already in `out` with regions (or with an error, without `retryErrors`). */
   skipped: number;
@@ -136,13 +140,20 @@ function checkOptions(options: RunBatchOptions): void {
     throw new UsageError(`runBatch: option "maxWaiting" expected a positive integer, received ${maxWaiting}`);
   }
   if (!options.inputs && !options.images) throw new UsageError('runBatch: give "inputs" (paths, directories, globs) or "images"');
+  if (options.shard) checkShard(options.shard, 'runBatch: option "shard"');
 }
 
 /** Runs a batch to the end (or to a stop). Throws only for usage/config problems and a broken detector. */
 export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> {
   checkOptions(options);
-  const images = options.images ?? (await expandInputs(options.inputs ?? []));
-  const names = options.overlayDir ? overlayNames(images) : [];
+  const expanded = options.images ?? (await expandInputs(options.inputs ?? []));
+  // Overlay names come from the whole list, so each part names an image as a single run would.
+  const allNames = options.overlayDir ? overlayNames(expanded) : [];
+  const { shard } = options;
+  const kept = shard ? expanded.map((image, i) => ({ image, i })).filter(({ image }) => inShard(image, shard)) : undefined;
+  const images = kept ? kept.map(({ image }) => image) : expanded;
+  const names = kept && options.overlayDir ? kept.map(({ i }) => allNames[i]) : allNames;
+  if (shard) options.onNotice?.(`part ${shardLabel(shard)}: ${images.length} of ${count(expanded.length, 'image')}`);
   const outExists = options.out ? await prepareOutPath(options.out) : false;
   const release = options.out ? await lockResultsFile(options.out) : undefined;
   let detector = options.detector;

@@ -19,6 +19,7 @@ import type { Detection, DetectionError } from '../core/types.js';
 import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
 import { addBackendFlags, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
+import { addShardFlags, emitDetectSlurm, resolveShard, type ShardFlags } from './detect-shards.js';
 import { inFlagText, parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
 
 const detectFlagsSchema = z.object({
@@ -28,8 +29,14 @@ const detectFlagsSchema = z.object({
   concurrency: z.number().int().positive().optional(),
   retryErrors: z.boolean().default(false),
   quiet: z.boolean().default(false),
+  shard: z.string().min(1).optional(),
+  shards: z.number().int().positive().optional(),
+  emit: z.literal('slurm').optional(),
+  partition: z.string().min(1).optional(),
+  time: z.string().min(1).optional(),
+  cpusPerTask: z.number().int().positive().optional(),
 });
-type DetectFlags = z.infer<typeof detectFlagsSchema>;
+type DetectFlags = z.infer<typeof detectFlagsSchema> & ShardFlags;
 
 /** `path: CODE: message`, without repeating the path when the message starts with it; options said as flags. */
 export function imageErrorLine(image: string, error: DetectionError): string {
@@ -103,9 +110,14 @@ function handleSignals(stop: AbortController, abort: AbortController, log: (line
 async function runDetect(inputs: string[], flags: DetectFlags, command: Command): Promise<void> {
   const entry = BACKENDS.get(flags.backend);
   const detectorOptions = backendOptions(command, entry.name);
+  const shard = resolveShard(flags);
+  if (flags.emit) return emitDetectSlurm(command, inputs, flags);
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
   if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
-  const single = inputs.length === 1 && !flags.out && (await isFile(inputs[0]));
+  // Each part has its own results file (dets.jsonl → dets.3-of-16.jsonl): parts never write one file together.
+  const { shardResultsPath } = await import('../batch/shard.js');
+  const out = flags.out && shard ? shardResultsPath(flags.out, shard) : flags.out;
+  const single = inputs.length === 1 && !out && !shard && (await isFile(inputs[0]));
   // Heavy modules (sharp, onnxruntime, the batch engine) load only now.
   const { expandInputs } = await import('../batch/inputs.js');
   const { runBatch } = await import('../batch/run.js');
@@ -118,16 +130,17 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const stop = new AbortController();
   const abort = new AbortController();
   const detach = handleSignals(stop, abort, log);
+  if (shard && out && !flags.quiet) log(`detect: this part's results go to ${out}`);
   let singleResult: Detection | undefined;
   let pipeClosed = false;
   const onPipeClosed = () => ((pipeClosed = true), stop.abort());
-  const toStdout = single || flags.out ? undefined : stdoutSink(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
+  const toStdout = single || out ? undefined : stdoutSink(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
   try {
     const summary = await runBatch({
       images,
       detector,
       concurrency: flags.concurrency,
-      out: flags.out,
+      out,
       retryErrors: flags.retryErrors,
       overlayDir: flags.overlay,
       maxPixels: typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined,
@@ -142,7 +155,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
     if (singleResult) process.stdout.write(`${prettyDetectionJson(singleResult)}\n`);
     if (!single && !flags.quiet) {
       const rate = summary.elapsedMs > 0 ? (summary.done / summary.elapsedMs) * 1000 : 0;
-      const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';
+      const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${out})` : '';
       // The backend's counters as totals (requests, retries, tokens…): the bar showed them while it ran.
       const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
       warn(`detect: ${count(summary.done, 'image')} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
@@ -152,7 +165,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
     }
     if (summary.interrupted && !pipeClosed) {
       const left = summary.total - summary.skipped - summary.done;
-      const where = flags.out ? ` (kept in ${flags.out}; run the same command again to do the other ${left})` : '';
+      const where = out ? ` (kept in ${out}; run the same command again to do the other ${left})` : '';
       throw new InterruptedError(`stopped by a signal after ${summary.done} of ${count(summary.total - summary.skipped, 'image')}${where}`);
     }
     if (summary.failed > 0 || summary.previouslyFailed > 0) process.exitCode = 1;
@@ -175,6 +188,7 @@ export function createCommand(): Command {
     .option('-q, --quiet', 'no progress bar, notices or summary (per-image errors are still printed)')
     .addOption(new Option('--json', 'output is always JSON (accepted for symmetry with other commands)').hideHelp())
     .addOption(new Option('--debug', 'print stack traces').hideHelp());
+  addShardFlags(command);
   addBackendFlags(command);
   command.addHelpText(
     'after',
