@@ -140,6 +140,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
       images,
       detector,
       concurrency: flags.concurrency,
+      shard,
       out,
       retryErrors: flags.retryErrors,
       overlayDir: flags.overlay,
