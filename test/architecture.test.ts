@@ -1,7 +1,8 @@
 /**
  * The layering of src/, checked on the source: arrows point one way
  * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core), `core` imports nothing of
- * ours, no module imports `cli` or `server`, and each native library has one door.
+ * ours, no module imports `cli` or `server`, each native library has one door, and model servers are reached
+ * through one client.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -19,7 +20,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   datasets: ['core', 'image', 'grounding'],
   eval: ['core', 'datasets', 'image'],
   batch: ['core', 'image', 'detectors', 'datasets'],
-  train: ['core', 'image', 'datasets', 'grounding'],
+  // train reaches model servers (deploy's readiness probe) through the vlm backend's client.
+  train: ['core', 'image', 'datasets', 'grounding', 'detectors'],
   server: ['core', 'image', 'detectors'],
   cli: ['core', 'image', 'grounding', 'detectors', 'datasets', 'eval', 'batch', 'train', 'server'],
 };
@@ -130,6 +132,22 @@ describe('architecture', () => {
       for (const spec of importsOf(file)) {
         const door = doors[spec];
         if (door && !door.test(rel)) offenders.push(`${rel} imports ${spec}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('model servers are reached through one client (detectors/vlm/client.ts): no other HTTP client in src/', () => {
+    const CLIENT = 'detectors/vlm/client.ts';
+    const offenders: string[] = [];
+    for (const file of files) {
+      const rel = relative(SRC, file);
+      if (rel === CLIENT || rel.startsWith('server/')) continue;
+      const text = readFileSync(file, 'utf8');
+      if (/\bfetch\(|from 'node:https?'|from 'undici'/.test(text)) offenders.push(`${rel} speaks HTTP itself`);
+      for (const spec of importsOf(file)) {
+        const to = relative(SRC, resolve(dirname(file), spec)).replace(/\.js$/, '.ts');
+        if (layerOf(file) === 'train' && to.startsWith('detectors/') && to !== CLIENT) offenders.push(`${rel} imports ${to}: train/ uses detectors/ only for the client`);
       }
     }
     expect(offenders).toEqual([]);

@@ -11,9 +11,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { boundsOf, clipPoints } from '../src/core/geometry.js';
 import type { Sample } from '../src/core/types.js';
 import { convertDataset } from '../src/datasets/convert.js';
-import { OBJECTS_DIALECTS } from '../src/datasets/convert-options.js';
+import { OBJECTS_DIALECTS } from '../src/datasets/convert-target.js';
 import { datasetStats } from '../src/datasets/index.js';
 import { dialects, getDialect } from '../src/grounding/index.js';
+import { recordInputSize } from '../src/grounding/record.js';
+import { readDataRecordFile } from '../src/datasets/record-file.js';
 import { assistantOf, missingRegions, readJsonl, SEED_TEST, seedTestByImage, tempOut } from './helpers/convert.js';
 
 type SwiftRow = { messages: { role: string; content: string }[]; images: string[]; objects?: Record<string, unknown> };
@@ -42,13 +44,17 @@ describe('seed-test → ms-swift JSONL, every dialect', () => {
       expect(report.samples).toMatchObject({ train: 45, val: 5, total: 50 });
       expect(report.regions.inAnswers).toBe(careRegions);
       expect(report.regions.dropped['dont-care']).toBe(150);
+      // Decoded as detection decodes them: in the model input the data record names (Qwen2.5-VL's pixels).
+      const record = readDataRecordFile(join(out, 'ocrdet-data.json'));
+      expect(record.dialect).toBe(dialect.name);
       let decodedRegions = 0;
       for (const row of [...train, ...val]) {
         const sample = truth.get(row.images[0])!;
         expect(sample, row.images[0]).toBeDefined();
-        const { regions, warnings } = dialect.parse(assistantOf(row), { width: sample.width, height: sample.height });
+        const inputSize = recordInputSize(record, sample);
+        const { regions, warnings } = dialect.parse(assistantOf(row), { width: sample.width, height: sample.height }, inputSize ? { inputSize } : {});
         expect(warnings, row.images[0]).toEqual([]);
-        expect(missingRegions(sample, regions, dialect), `${dialect.name} on ${row.images[0]}`).toEqual([]);
+        expect(missingRegions(sample, regions, dialect, inputSize), `${dialect.name} on ${row.images[0]}`).toEqual([]);
         decodedRegions += regions.length;
       }
       expect(decodedRegions).toBe(careRegions);

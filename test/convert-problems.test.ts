@@ -87,7 +87,7 @@ describe('a dataset without any of its images', () => {
     expect(report.regions.dropped['unreadable-image']).toBe(2);
     const lines = problems.filter((p) => p.skipped);
     expect(lines).toHaveLength(1);
-    expect(lines[0].message).toMatch(/no image found for any of the 2 samples .* pass --images DIR/);
+    expect(lines[0].message).toMatch(/no image found for any of the 2 samples .* give option "images" if the images are elsewhere/);
   });
 });
 
@@ -108,6 +108,12 @@ describe('ocrdet data convert (CLI)', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(6);
     expect(result.stderr).toMatch(/^duplicate: .*good\.jpg: region 3: same text and polygon/m);
     expect(result.stdout).toMatch(/1 train \/ 0 val samples from 1 of 3 images/);
+  });
+
+  it('a dataset without any of its images: the one line gives --images, the flag that fixes it', async () => {
+    const root = tempDataset({ 'Annotations/a.xml': xml('a.jpg', [object('A', [1, 1, 50, 1, 50, 20, 1, 20])]) });
+    const result = await run([root, '--out', tempOut('cli-no-images')]);
+    expect(result.stderr).toMatch(/no image found for its one sample .* give --images if the images are elsewhere/);
   });
 
   it('exits 0 on seed-test (its 12 corners outside the image are clipped, not left out)', async () => {

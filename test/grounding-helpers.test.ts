@@ -7,7 +7,7 @@ import { UsageError } from '../src/core/errors.js';
 import type { Region } from '../src/core/types.js';
 import { dialects, getDialect, smartResize } from '../src/grounding/index.js';
 import { asciiCoordinates, roundHalfEven, scanNumbers } from '../src/grounding/numbers.js';
-import { dropRepeats } from '../src/grounding/regions.js';
+import { dropRepeats } from '../src/grounding/candidates.js';
 
 describe('the dialect registry', () => {
   it('holds the eight dialects, each with a description, prompts and a grid', () => {

@@ -282,10 +282,11 @@ describe('ocrdet merge and deploy', () => {
     expect(stderr).toContain('--prompt in the detect command: the user prompt the model was trained with (from data/ocr-internvl2/train.jsonl:1), not the dialect\'s default');
   });
 
-  it('merge --dry-run pins the command', async () => {
+  it('merge --dry-run pins the command; 3.x is told the base model of a 2.x checkpoint, which has no args.json', async () => {
     const out = copyRun();
     expect(await run(['merge', out, '--dry-run', '--swift-version', '3', '--checkpoint', 'latest'])).toBe(0);
-    expect(stdout.trim()).toBe(`swift export \\\n  --adapters ${out}/internvl2-8b/v0-20241005-082227/checkpoint-740 \\\n  --merge_lora true`);
+    expect(stdout.trim()).toBe(`swift export \\\n  --model OpenGVLab/InternVL2-8B \\\n  --adapters ${out}/internvl2-8b/v0-20241005-082227/checkpoint-740 \\\n  --merge_lora true`);
+    expect(stderr).toContain('--model OpenGVLab/InternVL2-8B: the checkpoint has no args.json (ms-swift 2.x wrote it), where ms-swift 3.x looks for its base model');
   });
 
   it('deploy --engine vllm waits for /v1/models, prints the base URL and the detect command; Ctrl-C ends it with 0', async () => {

@@ -83,7 +83,9 @@ describe('ms-swift 2.x: the reference command', () => {
   });
 
   it('models ms-swift 2.x cannot train are refused; a frozen ViT it cannot honour with LoRA is a warning', () => {
-    expect(() => command({ preset: 'qwen2.5-vl-7b' }, '2')).toThrow(/cannot be trained with ms-swift 2\.x/);
+    // Qwen2.5-VL-7B-Instruct is registered from ms-swift v3.1.0 (swift/llm/model/model/qwen.py); no 2.x has it.
+    expect(() => command({ preset: 'qwen2.5-vl-7b' }, '2')).toThrow('ms-swift 2.6.1 has no model_type for Qwen/Qwen2.5-VL-7B-Instruct (ms-swift has it from 3.1.0)');
+    expect(() => command({ preset: 'qwen2.5-vl-7b' }, '3.0.0')).toThrow(/has it from 3\.1\.0/);
     const qwen2 = command({ preset: 'qwen2-vl-7b' }, '2.6.1');
     expect(qwen2.warnings[0]).toMatch(/with LoRA, ALL also adapts the vision tower/);
     expect(qwen2.env).toEqual({ CUDA_VISIBLE_DEVICES: '0', MAX_PIXELS: '1003520' });

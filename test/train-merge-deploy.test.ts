@@ -16,6 +16,7 @@ import { PRESETS } from '../src/train/presets.js';
 import { recordedSwiftVersion } from '../src/train/run-record.js';
 import { formatOneLine } from '../src/train/shell.js';
 import { chooseSwiftVersion, resolveSwiftVersion } from '../src/train/version.js';
+import { getDialect } from '../src/grounding/index.js';
 import { REFERENCE_RUN, removeScratchDirs, scratchDir, standinEnv, TRAIN_FIXTURES } from './standins/bin.js';
 
 afterAll(removeScratchDirs);
@@ -45,8 +46,13 @@ describe('merge: which checkpoint, which command', () => {
     expect(plan).toMatchObject({ runDir: run, checkpoint: join(run, 'checkpoint-740'), reason: 'best by ms-swift (best metric 1.2863)', mergedDir: join(run, 'checkpoint-740-merged'), alreadyMerged: false, linkPath: join(out, 'merged') });
     // The reference's own merge: swift export --ckpt_dir …/checkpoint-N/ --merge_lora true (seed-scripts/swift_infer_merge_lora.sh)
     expect(formatOneLine(plan.command)).toBe(`swift export --ckpt_dir ${run}/checkpoint-740 --merge_lora true`);
+    // 3.x finds the base model in the checkpoint's args.json only (v3.12.6 swift/llm/utils.py lines 311–321), which
+    // 2.x did not write: the base model goes with --model — the sft_args.json's model type's, its weights path being
+    // the training machine's.
     const v3 = await planMerge({ target: run, version: resolveSwiftVersion('3.12.6'), gpus: '7' });
-    expect(formatOneLine(v3.command)).toBe(`CUDA_VISIBLE_DEVICES=7 swift export --adapters ${run}/checkpoint-740 --merge_lora true`);
+    expect(formatOneLine(v3.command)).toBe(`CUDA_VISIBLE_DEVICES=7 swift export --model OpenGVLab/InternVL2-8B --adapters ${run}/checkpoint-740 --merge_lora true`);
+    writeFileSync(join(run, 'checkpoint-740', 'args.json'), '{}');
+    expect(formatOneLine((await planMerge({ target: run, version: resolveSwiftVersion('3.12.6') })).command)).toBe(`swift export --adapters ${run}/checkpoint-740 --merge_lora true`);
     expect(v3.linkPath).toBe(join(run, 'merged'));
   });
 
@@ -116,7 +122,7 @@ describe('merge: which checkpoint, which command', () => {
 });
 
 describe('deploy: the serving command per engine', () => {
-  const internvl: ModelDirInfo = { model: '/runs/ocr/checkpoint-740-merged', kind: 'model', preset: PRESETS.get('internvl2-8b'), dialect: 'internvl2', trainingEnv: {} };
+  const internvl: ModelDirInfo = { model: '/runs/ocr/checkpoint-740-merged', kind: 'model', preset: PRESETS.get('internvl2-8b'), dialect: 'internvl2' };
   const options = { ...DEPLOY_DEFAULTS };
 
   it('swift 2.x serves the merged model as the reference did (--ckpt_dir, --max_length)', () => {
@@ -144,8 +150,9 @@ describe('deploy: the serving command per engine', () => {
       `CUDA_VISIBLE_DEVICES=0,1 vllm serve /runs/ocr/checkpoint-740-merged --host 0.0.0.0 --port 8000 --served-model-name ocrdet --trust-remote-code --max-model-len 8192 --limit-mm-per-prompt '{"image":1}' --tensor-parallel-size 2`,
     );
     expect(command.warnings[0]).toMatch(/without the system prompt ms-swift trained InternVL with/);
-    const qwen: ModelDirInfo = { model: '/m', kind: 'model', preset: PRESETS.get('qwen2.5-vl-7b'), dialect: 'qwen2.5-vl', trainingEnv: { MAX_PIXELS: '1003520' } };
-    expect(buildDeployCommand(qwen, { ...options, engine: 'vllm' }).args.slice(-2)).toEqual(['--mm-processor-kwargs', '{"max_pixels":1003520}']);
+    // The image settings of training reach vLLM's processor (Qwen2.5-VL README lines 151–154: min_pixels / max_pixels).
+    const qwen: ModelDirInfo = { model: '/m', kind: 'model', preset: PRESETS.get('qwen2.5-vl-7b'), dialect: 'qwen2.5-vl', image: { rule: getDialect('qwen2.5-vl').image, where: 'test' } };
+    expect(buildDeployCommand(qwen, { ...options, engine: 'vllm' }).args.slice(-2)).toEqual(['--mm-processor-kwargs', '{"max_pixels":1003520,"min_pixels":3136}']);
     expect(() => buildDeployCommand({ ...internvl, kind: 'adapter' }, { ...options, engine: 'vllm' })).toThrow(/is a LoRA checkpoint: merge it first/);
   });
 
@@ -286,7 +293,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
     it(`${engine}: ready once /v1/models answers, then Ctrl-C stops it`, async () => {
       const port = await freePort();
       const { env, recordFile } = standinEnv({ STANDIN_LOAD_MS: '400', STANDIN_SWIFT_VERSION: '3.12.6' });
-      const info: ModelDirInfo = { model: scratchDir('ocrdet-model-'), kind: 'model', dialect: 'internvl2', trainingEnv: {} };
+      const info: ModelDirInfo = { model: scratchDir('ocrdet-model-'), kind: 'model', dialect: 'internvl2' };
       const command = buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine, port, version: resolveSwiftVersion('3.12.6') });
       let readyAt = 0;
       let stop: () => void = () => undefined;
@@ -313,7 +320,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
 
   it('a server that dies while loading: its exit code and its last error', async () => {
     const { env } = standinEnv({ STANDIN_FAIL: 'exit-before-ready' });
-    const info: ModelDirInfo = { model: '/m', kind: 'model', trainingEnv: {} };
+    const info: ModelDirInfo = { model: '/m', kind: 'model' };
     const port = await freePort();
     const result = await runDeploy({ command: buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine: 'vllm', port }), baseUrl: baseUrlOf('0.0.0.0', port), baseEnv: env, pollMs: 50 });
     expect(result).toMatchObject({ ready: false, exitCode: 1, failure: { kind: 'error', message: expect.stringContaining("ValueError: The model's max seq len (8192) is larger") } });
@@ -322,7 +329,7 @@ describe('deploy: waiting for the server (stand-ins)', () => {
   it('a server that never answers is stopped after the ready timeout', async () => {
     const { env } = standinEnv({ STANDIN_LOAD_MS: '60000' });
     const port = await freePort();
-    const info: ModelDirInfo = { model: '/m', kind: 'model', trainingEnv: {} };
+    const info: ModelDirInfo = { model: '/m', kind: 'model' };
     const result = await runDeploy({ command: buildDeployCommand(info, { ...DEPLOY_DEFAULTS, engine: 'vllm', port }), baseUrl: baseUrlOf('0.0.0.0', port), baseEnv: env, pollMs: 50, readyTimeoutMs: 300 });
     expect(result).toMatchObject({ ready: false, timedOut: true, stopped: true });
   });

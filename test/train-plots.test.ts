@@ -1,8 +1,9 @@
 /**
  * Plots of the REAL reference log (test/fixtures/train/…/logging.jsonl), rendered headless with
  * Vega-Lite → Vega → SVG, and to PNG through src/image/render.ts. What a person checks when looking at
- * them — titles, axis titles, legend, tick labels, the curves' extent — is checked in the SVG text;
- * the PNG is the SVG at twice its size.
+ * them — titles, axis titles, legend, tick labels, the curves' extent — is checked in the SVG text, and
+ * each line's vertices against the log's points (x and y on linear scales); the PNG is the SVG at twice
+ * its size.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +76,28 @@ describe('plots of the reference run', () => {
       const [centreX, radius] = [Number(dot?.[1]), Number(dot?.[2])];
       expect(radius).toBeCloseTo(Math.sqrt(90) / 2, 3); // mark size 90: vega's circle fills a √90 px square, r ≈ 4.743 px
       expect(centreX + radius).toBeLessThanOrEqual(frameWidth);
+    }
+  });
+
+  it('the lines are the log: one vertex per logged step, x and y linear in the step and the value', async () => {
+    await written;
+    const trainPoints = events.filter((e) => e.kind === 'train');
+    for (const [name, valueOf] of [['loss', (e: (typeof trainPoints)[number]) => e.loss], ['accuracy', (e: (typeof trainPoints)[number]) => e.accuracy]] as const) {
+      const svg = readFileSync(join(dir, `${name}.svg`), 'utf8');
+      const line = /aria-roledescription="line mark" d="M([^"]+)"/.exec(svg)?.[1] ?? '';
+      const vertices = line.split('L').map((pair) => pair.split(',').map(Number) as [number, number]);
+      const logged = trainPoints.filter((e) => valueOf(e) !== undefined);
+      expect(vertices).toHaveLength(logged.length); // 149 lines of the log: step 1, then every 5 steps to 740
+      // x: the step on [0, 740] over the 640 px frame less 8 px at each end.
+      logged.forEach((e, i) => expect(vertices[i][0]).toBeCloseTo(8 + (e.step / 740) * 624, 2));
+      // y: linear in the value; the scale is read from the first vertex and the one farthest from it in value, and
+      // every other vertex must fall on it.
+      const first = 0;
+      const far = (i: number) => Math.abs(valueOf(logged[i])! - valueOf(logged[first])!);
+      const other = logged.reduce((best, _e, i) => (far(i) > far(best) ? i : best), 0);
+      const slope = (vertices[other][1] - vertices[first][1]) / (valueOf(logged[other])! - valueOf(logged[first])!);
+      expect(slope).toBeLessThan(0); // larger values are drawn higher
+      logged.forEach((e, i) => expect(vertices[i][1]).toBeCloseTo(vertices[first][1] + slope * (valueOf(e)! - valueOf(logged[first])!), 1));
     }
   });
 

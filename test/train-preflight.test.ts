@@ -115,11 +115,11 @@ describe('preflight', () => {
 
   it('the dialect must fit the model family; ms-swift 2.x cannot train Qwen2.5-VL', async () => {
     expect((await check({ preset: 'qwen2.5-vl-7b', dialect: 'internvl2', gpus: '0' })).problems[0]).toBe(
-      'dialect "internvl2" does not fit Qwen/Qwen2.5-VL-7B-Instruct (a qwen2.5-vl model): convert the data with --dialect qwen2.5-vl, or pick a preset for a internvl model',
+      'dialect "internvl2" does not fit Qwen/Qwen2.5-VL-7B-Instruct (the qwen2.5-vl family, trained in qwen2.5-vl or qwen2-vl): convert the data with --dialect qwen2.5-vl, or pick a preset whose family writes internvl2',
     );
     expect((await check({ preset: 'qwen2.5-vl-7b', dialect: 'qwen2-vl', gpus: '0' })).problems.filter((p) => p.includes('does not fit'))).toEqual([]);
-    expect((await check({ dialect: 'florence-2', gpus: '0' })).problems[0]).toMatch(/^dialect "florence-2" cannot be trained by ocrdet train; known: internvl2, qwen2-vl, qwen2.5-vl/);
-    expect((await check({ preset: 'qwen2.5-vl-7b', gpus: '0' }, {}, '2.4.2')).problems).toContain('Qwen/Qwen2.5-VL-7B-Instruct needs ms-swift 3 or 4 (ms-swift 2.4.2 has no model_type for it)');
+    expect((await check({ dialect: 'florence-2', gpus: '0' })).problems[0]).toMatch(/^dialect "florence-2" does not fit OpenGVLab\/InternVL2-8B \(the internvl2 family, trained in internvl2\)/);
+    expect((await check({ preset: 'qwen2.5-vl-7b', gpus: '0' }, {}, '2.4.2')).problems).toContain('Qwen/Qwen2.5-VL-7B-Instruct needs ms-swift 3.1.0 or later (ms-swift 2.4.2 has no model_type for it)');
   });
 });
 

@@ -18,11 +18,16 @@ describe('README: Fine-tune section', () => {
     for (const command of commands) expect(command).toMatch(/ --plots-dir (?!test\/)\S+| --no-plots\b/);
   });
 
-  it('the detect command shown after `deploy --engine vllm` is the one ocrdet prints, with InternVL2\'s system prompt', () => {
+  it('the detect command shown after `deploy --engine vllm` is the one ocrdet prints: the run\'s record, InternVL2\'s system prompt', () => {
     const system = PRESETS.get('internvl2-8b').templateSystem as string;
-    expect(SECTION).toContain(`\n${detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', { system })}\n`);
-    const step7 = SECTION.split('\n').find((line) => line.startsWith('npx ocrdet detect photos/')) ?? '';
-    expect(step7).toContain(`--dialect internvl2 --system '${system}'`);
+    const record = 'runs/ocr/v0-20241005-082227/ocrdet-data.json';
+    expect(SECTION).toContain(`\n${detectCommandFor('http://127.0.0.1:8000/v1', 'ocrdet', 'internvl2', { system }, record)}\n`);
+    const step6 = SECTION.split('\n').find((line) => line.startsWith('npx ocrdet detect photos/')) ?? '';
+    expect(step6).toContain(`--from ${record} --system '${system}'`);
+  });
+
+  it('the presets table lists every preset, with its family', () => {
+    for (const preset of PRESETS.all()) expect(SECTION).toMatch(new RegExp(`\\| \`${preset.name.replace(/\./g, '\\.')}\`( \\(default\\))? \\| ${preset.family.replace(/\./g, '\\.')} \\|`));
   });
 
   it('the --prompt it shows for a model trained on the reference\'s query is the one ocrdet prints', () => {

@@ -28,14 +28,18 @@ describe('sizes sent', () => {
     expect(fitSize({ width: 4000, height: 3000 }, { maxPixels: 3_000_000, maxSidePx: 1000 })).toEqual({ width: 1000, height: 750 });
   });
 
-  it('sends Qwen2.5-VL exactly its own smart_resize, so the answer frame is known', () => {
-    const qwen = getDialect('qwen2.5-vl');
-    // The cookbook receipt, 870×1398, under the model's default 12.8 MP: 31·28 = 868, 50·28 = 1400.
-    expect(sentSize({ width: 870, height: 1398 }, { maxPixels: 12_845_056 }, qwen)).toEqual({ width: 868, height: 1400 });
-    // Under 1,003,520 px: fit to 790×1269 (scale 0.9084), then multiples of 28: 28·28 = 784, 45·28 = 1260.
-    expect(sentSize({ width: 870, height: 1398 }, { maxPixels: 1_003_520 }, qwen)).toEqual({ width: 784, height: 1260 });
-    // InternVL's coordinates are relative: the fitted size is sent as is.
-    expect(sentSize({ width: 870, height: 1398 }, { maxPixels: 1_003_520 }, getDialect('internvl2'))).toEqual({ width: 790, height: 1269 });
+  it('sends Qwen2.5-VL as it is, or shrunk to exactly its own smart_resize, so the answer frame is known', () => {
+    const rule = getDialect('qwen2.5-vl').image;
+    // The cookbook receipt, 870×1398, under the model's default 12.8 MP: smart_resize only rounds it (to 868×1400),
+    // so it goes as it is and the server rounds exactly the pixels training rounded.
+    expect(sentSize({ width: 870, height: 1398 }, { rule, maxPixels: 12_845_056 })).toEqual({ width: 870, height: 1398 });
+    // Under 1,003,520 px (the rule's own budget): β = √(870·1398 / 1003520) = 1.1009, ⌊1398 / β / 28⌋ = 45 → 1260,
+    // ⌊870 / β / 28⌋ = 28 → 784: the smart_resize of the original, not of a shrunk copy.
+    expect(sentSize({ width: 870, height: 1398 }, { rule })).toEqual({ width: 784, height: 1260 });
+    expect(sentSize({ width: 870, height: 1398 }, { rule, maxPixels: 1_003_520 })).toEqual({ width: 784, height: 1260 });
+    // InternVL's coordinates are relative: a size under the user's cap that tiles as the original does is sent as
+    // it is (790×1269 and 870×1398 both pick 2×3 tiles of 448 px).
+    expect(sentSize({ width: 870, height: 1398 }, { rule: getDialect('internvl2').image, maxPixels: 1_003_520 })).toEqual({ width: 790, height: 1269 });
   });
 });
 
@@ -71,7 +75,7 @@ describe('tiles', () => {
   });
 
   it('puts the whole image first as an overview, then the tiles', () => {
-    const frames = planFrames({ width: 3000, height: 2000 }, { mode: 'auto' }, options, getDialect('internvl2'));
+    const frames = planFrames({ width: 3000, height: 2000 }, { mode: 'auto' }, options, { rule: getDialect('internvl2').image, maxPixels: 1_000_000 });
     expect(frames.map((f) => f.kind)).toEqual(['full', ...Array(12).fill('tile')]);
     // The overview is sent at the budget (1224×816 ≤ 1 MP), each 900×800 tile at full resolution.
     expect(frames[0].sent).toEqual({ width: 1224, height: 816 });

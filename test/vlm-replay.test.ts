@@ -50,15 +50,15 @@ async function imageFile(name: string, width: number, height: number, rgb: [numb
 const geometry = (regions: Region[]) => regions.map((r) => ({ text: r.text, box: r.box, points: r.points }));
 
 describe('replaying real answers', () => {
-  it('InternVL2 (documented V3Det answer, 0–1000): regions in pixels of the original, not of the 1791×1343 sent', async () => {
+  it('InternVL2 (documented V3Det answer, 0–1000): regions in pixels of the original, not of the 1792×1344 sent', async () => {
     const a = recorded(groundingAnswers, 'internvl2', 'doc-v3det');
     server = await startOpenAiDouble({ answer: () => a.answer });
     const image = await imageFile('v3det.jpg', 2400, 1800);
     const detector = await createVlmDetector({ baseUrl: server.url, dialect: 'internvl2' });
     const detection = await detector.detect(image);
-    // 2400×1800 = 4.32 MP over InternVL's 2,408,448 budget: scale √(2408448/4320000) = 0.746666…,
-    // 2400 × 0.746666 = 1791.99 and 1800 × 0.746666 = 1343.99, rounded down to stay within the budget.
-    expect(server.received[0].image).toMatchObject({ width: 1791, height: 1343, mime: 'image/jpeg' });
+    // 2400×1800 (4:3) is cut into 4 × 3 tiles of 448 px: it is sent at that canvas, 1792×1344, which the server
+    // cuts into the same 12 tiles (image-rules.ts).
+    expect(server.received[0].image).toMatchObject({ width: 1792, height: 1344, mime: 'image/jpeg' });
     const expected = getDialect('internvl2').parse(a.answer, { width: 2400, height: 1800 }).regions;
     expect(expected).toHaveLength(15);
     expect(geometry(detection.regions)).toEqual(geometry(expected));
@@ -67,13 +67,16 @@ describe('replaying real answers', () => {
     expect(detection.error).toBeUndefined();
   });
 
-  it('Qwen2.5-VL cookbook receipt (real image, real answer): sent at 868×1400, the model\'s own input, and mapped back to 870×1398', async () => {
+  it('Qwen2.5-VL cookbook receipt (real image, real answer): sent as it is, read in the model\'s own 868×1400 input, mapped back to 870×1398', async () => {
     const a = recorded(vlmAnswers, 'qwen2.5-vl', 'cookbook-ocr-receipt');
     server = await startOpenAiDouble({ answer: () => a.answer });
     // The notebook ran the model with its default max_pixels (12,845,056): so do we here.
     const detector = await createVlmDetector({ baseUrl: server.url, dialect: 'qwen2.5-vl', maxInputPixels: 12_845_056 });
     const detection = await detector.detect(RECEIPT);
-    expect(server.received[0].image).toMatchObject({ width: a.inputSize!.width, height: a.inputSize!.height });
+    // Under that budget smart_resize only rounds 870×1398 to 868×1400: the image goes as it is, and the server
+    // rounds exactly the pixels the notebook's model saw.
+    expect(server.received[0].image).toMatchObject({ width: a.imageSize!.width, height: a.imageSize!.height });
+    expect(a.inputSize).toEqual({ width: 868, height: 1400 });
     const expected = getDialect('qwen2.5-vl').parse(a.answer, a.imageSize!, { inputSize: a.inputSize }).regions;
     expect(expected).toHaveLength(39);
     expect(geometry(detection.regions)).toEqual(geometry(expected));
@@ -94,14 +97,14 @@ describe('replaying real answers', () => {
     expect(detection.raw).toEqual([{ answer: a.answer, frame: { left: 0, top: 0, width: 870, height: 1398 }, sent: { width: 784, height: 1260 }, reported: { width: 868, height: 1400 }, finishReason: 'stop' }]);
   });
 
-  it('without a reported size, Qwen2.5-VL coordinates are read in the frame of the size sent', async () => {
+  it('without a reported size, Qwen2.5-VL coordinates are read in the frame the model makes of the size sent', async () => {
     const a = recorded(vlmAnswers, 'qwen2.5-vl', 'llamafactory-6925-transformers');
     server = await startOpenAiDouble({ answer: () => a.answer });
     const image = await imageFile('tv.jpg', 1920, 1080);
     const detector = await createVlmDetector({ baseUrl: server.url, dialect: 'qwen2.5-vl', maxInputPixels: 2048 * 2048 });
     const detection = await detector.detect(image);
-    // 1920×1080 fits 4.19 MP; smart_resize: 69·28 = 1932, 39·28 = 1092.
-    expect(server.received[0].image).toMatchObject({ width: 1932, height: 1092 });
+    // 1920×1080 fits 4.19 MP and goes as it is; the model's smart_resize rounds it to 69·28 = 1932, 39·28 = 1092.
+    expect(server.received[0].image).toMatchObject({ width: 1920, height: 1080 });
     const expected = getDialect('qwen2.5-vl').parse(a.answer, { width: 1920, height: 1080 }, { inputSize: { width: 1932, height: 1092 } }).regions;
     expect(geometry(detection.regions)).toEqual(geometry(expected));
     // 1640 × 1920/1932 = 1629.81

@@ -25,7 +25,7 @@ const PAGE = { width: 2400, height: 1800 };
 /** Ink height, in pixels of the image sent, below which the simulated model does not see a line. */
 const LEGIBLE_PX = 10;
 const dialect = getDialect('qwen2-vl');
-const BUDGET = 28 * 28 * 1280; // Qwen2-VL's pixel budget (src/detectors/vlm/budgets.ts)
+const BUDGET = 28 * 28 * 1280; // Qwen2-VL's pixel budget (src/grounding/image-rules.ts QWEN2_VL_RESIZE)
 
 interface Line {
   text: string;

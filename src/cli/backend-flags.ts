@@ -5,7 +5,8 @@
  * that backend.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { UsageError } from '../core/errors.js';
+import { UsageError, toOcrdetError } from '../core/errors.js';
+import { requireDataRecord } from '../datasets/record-file.js';
 import { BACKENDS, createBackendDetector, type BackendFlag, type Detector, type DetectorBackend } from '../detectors/index.js';
 import { flagName, restateOptionError } from './output.js';
 
@@ -110,8 +111,20 @@ export function backendOptions(command: Command, backendName: string): Record<st
  * typed (`--threads must be > 0`).
  */
 export async function detectorFromFlags(backendName: string, options: Record<string, unknown>): Promise<Detector> {
+  const backend = BACKENDS.get(backendName);
+  const resolved = { ...options };
+  for (const flag of backend.flags) {
+    const value = resolved[flag.key];
+    if (flag.type !== 'data-record' || typeof value !== 'string') continue;
+    try {
+      resolved[flag.key] = requireDataRecord(value).record;
+    } catch (error) {
+      const e = toOcrdetError(error);
+      throw new UsageError(`${flag.flags.split(' ')[0]} ${e.message}`, { cause: error });
+    }
+  }
   try {
-    return await createBackendDetector(backendName, options);
+    return await createBackendDetector(backendName, resolved);
   } catch (error) {
     const flags = new Map(BACKENDS.get(backendName).flags.map((f) => [f.key, f.flags.split(/[ ,]/)[0]]));
     throw restateOptionError(error, `--backend ${backendName}`, (path) => flags.get(path) ?? (path.includes('.') ? `option "${path}"` : cliOptionName(path)));

@@ -12,12 +12,16 @@ import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
 import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
 import { count } from '../core/plural.js';
+import { FAMILIES } from '../grounding/families.js';
+import { describeRule } from '../grounding/image-rules.js';
+import { dialects } from '../grounding/index.js';
 
 const FlagsSchema = z.object({
   dataset: z.string().min(1),
   out: z.string().min(1),
   to: z.string().optional(),
   dialect: z.string().optional(),
+  family: z.string().optional(),
   answer: z.string().optional(),
   swiftVersion: z.enum(['2', '3', '4']).optional(),
   task: z.string().optional(),
@@ -37,6 +41,7 @@ const FlagsSchema = z.object({
   probe: z.boolean().default(true),
   minPixels: z.number().optional(),
   maxPixels: z.number().optional(),
+  maxTiles: z.number().optional(),
   strict: z.boolean().optional(),
   json: z.boolean().default(false),
   verbose: z.boolean().default(false),
@@ -47,9 +52,10 @@ export function createCommand(): Command {
   return new Command('convert')
     .description('convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO')
     .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
-    .requiredOption('--out <dir>', 'output folder: train / val files, report.json, report.md (crops/ and copies when needed)')
+    .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)')
     .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
-    .option('--dialect <name>', 'grounding dialect of the answers: internvl2, qwen-vl, qwen2-vl, qwen2.5-vl, qwen3-vl, florence-2, paligemma, deepseek-vl2', 'internvl2')
+    .option('--dialect <name>', `grounding dialect of the answers: ${dialects.names().join(', ')}`, 'internvl2')
+    .option('--family <name>', `model family the rows are for, when not the one the dialect is named after: ${FAMILIES.names().join(', ')}`)
     .option('--answer <mode>', 'native (answer written in the dialect) or objects (ms-swift <ref-object>/<bbox> + objects field)', 'native')
     .option('--swift-version <n>', 'ms-swift row format: 3 (3.x/4.x messages) or 2 (2.x system/query/response)', '3')
     .option('--task <task>', "text (transcriptions as labels), objects (object labels), boxes (label 'text')", 'text')
@@ -67,8 +73,9 @@ export function createCommand(): Command {
     .option('--format <format>', 'dataset format (default: detected)')
     .option('--images <dir>', 'where the images are, when not where the format says')
     .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
-    .option('--min-pixels <n>', 'qwen2.5-vl: MIN_PIXELS of training (smart_resize)', positiveInt('--min-pixels'))
-    .option('--max-pixels <n>', 'qwen2.5-vl: MAX_PIXELS of training (smart_resize; ms-swift examples use 1003520)', positiveInt('--max-pixels'))
+    .option('--min-pixels <n>', 'Qwen2/2.5/3-VL: MIN_PIXELS of training (smart_resize; default 3136, Qwen3-VL 4096)', positiveInt('--min-pixels'))
+    .option('--max-pixels <n>', 'Qwen2/2.5/3-VL: MAX_PIXELS of training (smart_resize; default 1003520, Qwen3-VL 1048576)', positiveInt('--max-pixels'))
+    .option('--max-tiles <n>', "InternVL: most 448-px tiles per image in training (ms-swift's MAX_NUM; default 12)", positiveInt('--max-tiles'))
     .option('--strict', 'write train/val only if nothing was left out (exit 1 otherwise)')
     .option('--json', 'print report.json to stdout instead of the summary')
     .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')
@@ -141,6 +148,9 @@ function printSummary(r: ConvertReport): void {
   }
   if (r.budget && r.budget.overBudget > 0) {
     printLine(`  budget   ${count(r.budget.overBudget, 'image')} over: ${r.budget.cropped} cut into ${count(r.samples.fromCrops, 'crop')}, ${r.budget.skipped + r.budget.uncroppable} skipped`);
+  }
+  if (r.family && r.image && r.rowTokens && r.rowTokens.count > 0) {
+    printLine(`  record   ${r.files.record}: ${r.family}, images ${describeRule(r.image)}; rows median ${r.rowTokens.median} · max ${r.rowTokens.max} tokens with their image`);
   }
   printLine(`  problems ${r.problems.total} (${r.problems.skipped} left something out)${r.written ? '' : ' — --strict: train/val NOT written'}`);
   printLine(`  files    ${Object.values(r.files).join(', ')}`);

@@ -5,8 +5,10 @@
  * prompt than the dialect's default, `--system` when the engine leaves out the training system prompt).
  * Ctrl-C stops the server's whole process group.
  */
+import { relative } from 'node:path';
 import { Command, Option } from 'commander';
 import { ServerError } from '../core/errors.js';
+import { describeRule } from '../grounding/image-rules.js';
 import type { DeployCommandOptions } from '../train/deploy.js';
 import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
@@ -39,11 +41,17 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   if (info.kind === 'hub' && !info.preset) warn(`warning: ${info.model} is not a local directory and not a model family ocrdet knows; it is passed on as a hub model id`);
   if (!info.dialect) warn('warning: the model\'s dialect is unknown; pass --dialect to get a complete detect command');
   const system = clientSystemPrompt(info, flags.engine);
-  if (system && !flags.quiet) warn(`--system in the detect command: the system prompt the model was trained with (from ${system.where}), which ${flags.engine} does not send`);
+  // A system prompt the record carries is sent by detect --from itself.
+  const systemToPrint = system && !(info.record && system.source === 'data') ? system : undefined;
+  if (systemToPrint && !flags.quiet) warn(`--system in the detect command: the system prompt the model was trained with (from ${systemToPrint.where}), which ${flags.engine} does not send`);
   const prompt = clientUserPrompt(info);
-  if (prompt && !flags.quiet) warn(`--prompt in the detect command: the user prompt the model was trained with (from ${prompt.where}), not the dialect's default`);
+  if (info.record && !flags.quiet) warn(`--from in the detect command: ${info.record.path} gives the dialect, prompts and image settings the model was trained with`);
+  else if (prompt && !flags.quiet) warn(`--prompt in the detect command: the user prompt the model was trained with (from ${prompt.where}), not the dialect's default`);
+  if (info.image && !flags.quiet) warn(`images as in training: ${describeRule(info.image.rule)} (from ${info.image.where})`);
   const baseUrl = baseUrlOf(flags.host, flags.port);
-  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, { prompt: prompt?.text, system: system?.text });
+  // The record as the user can name it from here (copy it beside the photos to detect from another machine).
+  const recordPath = info.record ? (relative(process.cwd(), info.record.path).startsWith('..') ? info.record.path : relative(process.cwd(), info.record.path)) : undefined;
+  const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, { prompt: prompt?.text, system: systemToPrint?.text }, recordPath);
   if (flags.dryRun) {
     if (flags.json) {
       return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), prompt: prompt?.text, system: system?.text });

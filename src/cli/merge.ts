@@ -28,13 +28,17 @@ async function runMerge(target: string, flags: MergeFlags): Promise<void> {
   const { selectCheckpoint, buildMergeCommand, linkMerged } = await import('../train/merge.js');
   const { chooseSwiftVersion } = await import('../train/version.js');
   const { recordedSwiftVersion } = await import('../train/run-record.js');
+  const { findDataRecord } = await import('../datasets/record-file.js');
   const { formatMultiline } = await import('../train/shell.js');
   // The run first: a missing directory or checkpoint is the user's first problem, not a missing ms-swift.
   const selection = await selectCheckpoint({ target, checkpoint: flags.checkpoint });
   const recorded = await recordedSwiftVersion([selection.checkpoint, selection.runDir]);
   const { version, note } = await chooseSwiftVersion(flags.swiftVersion, { dryRun: Boolean(flags.dryRun), recorded });
-  const plan = { ...selection, command: buildMergeCommand(selection.checkpoint, version, flags.gpus) };
+  const plan = { ...selection, command: buildMergeCommand(selection.checkpoint, version, flags.gpus, selection.baseModel) };
   if (!flags.quiet) warn(`${note}; checkpoint ${plan.checkpoint} (${plan.reason})`);
+  if (!flags.quiet && selection.baseModel && version.major !== 2) warn(`--model ${selection.baseModel}: the checkpoint has no args.json (ms-swift 2.x wrote it), where ms-swift ${version.major}.x looks for its base model`);
+  const record = findDataRecord(selection.checkpoint);
+  if (!flags.quiet && record) warn(`data record ${record.path}: family ${record.record.family}, dialect ${record.record.dialect}; deploy reads its image settings`);
   if (flags.dryRun) {
     if (flags.json) return printJson({ ...plan, swiftVersion: version.raw, swiftVersionNote: note });
     return printLine(formatMultiline(plan.command));

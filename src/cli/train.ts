@@ -8,12 +8,14 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { makeDirectory } from '../core/dirs.js';
 import { ConfigError } from '../core/errors.js';
 import { count } from '../core/plural.js';
-import type { DataFiles } from '../train/command.js';
 import type { TrainRunResult } from '../train/launch.js';
 import type { SwiftLogEvent } from '../train/logging.js';
 import type { RunningProcess } from '../train/process.js';
+import { PRESETS } from '../train/presets.js';
 import type { Recipe, RecipeInput } from '../train/recipe.js';
+import type { RunRecord } from '../train/run-record.js';
 import type { ExternalCommand } from '../train/shell.js';
+import type { LengthPlan, TrainingData } from '../train/train-data.js';
 import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
 import { repeatable } from './flags.js';
@@ -103,45 +105,81 @@ function recipeFlags(flags: TrainFlags): RecipeInput {
   };
 }
 
-async function runTrain(flags: TrainFlags): Promise<void> {
-  const { loadRecipeFile, resolveRecipe } = await import('../train/recipe.js');
-  const { buildTrainCommand, resolveDataFiles, globalBatchOf } = await import('../train/command.js');
-  const { chooseSwiftVersion } = await import('../train/version.js');
-  const { formatMultiline } = await import('../train/shell.js');
-  const file = flags.recipe ? await loadRecipeFile(flags.recipe) : {};
-  const recipe = resolveRecipe({ file, flags: recipeFlags(flags) });
-  const { version, note } = await chooseSwiftVersion(recipe.swiftVersion, { dryRun: Boolean(flags.dryRun || flags.emit) });
-  const files = resolveDataFiles(recipe.data);
-  const command = buildTrainCommand(recipe, version, files);
-  if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${count(recipe.gpus.split(',').length, 'GPU')} × ${count(recipe.nnodes, 'node')} × accumulation)`);
-  for (const w of command.warnings) warn(`warning: ${w}`);
-  const record = { recipe, swiftVersion: version.raw, command: { env: command.env, program: command.program, args: command.args } };
+/** The recipe, the ms-swift version and max_length, agreed with the data record; what `train` builds its command from. */
+interface RunLengths {
+  plan: LengthPlan;
+  quantiles: { count: number; median: number; p90: number; max: number };
+  /** The refusal when the user's max_length drops rows. */
+  overLimit?: Error;
+}
 
-  if (flags.emit === 'slurm') return emitSlurm(recipe, command, record, flags);
+async function resolveRun(flags: TrainFlags): Promise<{ recipe: Readonly<Recipe>; version: SwiftVersion; note: string; data: TrainingData; lengths?: RunLengths }> {
+  const { loadRecipeFile, resolveRecipe } = await import('../train/recipe.js');
+  const { chooseSwiftVersion } = await import('../train/version.js');
+  const { checkRecordVersion, lengthQuantiles, loadTrainingData, overLimitError, planMaxLength } = await import('../train/train-data.js');
+  const file = flags.recipe ? await loadRecipeFile(flags.recipe) : {};
+  const given = recipeFlags(flags);
+  const dataPath = given.data ?? file.data;
+  const data = dataPath ? loadTrainingData(dataPath) : { files: { train: '' } };
+  const resolved = resolveRecipe({ file, flags: given, ...(data.record ? { data: data.record } : {}) });
+  const { version, note } = await chooseSwiftVersion(resolved.swiftVersion, { dryRun: Boolean(flags.dryRun || flags.emit) });
+  if (!data.record) return { recipe: resolved, version, note, data };
+  checkRecordVersion(data.record, version);
+  const explicit = given.maxLength !== undefined || file.maxLength !== undefined;
+  const lengths = planMaxLength(data.record.record, version, resolved.maxLength, explicit);
+  const overLimit = lengths.over.length > 0 ? overLimitError(lengths, data.record, given.maxLength !== undefined ? '--max-length' : "the recipe's maxLength") : undefined;
+  const quantiles = lengthQuantiles(lengths.rows);
+  return { recipe: Object.freeze({ ...resolved, maxLength: lengths.maxLength }), version, note, data, lengths: { plan: lengths, quantiles, ...(overLimit ? { overLimit } : {}) } };
+}
+
+/** `train --check`: how long the rows are as this ms-swift counts them, and the limit. */
+function printLengths(lengths: LengthPlan, q: { count: number; median: number; p90: number; max: number }, version: SwiftVersion, data: TrainingData): void {
+  const images = lengths.rows.some((r) => r.imageTokens > 0) ? 'image tokens included' : 'image tokens not counted by this version';
+  warn(`tokens ${q.count} rows as ms-swift ${version.raw} counts them (${images}): median ${q.median} · p90 ${q.p90} · max ${q.max}; max_length ${lengths.maxLength}: ${lengths.over.length} over`);
+  for (const row of lengths.over.slice(0, 5)) warn(`over   ${data.record?.record.files[row.file] ?? row.file}:${row.line} ~${row.tokens} tokens${row.imageTokens ? ` (${row.imageTokens} image)` : ''}`);
+  if (lengths.over.length > 5) warn(`over   … and ${lengths.over.length - 5} more`);
+}
+
+async function runTrain(flags: TrainFlags): Promise<void> {
+  const { buildTrainCommand, globalBatchOf } = await import('../train/command.js');
+  const { formatMultiline } = await import('../train/shell.js');
+  const { recipe, version, note, data, lengths } = await resolveRun(flags);
+  const command = buildTrainCommand(recipe, version, data.files);
+  if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${count(recipe.gpus.split(',').length, 'GPU')} × ${count(recipe.nnodes, 'node')} × accumulation)`);
+  if (!flags.quiet && data.record) warn(`data record ${data.record.path}: family ${data.record.record.family}, dialect ${data.record.record.dialect}; preset ${recipe.preset}`);
+  if (!flags.quiet && lengths?.plan.note) warn(lengths.plan.note);
+  if (lengths && (flags.check || lengths.overLimit)) printLengths(lengths.plan, lengths.quantiles, version, data);
+  if (lengths?.overLimit) throw lengths.overLimit;
+  for (const w of command.warnings) warn(`warning: ${w}`);
+  const record: RunRecord = { recipe, swiftVersion: version.raw, command: { env: command.env, program: command.program, args: command.args }, ...(data.record ? { dataRecord: 'ocrdet-data.json' } : {}) };
+
+  if (flags.emit === 'slurm') return emitSlurm(recipe, command, record, data, flags);
   if (flags.dryRun) {
     if (flags.json) printJson({ swiftVersion: version.raw, env: command.env, program: command.program, args: command.args, warnings: command.warnings });
     else printLine(formatMultiline(command));
     return;
   }
-  await runPreflight(recipe, version, files, flags);
+  await runPreflight(recipe, version, data, flags);
   if (flags.check) return;
-  await launch(recipe, command, record, flags);
+  await launch(recipe, command, record, data, flags);
 }
 
-async function emitSlurm(recipe: Recipe, command: ExternalCommand, record: unknown, flags: TrainFlags): Promise<void> {
+async function emitSlurm(recipe: Recipe, command: ExternalCommand, record: RunRecord, data: TrainingData, flags: TrainFlags): Promise<void> {
   const { buildSlurmScript } = await import('../train/slurm.js');
+  const { writeRunRecords } = await import('../train/launch.js');
   const script = buildSlurmScript(recipe, command, { cwd: process.cwd(), partition: flags.partition, time: flags.time, writtenBy: 'ocrdet' });
   if (flags.dryRun) return printLine(script.trimEnd());
   makeDirectory(recipe.out);
   const path = join(recipe.out, 'train.sbatch');
   await writeFile(path, script, { mode: 0o755 });
-  await writeFile(join(recipe.out, 'ocrdet-recipe.json'), `${JSON.stringify(record, null, 2)}\n`);
+  await writeRunRecords(recipe.out, record, data.record?.path);
   printLine(path);
   if (!flags.quiet) warn(`submit it with: sbatch ${path}`);
 }
 
-async function runPreflight(recipe: Recipe, version: SwiftVersion, files: DataFiles, flags: TrainFlags): Promise<void> {
+async function runPreflight(recipe: Recipe, version: SwiftVersion, data: TrainingData, flags: TrainFlags): Promise<void> {
   const { preflight } = await import('../train/preflight.js');
+  const files = data.files;
   const report = await preflight({ recipe, version, files, checkGpus: flags.gpuCheck });
   if (!flags.quiet || flags.check) {
     for (const data of report.data) warn(`data   ${data.path}: ${count(data.rows, 'row')}, ${count(data.images, 'image')}${data.missingImages ? `, ${data.missingImages} missing` : ''}`);
@@ -156,7 +194,7 @@ async function runPreflight(recipe: Recipe, version: SwiftVersion, files: DataFi
   if (flags.check && !flags.quiet) warn('pre-flight: ok');
 }
 
-async function launch(recipe: Recipe, command: ExternalCommand, record: unknown, flags: TrainFlags): Promise<void> {
+async function launch(recipe: Recipe, command: ExternalCommand, record: RunRecord, data: TrainingData, flags: TrainFlags): Promise<void> {
   const { runTraining } = await import('../train/launch.js');
   const { interceptSignals } = await import('../train/process.js');
   const { formatEvalLine, formatProgressLine } = await import('../train/progress.js');
@@ -180,6 +218,7 @@ async function launch(recipe: Recipe, command: ExternalCommand, record: unknown,
       command,
       outDir: recipe.out,
       recipeRecord: record,
+      ...(data.record ? { dataRecordPath: data.record.path } : {}),
       onStart: (process, logPath) => {
         running = process;
         if (stopRequested) process.stop(); // Ctrl-C came while it was starting
@@ -274,11 +313,11 @@ export function createCommand(): Command {
     // `train status X --json` is the sub-command's flag, not train's.
     .enablePositionalOptions()
     .option('--recipe <file>', 'recipe file (JSON or YAML); flags override its fields')
-    .option('--preset <name>', 'model preset: internvl2-8b (default), internvl2.5-8b, qwen2-vl-7b, qwen2.5-vl-7b')
+    .option('--preset <name>', `model preset: ${PRESETS.names().join(', ')} (default: the data record's family, else internvl2-8b)`)
     .option('--model <id>', 'hub model id')
     .option('--model-path <dir>', 'local model weights instead of the hub download')
     .option('--model-type <type>', 'ms-swift model_type, when not the preset\'s')
-    .option('--dialect <name>', 'grounding dialect of the training data (internvl2, qwen2-vl, qwen2.5-vl)')
+    .option('--dialect <name>', "grounding dialect of the training data (default: the data record's, else the preset's)")
     .option('--data <dir>', 'directory with train.jsonl (+ val.jsonl) from `ocrdet data convert`, or one .jsonl file')
     .option('--out <dir>', 'output directory (default runs/ocr)')
     .option('--gpus <list>', 'GPU indices on this node, e.g. 0 or 0,1,2,3 (default 0,1,2,3)')
@@ -293,7 +332,7 @@ export function createCommand(): Command {
     .option('--global-batch <n>', 'samples per optimizer step over all GPUs; sets the accumulation', positiveInt('--global-batch'))
     .option('--lr <rate>', 'learning rate', positiveNumber('--lr'))
     .option('--lora-rank <n>', 'LoRA rank', positiveInt('--lora-rank'))
-    .option('--max-length <tokens>', 'token limit per sample', positiveInt('--max-length'))
+    .option('--max-length <tokens>', 'token limit per sample (default: from the longest row of the data record, at least the preset\'s)', positiveInt('--max-length'))
     .option('--eval-steps <n>', 'evaluate every n steps', positiveInt('--eval-steps'))
     .option('--save-steps <n>', 'save a checkpoint every n steps', positiveInt('--save-steps'))
     .option('--freeze-vit', 'keep the vision tower frozen')

@@ -1,24 +1,15 @@
 /**
- * The options of `convertDataset` / `ocrdet data convert`: one DEFAULTS object, one zod schema (the types
- * come from it), and the checks between options that a schema cannot express. Validated once, at the edge.
+ * The options of `convertDataset` / `ocrdet data convert`: one DEFAULTS object and one zod schema (the types
+ * come from it), validated once, at the edge. How the options of training rows combine is checked in
+ * convert-target.ts.
  */
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
-import { getDialect } from '../grounding/index.js';
 import type { DatasetProblem } from './problems.js';
 import type { DropReason } from './convert-report.js';
 
 export const OUTPUT_FORMAT_NAMES = ['swift', 'internvl', 'icdar', 'coco'] as const;
 export const DATASET_FORMAT_NAMES = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco'] as const;
-
-/**
- * Dialects whose ms-swift template writes their native boxes from `objects` (SW3 swift/llm/template:
- * internvl.py, qwen.py). DeepSeek-VL2 and PaliGemma fall back to a generic `[(x1,y1),(x2,y2)]` that is not
- * their syntax, and Florence-2 would lose its quads and can reach the nonexistent <loc_1000>
- * (../shared/research/dialects-swift.md §2.2): those need native answers.
- */
-export const OBJECTS_DIALECTS = ['internvl2', 'qwen-vl', 'qwen2-vl', 'qwen2.5-vl', 'qwen3-vl'] as const;
 
 export const CONVERT_DEFAULTS = Object.freeze({
   to: 'swift' as const,
@@ -31,11 +22,11 @@ export const CONVERT_DEFAULTS = Object.freeze({
   /** Absolute paths are what ms-swift resolves without ROOT_IMAGE_DIR. */
   paths: 'abs' as const,
   copyImages: false,
-  /** 9:1, as issue 4 asks. */
+  /** Nine images for training to one for validation. */
   split: 0.9,
   seed: 42,
   splitBy: 'image' as const,
-  /** The reference run's max_length (../shared/data/swift-sft-args.json): 2048. */
+  /** The reference run's max_length (its sft_args.json): 2048. */
   maxAnswerTokens: 2048,
   overflow: 'crop' as const,
   keepEmpty: false,
@@ -48,6 +39,8 @@ export const ConvertOptionsSchema = z
     out: z.string().min(1),
     to: z.enum(OUTPUT_FORMAT_NAMES).default(CONVERT_DEFAULTS.to),
     dialect: z.string().min(1).default(CONVERT_DEFAULTS.dialect),
+    /** The model family the rows are for (src/grounding/families.ts); default: the one the dialect is named after. */
+    family: z.string().min(1).optional(),
     answer: z.enum(['native', 'objects']).default(CONVERT_DEFAULTS.answer),
     swiftVersion: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(CONVERT_DEFAULTS.swiftVersion),
     task: z.enum(['text', 'objects', 'boxes']).default(CONVERT_DEFAULTS.task),
@@ -66,9 +59,11 @@ export const ConvertOptionsSchema = z
     format: z.enum(DATASET_FORMAT_NAMES).optional(),
     images: z.string().min(1).optional(),
     probeImages: z.boolean().default(CONVERT_DEFAULTS.probeImages),
-    /** Qwen2.5-VL: the MIN_PIXELS / MAX_PIXELS the model is trained with (smart_resize bounds). */
+    /** Qwen2-VL, Qwen2.5-VL, Qwen3-VL: the MIN_PIXELS / MAX_PIXELS of training (smart_resize bounds). */
     minPixels: z.number().int().positive().optional(),
     maxPixels: z.number().int().positive().optional(),
+    /** InternVL: the most tiles of an image in training (ms-swift's MAX_NUM). */
+    maxTiles: z.number().int().min(1).max(40).optional(),
     strict: z.boolean().default(CONVERT_DEFAULTS.strict),
   })
   .strict();
@@ -96,22 +91,8 @@ export type ConvertOptions = z.input<typeof ConvertOptionsSchema> & ConvertCallb
 
 export type { DropReason };
 
-/** Validates options (flags or API), applies the defaults, and checks how they combine. */
+/** Validates options (flags or API) and applies the defaults. */
 export function resolveConvertOptions(options: ConvertOptions): Readonly<ConvertSettings> {
   const { onProblem: _p, onProgress: _g, ...plain } = options;
-  const settings = parseOptions(ConvertOptionsSchema, plain, 'convert');
-  const llm = settings.to === 'swift' || settings.to === 'internvl';
-  if (!llm) return settings;
-  const dialect = getDialect(settings.dialect).name;
-  if (settings.to === 'internvl' && dialect !== 'internvl2') {
-    throw new UsageError(`convert: --to internvl writes InternVL's own data, whose answers are in the internvl2 dialect; got --dialect ${settings.dialect} (use --to swift for other models)`);
-  }
-  if (settings.answer === 'objects') {
-    if (settings.to !== 'swift') throw new UsageError('convert: --answer objects is an ms-swift field; it needs --to swift');
-    if (settings.swiftVersion === 2) throw new UsageError('convert: --answer objects writes the 3.x/4.x `objects` dict; ms-swift 2.x rows (--swift-version 2) take native answers only');
-    if (!(OBJECTS_DIALECTS as readonly string[]).includes(dialect)) {
-      throw new UsageError(`convert: ms-swift's template for ${dialect} does not write its native boxes from \`objects\`; use --answer native (objects works for ${OBJECTS_DIALECTS.join(', ')})`);
-    }
-  }
-  return settings;
+  return parseOptions(ConvertOptionsSchema, plain, 'convert');
 }

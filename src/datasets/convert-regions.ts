@@ -5,7 +5,7 @@
  */
 import { boundsOf, clipPoints } from '../core/geometry.js';
 import type { Box, ImageSize, Region } from '../core/types.js';
-import { answerItems } from '../grounding/regions.js';
+import { answerItems } from '../grounding/answer-items.js';
 import type { FormatOptions, GroundingDialect, GroundingTask } from '../grounding/types.js';
 import type { DropReason } from './convert-report.js';
 import { estimateTokens } from './tokens.js';

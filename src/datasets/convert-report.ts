@@ -4,6 +4,7 @@
  * value (a few thousand distinct token counts at most), never from lists of samples; the images named in
  * the report are capped at LISTED_IMAGES.
  */
+import type { ImageRule } from '../grounding/image-rules.js';
 import type { Distribution } from './stats.js';
 import { count } from '../core/plural.js';
 
@@ -84,14 +85,15 @@ export interface ConvertReport {
   out: string;
   to: string;
   dialect?: string;
+  /** The model family the rows are for (src/grounding/families.ts). */
+  family?: string;
   answer?: 'native' | 'objects';
   swiftVersion?: 2 | 3;
   task: string;
   prompt?: string;
   system?: string;
-  /** Qwen2.5-VL: the smart_resize pixel bounds the coordinates were written for. */
-  minPixels?: number;
-  maxPixels?: number;
+  /** How the model sees the images, with the settings the answers and token counts were computed for. */
+  image?: ImageRule;
   paths: 'abs' | 'rel';
   split: { ratio: number; seed: number; by: 'image' | 'source' };
   /** Output files, relative to `out`. */
@@ -111,6 +113,8 @@ export interface ConvertReport {
     cutByCrops: number;
   };
   regionsPerSample: ExactDistribution;
+  /** LLM formats only: estimated tokens of whole rows — prompt, answer and image tokens (the data record has each row's). */
+  rowTokens?: ExactDistribution;
   /** LLM formats only: estimated answer tokens per sample written (src/datasets/tokens.ts). */
   answerTokens?: ExactDistribution & { histogram: { upTo: number | null; count: number }[] };
   budget?: { maxAnswerTokens: number; overflow: 'crop' | 'skip'; overBudget: number; cropped: number; skipped: number; uncroppable: number; images: OverBudgetImage[] };

@@ -4,6 +4,7 @@
  */
 import { DROP_REASONS, IMAGE_SKIP_REASONS, LISTED_IMAGES, ValueCounts, type ConvertReport, type DropReason, type ImageSkipReason, type OverBudgetImage } from './convert-report.js';
 import type { ConvertProblem, ConvertSettings } from './convert-options.js';
+import type { AnswerTarget } from './convert-target.js';
 
 /** Answer-token histogram bounds: powers of two up to the usual context sizes. */
 const TOKEN_BINS = [128, 256, 512, 1024, 2048, 4096, 8192];
@@ -18,6 +19,8 @@ export class ConvertTally {
   private readonly skippedList: string[] = [];
   readonly regionsPerSample = new ValueCounts();
   readonly answerTokens = new ValueCounts();
+  /** Whole rows: prompt, answer and image tokens (the data record keeps them row by row). */
+  readonly rowTokens = new ValueCounts();
   readonly overBudget: OverBudgetImage[] = [];
   overBudgetCount = { total: 0, cropped: 0, skipped: 0, uncroppable: 0 };
   imagesRead = 0;
@@ -69,25 +72,22 @@ export class ConvertTally {
   report(settings: ConvertSettings, extra: Pick<ConvertReport, 'dataset' | 'format' | 'out' | 'files' | 'written' | 'elapsedMs'> & {
     images: { train: number; val: number };
     samples: { train: number; val: number };
-    llm: boolean;
-    dialect?: string;
-    prompt?: string;
-    system?: string;
+    /** Answer formats: what the rows are written for. */
+    target?: AnswerTarget;
   }): ConvertReport {
-    const { llm } = extra;
-    const qwen25 = extra.dialect === 'qwen2.5-vl';
+    const { target } = extra;
+    const llm = target !== undefined;
     return {
       dataset: extra.dataset,
       format: extra.format,
       out: extra.out,
       to: settings.to,
-      ...(llm ? { dialect: extra.dialect, answer: settings.answer } : {}),
+      ...(target ? { dialect: target.dialect.name, family: target.family.name, answer: settings.answer } : {}),
       ...(settings.to === 'swift' ? { swiftVersion: settings.swiftVersion === 2 ? 2 : 3 } : {}),
       task: settings.task,
-      ...(llm && extra.prompt !== undefined ? { prompt: extra.prompt } : {}),
-      ...(llm && extra.system !== undefined ? { system: extra.system } : {}),
-      ...(qwen25 && settings.minPixels !== undefined ? { minPixels: settings.minPixels } : {}),
-      ...(qwen25 && settings.maxPixels !== undefined ? { maxPixels: settings.maxPixels } : {}),
+      ...(target ? { prompt: target.prompt } : {}),
+      ...(target?.system !== undefined ? { system: target.system } : {}),
+      ...(target ? { image: target.image } : {}),
       paths: settings.paths,
       split: { ratio: settings.split, seed: settings.seed, by: settings.splitBy },
       files: extra.files,
@@ -110,6 +110,7 @@ export class ConvertTally {
       },
       regionsPerSample: this.regionsPerSample.result(),
       ...(llm ? { answerTokens: { ...this.answerTokens.result(), histogram: this.answerTokens.histogram(TOKEN_BINS) } } : {}),
+      ...(llm ? { rowTokens: this.rowTokens.result() } : {}),
       ...(llm
         ? {
             budget: {

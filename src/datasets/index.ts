@@ -48,7 +48,14 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
     options.onProblem?.(problem);
   };
   const probeImages = options.probeImages ?? true;
-  const builder = new SampleBuilder({ frame: reader.frame, probeImages, report, dataset: path, ...(options.images !== undefined ? { images: options.images } : {}) });
+  const builder = new SampleBuilder({
+    frame: reader.frame,
+    probeImages,
+    report,
+    dataset: path,
+    ...(options.images !== undefined ? { images: options.images } : {}),
+    ...(options.requireImages ? { requireImages: true } : {}),
+  });
   const context: ReaderContext = {
     options: { probeImages, ...(options.images !== undefined ? { images: options.images } : {}) },
     report,
@@ -63,7 +70,8 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
   try {
     for await (const sample of reader.read(path, context)) {
       found++;
-      yield sample;
+      if (options.requireImages && builder.lacksImage(sample)) options.onSkippedSample?.(sample);
+      else yield sample;
     }
   } finally {
     builder.flush();

@@ -13,6 +13,8 @@ import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path
 import { NotFoundError } from '../core/errors.js';
 import { optionName } from '../core/options.js';
 import type { ImageSize, Region } from '../core/types.js';
+import { DATA_RECORD_FILE } from '../grounding/record.js';
+import { readDataRecordFile } from './record-file.js';
 import { getDialect } from '../grounding/index.js';
 import type { GroundingTask, ParseOptions } from '../grounding/types.js';
 import type { ConvertProblem } from './convert-options.js';
@@ -70,6 +72,18 @@ interface Settings {
 function settingsFor(file: string, options: PreviewOptions): Settings {
   const pixels = { ...(options.minPixels ? { minPixels: options.minPixels } : {}), ...(options.maxPixels ? { maxPixels: options.maxPixels } : {}) };
   if (options.dialect) return { dialect: getDialect(options.dialect).name, task: options.task ?? 'text', parse: pixels, dialectFrom: 'option' };
+  // The data record data convert wrote beside the rows says how they were written.
+  const recordPath = join(dirname(file), DATA_RECORD_FILE);
+  if (existsSync(recordPath)) {
+    try {
+      const record = readDataRecordFile(recordPath);
+      const fromRecord = record.image.kind === 'smart-resize' ? { minPixels: record.image.minPixels, maxPixels: record.image.maxPixels } : {};
+      return { dialect: record.dialect, task: options.task ?? record.task, parse: { ...fromRecord, ...pixels }, dialectFrom: 'report' };
+    } catch {
+      // not a record this ocrdet reads: recognise dialects from the answers instead
+    }
+  }
+  // Conversions written before the data record: their report.json names the dialect and Qwen2.5-VL's bounds.
   const reportPath = join(dirname(file), 'report.json');
   if (existsSync(reportPath)) {
     try {

@@ -1,7 +1,7 @@
 /**
  * `promptsFrom`: the system prompt and user prompt of an existing training file's first row, so a
- * conversion can reuse another run's prompts word for word (e.g. the reference system's, from
- * ../shared/data/seed-scripts/ocr_det_test_dataset.head3.jsonl). Reads ms-swift 2.x rows (system, query),
+ * conversion can reuse another run's prompts word for word (e.g. the reference's rows, whose system prompt and
+ * query 请目标检测图像中的信息并给出边界框 are the same in every row). Reads ms-swift 2.x rows (system, query),
  * 3.x/4.x rows (messages) and InternVL rows (conversations); the `<image>` tag is taken out of the prompt.
  */
 import { BadAnnotationError, NotFoundError } from '../core/errors.js';

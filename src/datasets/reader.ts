@@ -18,12 +18,20 @@ export interface ReadDatasetOptions {
   probeImages?: boolean;
   /** Called once per problem; readers never throw on one bad file or record. */
   onProblem?: (problem: DatasetProblem) => void;
+  /**
+   * Yield only samples whose image file exists (and, when probing, has a readable header); each one left out is
+   * reported as a problem and handed to `onSkippedSample`, for counting. Training data needs the files.
+   */
+  requireImages?: boolean;
+  /** With requireImages: a sample left out for its image (already reported through onProblem). */
+  onSkippedSample?: (sample: Sample) => void;
 }
 
 /**
  * The frame a format's coordinates are written in. 'stored': pixels of the image as stored in the file
  * (the annotation tool ignored EXIF orientation); 'oriented': pixels of the image as displayed, after
- * EXIF orientation. Samples always come out in the oriented frame (ARCHITECTURE.md, "Core types").
+ * EXIF orientation. Samples always come out in the oriented frame (src/core/types.ts: every Point is a pixel of
+ * the original image after EXIF orientation).
  */
 export type CoordinateFrame = 'stored' | 'oriented';
 

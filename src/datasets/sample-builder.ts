@@ -31,6 +31,12 @@ export interface BuilderOptions {
   report: (problem: DatasetProblem) => void;
   /** The dataset path, for dataset-level notes. */
   dataset: string;
+  /**
+   * Samples need their image file (training data does): one without it, or with an unreadable header, is a
+   * problem that skips it (`lacksImage` tells), and a dataset with no image at all says so in one problem.
+   * Otherwise an image-less dataset is read as annotations only (stats, evaluation).
+   */
+  requireImages?: boolean;
 }
 
 function toCoordinate(value: unknown): number {
@@ -70,6 +76,9 @@ export class SampleBuilder {
   private pendingMissing: DatasetProblem[] = [];
   private pendingOverflow = 0;
   private readonly repeats = new Map<string, { label: string; count: number }>();
+  /** With requireImages: the samples whose image file is missing or unreadable. */
+  private readonly withoutImage = new WeakSet<Sample>();
+  private imageUsable = true;
   missingImageKind: 'missing-image' | 'unpaired' = 'missing-image';
 
   constructor(private readonly options: BuilderOptions) {
@@ -77,6 +86,7 @@ export class SampleBuilder {
   }
 
   async finish(raw: RawSample): Promise<Sample> {
+    this.imageUsable = true;
     const located = await this.locator.locate(raw.image);
     const probe = await this.probe(raw, located);
     const orientation = probe?.orientation ?? 1;
@@ -93,12 +103,28 @@ export class SampleBuilder {
       const built = this.buildRegion(raw, region, size, rotate && probe ? (p) => applyExifOrientation(p, orientation, storedSize(probe)) : undefined);
       if (built) regions.push(built);
     }
-    return { image: located.path, width: size.width, height: size.height, regions, ...(raw.source ? { source: raw.source } : {}) };
+    const sample: Sample = { image: located.path, width: size.width, height: size.height, regions, ...(raw.source ? { source: raw.source } : {}) };
+    if (!this.imageUsable) this.withoutImage.add(sample);
+    return sample;
+  }
+
+  /** With requireImages: whether the sample's image file is missing or unreadable (the problem is reported). */
+  lacksImage(sample: Sample): boolean {
+    return this.withoutImage.has(sample);
   }
 
   /** Reports what was held back; call once when the dataset has been read (or the reader stopped). */
   flush(): void {
-    if (this.imagesFound === 0 && this.pendingMissing.length > 0) {
+    if (this.imagesFound === 0 && this.pendingMissing.length > 0 && this.options.requireImages) {
+      const first = this.pendingMissing[0];
+      const count = this.pendingMissing.length + this.pendingOverflow;
+      this.options.report({
+        kind: this.missingImageKind,
+        file: this.options.dataset,
+        message: `no image found for ${count === 1 ? 'its one sample' : `any of the ${count} samples`} (first: ${first.element ?? '?'}, ${first.message}); all skipped — give ${optionName('images')} if the images are elsewhere`,
+        skipped: true,
+      });
+    } else if (this.imagesFound === 0 && this.pendingMissing.length > 0) {
       const first = this.pendingMissing[0];
       const count = this.pendingMissing.length + this.pendingOverflow;
       this.options.report({
@@ -125,11 +151,14 @@ export class SampleBuilder {
         return await probeImageHeader(located.path);
       } catch (error) {
         const reason = error instanceof Error ? error.message.replace(`${located.path}: `, '') : String(error);
-        this.options.report({ kind: 'bad-file', file: located.path, message: `image header unreadable (${reason}); size taken from the annotation if it gives one`, skipped: true });
+        const outcome = this.options.requireImages ? 'sample skipped' : 'size taken from the annotation if it gives one';
+        this.options.report({ kind: 'bad-file', file: located.path, message: `image header unreadable (${reason}); ${outcome}`, skipped: true });
+        this.imageUsable = !this.options.requireImages;
         return undefined;
       }
     }
-    if (raw.image.embedded) {
+    // An image embedded in the annotation serves stats and evaluation; training data needs a file.
+    if (raw.image.embedded && !this.options.requireImages) {
       if (!this.options.probeImages) return undefined;
       try {
         return await probeImageHeader(raw.image.embedded);
@@ -143,6 +172,7 @@ export class SampleBuilder {
   }
 
   private missing(raw: RawSample, located: LocatedImage): void {
+    if (this.options.requireImages) this.imageUsable = false;
     const problem: DatasetProblem = {
       kind: this.missingImageKind,
       file: raw.file,

@@ -60,8 +60,11 @@ export interface BackendFlag {
   readonly description: string;
   /** The key in the backend's options that receives the value, e.g. `intraOpThreads` for `--threads`. */
   readonly key: string;
-  /** How the flag's text becomes a value before the backend validates it. Default: `string`. */
-  readonly type?: 'string' | 'integer' | 'number' | 'boolean' | 'json';
+  /**
+   * How the flag's text becomes a value before the backend validates it. Default: `string`. `data-record`: a
+   * path whose data record (ocrdet-data.json, found as src/datasets/record-file.ts finds it) is the value.
+   */
+  readonly type?: 'string' | 'integer' | 'number' | 'boolean' | 'json' | 'data-record';
   /** The default in words, for one that is not a plain value of `defaults` (computed, or decided elsewhere). */
   readonly defaultText?: string;
 }

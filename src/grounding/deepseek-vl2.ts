@@ -14,13 +14,13 @@
  *   tag interrupted by the next ref).
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, gridBox, groupByLabel, type Layout } from './regions.js';
+import { answerItems, assertUsableSize, gridBox, groupByLabel } from './answer-items.js';
+import { NORM999 } from './grids.js';
+import { DEEPSEEK_VL2_TILES } from './image-rules.js';
 import { taggedParser, type TagSyntax } from './tags.js';
 import type { FormatOptions, GroundingDialect } from './types.js';
 
-const NORM999 = axisCodec({ scale: 999, max: 999, rounding: 'half-even' });
-const LAYOUT: Layout = { x: NORM999, y: NORM999 };
+const LAYOUT = NORM999.layout;
 
 const special = (name: string) => `<[|｜]\\s*${name}\\s*[|｜]>`;
 const SYNTAX: TagSyntax = {
@@ -53,7 +53,8 @@ export const deepseekVl2: GroundingDialect = {
     objects: '<|grounding|>Locate all the objects in the image.',
     boxes: '<|ref|>text<|/ref|>.',
   },
-  grid: { kind: 'norm999', max: 999 },
+  grid: NORM999,
+  image: DEEPSEEK_VL2_TILES,
   keepsQuads: false,
   format,
   parse,

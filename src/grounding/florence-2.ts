@@ -18,25 +18,13 @@
  *   line 30: ms-swift writes `<loc_…>` from norm1000 values, which can reach the nonexistent <loc_1000>.
  */
 import type { ImageSize, Point, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import {
-  answerItems,
-  assertUsableSize,
-  finishParse,
-  gridBox,
-  gridPoint,
-  groupByLabel,
-  quadAnswerItems,
-  snippetOf,
-  unusableSize,
-  withScale,
-  type Candidate,
-  type Layout,
-} from './regions.js';
+import { answerItems, assertUsableSize, gridBox, gridPoint, groupByLabel, quadAnswerItems } from './answer-items.js';
+import { finishParse, snippetOf, unusableSize, withScale, type Candidate } from './candidates.js';
+import { BINS1000 } from './grids.js';
+import { FLORENCE2_FIXED } from './image-rules.js';
 import type { FormatOptions, GroundingDialect, ParseOptions, ParseResult } from './types.js';
 
-const BINS = axisCodec({ scale: 1000, max: 999, rounding: 'floor', binCentre: true });
-const LAYOUT: Layout = { x: BINS, y: BINS };
+const LAYOUT = BINS1000.layout;
 const TOKENS = ['<loc_', '</s>', '<s>', '<pad>'];
 
 const locs = (values: readonly number[]) => values.map((v) => `<loc_${v}>`).join('');
@@ -115,7 +103,8 @@ export const florence2: GroundingDialect = {
     objects: '<OD>',
     boxes: '<OCR_WITH_REGION>',
   },
-  grid: { kind: 'bins1000', max: 999 },
+  grid: BINS1000,
+  image: FLORENCE2_FIXED,
   keepsQuads: true,
   format,
   parse,

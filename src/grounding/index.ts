@@ -29,6 +29,9 @@ export function getDialect(name: string): GroundingDialect {
 }
 
 export { smartResize, QWEN25_RESIZE_DEFAULTS, type SmartResizeOptions } from './smart-resize.js';
+export { GRID_KINDS, type GridKind, type Layout } from './grids.js';
+export { ImageRuleSchema, modelView, sendSize, sameView, pixelBudget, describeRule, type ImageRule, type ModelView } from './image-rules.js';
+export { FAMILIES, FAMILY_NAMES, familyOfDialect, type FamilyName, type ModelFamily } from './families.js';
 export type {
   CoordinateGrid,
   DialectPrompts,

@@ -20,13 +20,13 @@
  * - Tags stripped by a decoder (skip_special_tokens): OpenGVLab/InternVL issue #953, `car[[75, 658, 250, 871], …]`.
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, gridBox, groupByLabel, type Layout } from './regions.js';
+import { answerItems, assertUsableSize, gridBox, groupByLabel } from './answer-items.js';
+import { NORM1000 } from './grids.js';
+import { INTERNVL_TILES } from './image-rules.js';
 import { taggedParser, type TagSyntax } from './tags.js';
 import type { FormatOptions, GroundingDialect } from './types.js';
 
-const NORM1000 = axisCodec({ scale: 1000, max: 1000, rounding: 'half-even' });
-const LAYOUT: Layout = { x: NORM1000, y: NORM1000 };
+const LAYOUT = NORM1000.layout;
 
 const SYNTAX: TagSyntax = {
   ref: ['<\\s*ref\\s*>', '<\\s*/\\s*ref\\s*>'],
@@ -65,7 +65,8 @@ export const internvl2: GroundingDialect = {
     // Ours, worded after the two above.
     boxes: 'Please detect all text in the following image and mark their positions.',
   },
-  grid: { kind: 'norm1000', max: 1000 },
+  grid: NORM1000,
+  image: INTERNVL_TILES,
   keepsQuads: false,
   format,
   parse,

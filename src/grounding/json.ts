@@ -9,7 +9,9 @@
  */
 import type { ImageSize } from '../core/types.js';
 import { scanNumbers } from './numbers.js';
-import { gridBox, snippetOf, type AnswerItem, type Candidate, type Layout } from './regions.js';
+import { gridBox, type AnswerItem } from './answer-items.js';
+import { snippetOf, type Candidate } from './candidates.js';
+import type { Layout } from './grids.js';
 
 interface Span {
   start: number;

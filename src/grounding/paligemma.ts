@@ -16,12 +16,13 @@
  *   modelscope/ms-swift@3602360a562313afbf2ef6065fdf61f271a2c5b9 tests/test_align/test_template/test_vision.py line 459.
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, finishParse, gridBox, snippetOf, unusableSize, withScale, type Candidate, type Layout } from './regions.js';
+import { answerItems, assertUsableSize, gridBox } from './answer-items.js';
+import { finishParse, snippetOf, unusableSize, withScale, type Candidate } from './candidates.js';
+import { BINS1024_YX } from './grids.js';
+import { PALIGEMMA_448 } from './image-rules.js';
 import type { FormatOptions, GroundingDialect, ParseOptions, ParseResult } from './types.js';
 
-const BINS = axisCodec({ scale: 1023, max: 1023, rounding: 'half-even' });
-const LAYOUT: Layout = { x: BINS, y: BINS, yFirst: true };
+const LAYOUT = BINS1024_YX.layout;
 
 const loc = (v: number) => `<loc${String(v).padStart(4, '0')}>`;
 
@@ -81,11 +82,15 @@ export const paligemma: GroundingDialect = {
   description: 'PaliGemma 1/2: <locY1><locX1><locY2><locX2> LABEL ; …, y first, 1024 bins <loc0000>…<loc1023> (value/1023 × side)',
   prompts: {
     // The `detect` task syntax (ai.google.dev PaliGemma prompt docs); a fine-tune teaches it to label with text.
-    text: 'detect text\n',
-    objects: 'detect object\n',
-    boxes: 'detect text\n',
+    // No newline of our own: the one newline between prefix and suffix is the model's separator, which
+    // big_vision adds in training (big_vision@0127fb6 configs/proj/paligemma/transfers/common.py lines 29–36,
+    // `septok` '\n') and ms-swift's template adds after the query (v3.12.6 template/gemma.py line 64, `{{QUERY}}\n`).
+    text: 'detect text',
+    objects: 'detect object',
+    boxes: 'detect text',
   },
-  grid: { kind: 'bins1024-yx', max: 1023 },
+  grid: BINS1024_YX,
+  image: PALIGEMMA_448,
   keepsQuads: false,
   format,
   parse,

@@ -14,13 +14,13 @@
  * - Answers with spaces after the comma, `(x, y), (x, y)`: modelscope/ms-swift issue #3659.
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, gridBox, groupByLabel, type Layout } from './regions.js';
+import { answerItems, assertUsableSize, gridBox, groupByLabel } from './answer-items.js';
+import { NORM1000_OPEN } from './grids.js';
+import { QWEN_VL_FIXED } from './image-rules.js';
 import { taggedParser, type TagSyntax } from './tags.js';
 import type { FormatOptions, GroundingDialect } from './types.js';
 
-const NORM1000_OPEN = axisCodec({ scale: 1000, max: 999, rounding: 'half-even' });
-const LAYOUT: Layout = { x: NORM1000_OPEN, y: NORM1000_OPEN };
+const LAYOUT = NORM1000_OPEN.layout;
 
 const SYNTAX: TagSyntax = {
   ref: ['<\\s*ref\\s*>', '<\\s*/\\s*ref\\s*>'],
@@ -55,7 +55,8 @@ export const qwenVl: GroundingDialect = {
     objects: '框出图中所有的物体',
     boxes: '框出图中所有的文字',
   },
-  grid: { kind: 'norm1000-open', max: 999 },
+  grid: NORM1000_OPEN,
+  image: QWEN_VL_FIXED,
   keepsQuads: false,
   format,
   parse,

@@ -2,7 +2,7 @@
  * Qwen2-VL: `<|object_ref_start|>TEXT<|object_ref_end|><|box_start|>(x1,y1),(x2,y2)<|box_end|>`, one
  * `<|box_start|>…<|box_end|>` per box (several may follow one ref), coordinates 0–1000 of the original
  * width and height. This token form is also what ms-swift writes for Qwen2.5-VL and Qwen3-VL by default
- * (QWENVL_BBOX_FORMAT=legacy), so the helpers here serve those dialects too.
+ * (QWENVL_BBOX_FORMAT=legacy): the three share ./qwen.ts.
  *
  * Sources (read, not copied):
  * - Qwen team (HumanZhong) in QwenLM/Qwen3-VL issue #866: Qwen2-VL uses coordinates normalised to
@@ -14,42 +14,14 @@
  * - Answers with a space after the comma: modelscope/ms-swift issue #3659.
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { axisCodec } from './numbers.js';
-import { answerItems, assertUsableSize, gridBox, groupByLabel, type AnswerItem, type Layout } from './regions.js';
-import { taggedParser, type TagSyntax } from './tags.js';
+import { answerItems, assertUsableSize } from './answer-items.js';
+import { NORM1000 } from './grids.js';
+import { QWEN2_VL_RESIZE } from './image-rules.js';
+import { QWEN_LEGACY_SYNTAX, QWEN_LEGACY_TAGS, formatQwenLegacy } from './qwen.js';
+import { taggedParser } from './tags.js';
 import type { FormatOptions, GroundingDialect } from './types.js';
 
-const NORM1000 = axisCodec({ scale: 1000, max: 1000, rounding: 'half-even' });
-const LAYOUT: Layout = { x: NORM1000, y: NORM1000 };
-
-/** `<|name|>`, tolerating spaces and the full-width bar some decoders print (`<｜name｜>`). */
-const special = (name: string) => `<[|｜]\\s*${name}\\s*[|｜]>`;
-
-export const QWEN_LEGACY_SYNTAX: TagSyntax = {
-  ref: [special('object_ref_start'), special('object_ref_end')],
-  box: [special('box_start'), special('box_end')],
-  quad: [special('quad_start'), special('quad_end')],
-  body: 'parens',
-};
-export const QWEN_LEGACY_TAGS = ['<|object_ref_start|>', '<|object_ref_end|>', '<|box_start|>', '<|box_end|>'];
-
-/** The legacy token answer for prepared items on a layout (one line per label). */
-export function formatQwenLegacy(items: readonly AnswerItem[], layout: Layout, size: ImageSize): string {
-  return groupByLabel(items)
-    .map(({ label, items: members }) => {
-      const boxes = members.map((item) => {
-        const [x1, y1, x2, y2] = gridBox(item.box, layout, size);
-        return `<|box_start|>(${x1},${y1}),(${x2},${y2})<|box_end|>`;
-      });
-      return `<|object_ref_start|>${label}<|object_ref_end|>${boxes.join('')}`;
-    })
-    .join('\n');
-}
-
-/** Whether an answer uses the legacy tokens (vs JSON). */
-export function hasQwenLegacyTokens(answer: string): boolean {
-  return new RegExp(`${special('box_start')}|${special('quad_start')}`).test(answer);
-}
+const LAYOUT = NORM1000.layout;
 
 function format(regions: readonly Region[], size: ImageSize, options: FormatOptions = {}): string {
   assertUsableSize(size, 'qwen2-vl');
@@ -69,7 +41,8 @@ export const qwen2Vl: GroundingDialect = {
     objects: 'Find all the objects in the image and output each with its bounding box.',
     boxes: 'Find all the <|object_ref_start|>text<|object_ref_end|> in the image',
   },
-  grid: { kind: 'norm1000', max: 1000 },
+  grid: NORM1000,
+  image: QWEN2_VL_RESIZE,
   keepsQuads: false,
   format,
   parse,

@@ -6,7 +6,9 @@
  * coordinates (ms-swift issue #5008); the parser reads both.
  *
  * format/parse need the input size: pass it (e.g. the size a server reports) as `inputSize`, or give the
- * min/max pixels the model was run with and it is computed with smart_resize.
+ * min/max pixels the model was run with and it is computed with smart_resize; without either, qwen-vl-utils'
+ * defaults (what a server does with an image it is sent whole). The dialect's `image` rule is the budget ocrdet
+ * trains and sends with (image-rules.ts QWEN2_VL_RESIZE); a data record names the one a model was trained with.
  *
  * Sources (read, not copied):
  * - QwenLM/Qwen3-VL@96588727e44c78b25ba03ea03b8e12f7e64fd0da qwen-vl-finetune/README.md lines 106–118
@@ -22,42 +24,25 @@
  *   QwenLM/Qwen3-VL issue #1030 shows such answers.
  */
 import type { ImageSize, Region } from '../core/types.js';
-import { formatJsonBoxes, scanJsonBoxes } from './json.js';
-import { axisCodec } from './numbers.js';
-import { QWEN_LEGACY_SYNTAX, QWEN_LEGACY_TAGS, formatQwenLegacy, hasQwenLegacyTokens } from './qwen2-vl.js';
-import { answerItems, assertUsableSize, finishParse, renumber, unusableSize, withScale, type Layout } from './regions.js';
+import { answerItems, assertUsableSize } from './answer-items.js';
+import { unusableSize, withScale } from './candidates.js';
+import { INPUT_PIXELS, layoutForInput } from './grids.js';
+import { QWEN2_VL_RESIZE } from './image-rules.js';
+import { formatJsonBoxes } from './json.js';
+import { QWEN_LEGACY_TAGS, formatQwenLegacy, parseQwenAnswer } from './qwen.js';
 import { smartResize } from './smart-resize.js';
-import { scanTagged } from './tags.js';
 import type { FormatOptions, GroundingDialect, ParseOptions, ParseResult } from './types.js';
 
 type InputSizeOptions = Pick<FormatOptions, 'inputSize' | 'minPixels' | 'maxPixels'>;
-
 function inputSize(size: ImageSize, options: InputSizeOptions = {}): ImageSize {
   const given = options.inputSize;
   if (given && given.width > 0 && given.height > 0) return { width: given.width, height: given.height };
   return smartResize(size, { minPixels: options.minPixels, maxPixels: options.maxPixels });
 }
 
-/** Pixels of the original ↔ pixels of the input: the grid's full scale is the input side. */
-function layoutFor(input: ImageSize): Layout {
-  return {
-    x: axisCodec({ scale: input.width, max: input.width, rounding: 'half-even' }),
-    y: axisCodec({ scale: input.height, max: input.height, rounding: 'half-even' }),
-  };
-}
-
-/** JSON and legacy-token parsing on any layout: shared with Qwen3-VL. */
-export function parseQwenAnswer(answer: string, size: ImageSize, layout: Layout, options: ParseOptions): ParseResult {
-  const text = String(answer ?? '');
-  const json = scanJsonBoxes(text);
-  const legacy = hasQwenLegacyTokens(text) ? scanTagged(text, QWEN_LEGACY_SYNTAX) : { candidates: [], warnings: [] };
-  const candidates = renumber([...json.candidates, ...legacy.candidates]);
-  return finishParse(candidates, layout, size, [...json.warnings, ...legacy.warnings], options.duplicateIoU);
-}
-
 function format(regions: readonly Region[], size: ImageSize, options: FormatOptions = {}): string {
   assertUsableSize(size, 'qwen2.5-vl');
-  const layout = layoutFor(inputSize(size, options));
+  const layout = layoutForInput(inputSize(size, options));
   if (options.style === 'legacy') return formatQwenLegacy(answerItems(regions, size, options, QWEN_LEGACY_TAGS), layout, size);
   return formatJsonBoxes(answerItems(regions, size, options), layout, size, options.task === 'text' || !options.task ? 'text_content' : 'label');
 }
@@ -65,7 +50,7 @@ function format(regions: readonly Region[], size: ImageSize, options: FormatOpti
 function parse(answer: string, size: ImageSize, options: ParseOptions = {}): ParseResult {
   const bad = unusableSize(size);
   if (bad) return bad;
-  const layout = withScale(layoutFor(inputSize(size, options)), options.coordinateScale);
+  const layout = withScale(layoutForInput(inputSize(size, options)), options.coordinateScale);
   return parseQwenAnswer(answer, size, layout, options);
 }
 
@@ -81,7 +66,8 @@ export const qwen25Vl: GroundingDialect = {
     objects: 'Locate every object in this image and output the bbox coordinates in JSON format.',
     boxes: 'Locate every line of text in this image and output the bbox coordinates in JSON format.',
   },
-  grid: { kind: 'input-pixels', max: 0 },
+  grid: INPUT_PIXELS,
+  image: QWEN2_VL_RESIZE,
   keepsQuads: false,
   format,
   parse,

@@ -13,15 +13,15 @@
  *   base.py lines 220–240 (int(round(x / W * 1000))).
  */
 import type { ImageSize, Region } from '../core/types.js';
+import { answerItems, assertUsableSize } from './answer-items.js';
+import { unusableSize, withScale } from './candidates.js';
+import { NORM1000 } from './grids.js';
+import { QWEN3_VL_RESIZE } from './image-rules.js';
 import { formatJsonBoxes } from './json.js';
-import { axisCodec } from './numbers.js';
-import { QWEN_LEGACY_TAGS, formatQwenLegacy } from './qwen2-vl.js';
-import { parseQwenAnswer } from './qwen2.5-vl.js';
-import { answerItems, assertUsableSize, unusableSize, withScale, type Layout } from './regions.js';
+import { QWEN_LEGACY_TAGS, formatQwenLegacy, parseQwenAnswer } from './qwen.js';
 import type { FormatOptions, GroundingDialect, ParseOptions, ParseResult } from './types.js';
 
-const NORM1000 = axisCodec({ scale: 1000, max: 1000, rounding: 'half-even' });
-const LAYOUT: Layout = { x: NORM1000, y: NORM1000 };
+const LAYOUT = NORM1000.layout;
 
 function format(regions: readonly Region[], size: ImageSize, options: FormatOptions = {}): string {
   assertUsableSize(size, 'qwen3-vl');
@@ -44,7 +44,8 @@ export const qwen3Vl: GroundingDialect = {
     objects: 'Locate every object in this image and output the bbox coordinates in JSON format.',
     boxes: 'Locate every line of text in this image and output the bbox coordinates in JSON format.',
   },
-  grid: { kind: 'norm1000', max: 1000 },
+  grid: NORM1000,
+  image: QWEN3_VL_RESIZE,
   keepsQuads: false,
   format,
   parse,

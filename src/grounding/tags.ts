@@ -7,7 +7,8 @@
  */
 import { asciiCoordinates, scanNumbers } from './numbers.js';
 import type { ImageSize } from '../core/types.js';
-import { finishParse, snippetOf, unusableSize, withScale, type Candidate, type Layout } from './regions.js';
+import { finishParse, snippetOf, unusableSize, withScale, type Candidate } from './candidates.js';
+import type { Layout } from './grids.js';
 import type { ParseOptions, ParseResult } from './types.js';
 
 export interface TagSyntax {

@@ -1,5 +1,5 @@
 /**
- * The record every grounding dialect exports (../ARCHITECTURE.md, "Grounding dialects").
+ * The record every grounding dialect exports.
  *
  * A dialect is the edge where ocrdet's regions (always pixels of the original image) meet one model
  * family's answer syntax and coordinate convention: `format` writes the exact answer a model is trained to
@@ -7,21 +7,13 @@
  */
 import type { Named } from '../core/registry.js';
 import type { ImageSize, Region } from '../core/types.js';
+import type { CoordinateGrid } from './grids.js';
+import type { ImageRule } from './image-rules.js';
+
+export type { CoordinateGrid } from './grids.js';
 
 /** What the answer lists: transcribed text lines, labelled objects, or text boxes without transcription. */
 export type GroundingTask = 'text' | 'objects' | 'boxes';
-
-/**
- * The coordinate grid a dialect writes numbers on.
- * kinds: `norm1000` (0–1000 of the original size), `norm1000-open` (0–999, "[0, 1000)"), `bins1000`
- * (Florence-2's floor bins 0–999), `norm999` (0–999, x/999), `bins1024-yx` (PaliGemma, y first, 0–1023),
- * `input-pixels` (pixels of the model's resized input; `max` is then the input side, known per image).
- */
-export interface CoordinateGrid {
-  readonly kind: string;
-  /** Largest value written; for `input-pixels` this is 0 because it depends on the image. */
-  readonly max: number;
-}
 
 /** Default detection prompts, one per task (the user turn that asks for the answer `format` writes). */
 export interface DialectPrompts {
@@ -72,6 +64,11 @@ export interface GroundingDialect extends Named {
   readonly description: string;
   readonly prompts: DialectPrompts;
   readonly grid: CoordinateGrid;
+  /**
+   * How the model family the dialect is named after sees an image (image-rules.ts): its resize or tiling rule
+   * at the settings ms-swift trains it with. A data record may carry other settings for the same rule.
+   */
+  readonly image: ImageRule;
   /** Whether the answer can hold quadrilaterals (Florence-2); otherwise quads become their bounds. */
   readonly keepsQuads: boolean;
   /**

@@ -17,6 +17,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { firstVersionOf, modelIdFor, modelTypeAt } from './presets.js';
 import { gpuList, presetOf, type Recipe } from './recipe.js';
 import { ArgList, type ExternalCommand } from './shell.js';
 import { atLeast, type SwiftVersion } from './version.js';
@@ -73,16 +74,31 @@ const DTYPE_3X: Record<Recipe['dtype'], string | undefined> = { auto: undefined,
 /** 2.x names of ms-swift's built-in DeepSpeed configs (v2.4.2 argument.py:962-967). */
 const DEEPSPEED_2X: Record<string, string> = { zero2: 'default-zero2', zero3: 'default-zero3', zero2_offload: 'zero2-offload', zero3_offload: 'zero3-offload' };
 
-function build2x(recipe: Recipe, files: DataFiles, warnings: string[]): string[] {
+/** The model_type to name: the recipe's, else the preset's at this version; ConfigError when the version has none. */
+function modelTypeOf(recipe: Recipe, version: SwiftVersion): string {
   const preset = presetOf(recipe);
-  const modelType = recipe.modelType ?? preset.modelType2;
-  if (!modelType) {
-    throw new ConfigError(`${preset.model} cannot be trained with ms-swift 2.x (it has no model_type for it); install ms-swift 3 or 4, or pass --swift-version 3`);
+  const type = recipe.modelType ?? modelTypeAt(preset, version);
+  if (!type) {
+    const first = firstVersionOf(preset);
+    throw new ConfigError(`ms-swift ${version.raw} has no model_type for ${preset.model} (ms-swift has it from ${first}); install ms-swift ${first} or later, or pass --swift-version ${first.split('.')[0]}`);
   }
+  return type;
+}
+
+/** The hub id when the recipe names the preset's model (on the hub in use), else the recipe's own. */
+function modelIdOf(recipe: Recipe): string {
+  const preset = presetOf(recipe);
+  return recipe.model === preset.model ? modelIdFor(preset, recipe.useHf) : recipe.model;
+}
+
+function build2x(recipe: Recipe, version: SwiftVersion, files: DataFiles, warnings: string[]): string[] {
+  const preset = presetOf(recipe);
+  const modelType = modelTypeOf(recipe, version);
   const a = new ArgList();
   const isLora = recipe.tuner === 'lora';
   // The reference's flags, in the reference's order (swift_finetune_internvl_lora_det.sh).
   a.add('model_type', modelType);
+  // 2.x downloads the model_type's own checkpoint from its hub: an id is written only for another model.
   const modelId = recipe.modelPath ?? (recipe.model !== preset.model ? recipe.model : undefined);
   if (modelId) a.add('model_id_or_path', modelId);
   a.add('dataset', files.train);
@@ -116,12 +132,12 @@ function build2x(recipe: Recipe, files: DataFiles, warnings: string[]): string[]
 }
 
 function build3x(recipe: Recipe, version: SwiftVersion, files: DataFiles): string[] {
-  const preset = presetOf(recipe);
   const a = new ArgList();
   const isLora = recipe.tuner === 'lora';
-  a.add('model', recipe.modelPath ?? recipe.model);
+  const modelType = modelTypeOf(recipe, version);
+  a.add('model', recipe.modelPath ?? modelIdOf(recipe));
   // A local directory's model_type is guessed from its name and config.json; say it when we know it.
-  if (recipe.modelType || recipe.modelPath) a.add('model_type', recipe.modelType ?? preset.modelType3);
+  if (recipe.modelType || recipe.modelPath) a.add('model_type', modelType);
   a.add(version.major >= 4 ? 'tuner_type' : 'train_type', recipe.tuner);
   a.add('dataset', files.train);
   if (files.val) a.add('val_dataset', files.val);
@@ -157,6 +173,6 @@ function build3x(recipe: Recipe, version: SwiftVersion, files: DataFiles): strin
 /** The `swift sft` command for this recipe and ms-swift version. */
 export function buildTrainCommand(recipe: Recipe, version: SwiftVersion, files: DataFiles): ExternalCommand {
   const warnings: string[] = [];
-  const args = version.major === 2 ? build2x(recipe, files, warnings) : build3x(recipe, version, files);
+  const args = version.major === 2 ? build2x(recipe, version, files, warnings) : build3x(recipe, version, files);
   return { env: trainEnvironment(recipe), program: 'swift', args: [...args, ...recipe.extraArgs], warnings };
 }

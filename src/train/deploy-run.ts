@@ -2,8 +2,8 @@
  * Runs a serving command until it is stopped: start it in its own process group, poll
  * `GET /v1/models` until the server answers (model loading takes minutes), report the served model,
  * then wait. A server that exits before it is ready ends the run with its exit code and last error.
+ * The polling goes through the one client that talks to model servers (src/detectors/vlm/client.ts).
  */
-import { probeModels } from './deploy.js';
 import { startProcess, type ProcessResult, type RunningProcess } from './process.js';
 import type { ExternalCommand } from './shell.js';
 
@@ -46,8 +46,11 @@ export async function runDeploy(options: DeployRunOptions): Promise<DeployRunRes
   const pollMs = options.pollMs ?? 1_000;
   let modelId: string | undefined;
   let timedOut = false;
+  // Loaded here, not at import: the library entry must not load the OpenAI SDK until a server is asked.
+  const { ModelClient } = await import('../detectors/vlm/client.js');
+  const client = new ModelClient({ baseUrl: options.baseUrl });
   while (!ended && !modelId) {
-    modelId = await probeModels(options.baseUrl, Math.min(2_000, pollMs * 2));
+    modelId = await client.firstModelId(Math.min(2_000, pollMs * 2)).catch(() => undefined);
     if (modelId || ended) break;
     if (Date.now() > deadline) {
       timedOut = true;

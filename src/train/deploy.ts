@@ -8,7 +8,7 @@
  *    --infer_backend AUTO|vllm|pt|lmdeploy, --max_length, --max_model_len, --limit_mm_per_prompt
  *    (v2.4.2 swift/llm/utils/argument.py:1328-1435, 1576-1586; the limit is JSON, :1500), routes /v1/models and
  *    /v1/chat/completions (v2.4.2 swift/llm/deploy.py:88, 859); the reference served its merged model
- *    with `--ckpt_dir … --max_length 4096` (seed-scripts/swift_deploy_internvl.sh).
+ *    with `--ckpt_dir … --max_length 4096` (its swift_deploy_internvl.sh).
  *  - swift 3.x/4.x: --model (merged) or --adapters (LoRA), --infer_backend pt|vllm|lmdeploy|sglang
  *    ('transformers' in 4.x), --served_model_name; vLLM options are --vllm_max_model_len /
  *    --vllm_limit_mm_per_prompt from 3.7 (v3.7.0 swift/trainers/arguments.py:143-195 keeps the old
@@ -22,17 +22,18 @@
  *  - LMDeploy: `lmdeploy serve api_server MODEL --server-name --server-port --model-name --session-len --tp`
  *    (InternLM/lmdeploy@00596da lmdeploy/cli/serve.py).
  */
-import { existsSync, statSync } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { PromptPair } from '../datasets/prompts-from.js';
-import { presetForModel, PRESETS, type ModelPreset } from './presets.js';
-import { findRecipeRecord, readJsonObject, readSwiftArgs, recipeOf, recordedSwiftVersion, type RecordedVersion } from './run-record.js';
+import type { ModelDirInfo } from './deploy-model.js';
+import { imageEnv, vllmProcessorKwargs } from './image-env.js';
+import { familyOfPreset } from './presets.js';
 import { ArgList, shellQuote, type ExternalCommand } from './shell.js';
-import { engineAppliesSystem, trainingSystemPrompt, type TrainingSystemPrompt } from './system-prompt.js';
-import { promptToSend, trainingUserPrompt, type TrainingUserPrompt } from './user-prompt.js';
+import { engineAppliesSystem, type TrainingSystemPrompt } from './system-prompt.js';
+import { promptToSend, type TrainingUserPrompt } from './user-prompt.js';
 import { atLeast, type SwiftVersion } from './version.js';
+
+export { localPathReason, resolveDeployModel, type ModelDirInfo } from './deploy-model.js';
 
 export type DeployEngine = 'swift' | 'vllm' | 'lmdeploy';
 
@@ -45,100 +46,6 @@ export const DEPLOY_DEFAULTS = Object.freeze({
   maxModelLen: 8192,
   imagesPerPrompt: 1,
 });
-
-export interface ModelDirInfo {
-  /** What the engine is given: a directory, or a hub id. */
-  model: string;
-  kind: 'model' | 'adapter' | 'hub';
-  preset?: ModelPreset;
-  dialect?: string;
-  /** The environment the model was trained with (MAX_PIXELS, MAX_NUM), from ocrdet-recipe.json. */
-  trainingEnv: Record<string, string>;
-  /** The system prompt it was trained with (system-prompt.ts), when known. */
-  system?: TrainingSystemPrompt;
-  /** The user prompt of its training rows (user-prompt.ts), when they can be read. */
-  prompt?: TrainingUserPrompt;
-  /** The ms-swift version the run recorded, for building without ms-swift installed. */
-  recordedSwiftVersion?: RecordedVersion;
-}
-
-/** The preset a model directory came from: its args (3.x args.json / 2.x sft_args.json) or config.json architecture. */
-async function presetOfDir(dir: string, args: Record<string, unknown> | undefined): Promise<ModelPreset | undefined> {
-  const model = typeof args?.model === 'string' ? args.model : typeof args?.model_id_or_path === 'string' ? args.model_id_or_path : undefined;
-  const modelType = typeof args?.model_type === 'string' ? args.model_type : undefined;
-  const byType = modelType ? PRESETS.all().find((p) => p.modelType2 === modelType || p.modelType3 === modelType) : undefined;
-  if (byType) return byType;
-  if (model && presetForModel(model)) return presetForModel(model);
-  const config = await readJsonObject(join(dir, 'config.json'));
-  const architectures = JSON.stringify(config?.architectures ?? []);
-  if (architectures.includes('Qwen2_5_VL')) return PRESETS.get('qwen2.5-vl-7b');
-  if (architectures.includes('Qwen2VL')) return PRESETS.get('qwen2-vl-7b');
-  if (architectures.includes('InternVLChatModel')) return PRESETS.get('internvl2-8b');
-  return undefined;
-}
-
-const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
-
-/**
- * Why a missing `target` must be a local path and not a hub id, or undefined when it may be a hub id:
- * it starts with `.`, `/` or `~`, or its first path segment is a directory here (`runs/nope` when runs/ exists).
- */
-export function localPathReason(target: string): string | undefined {
-  if (/^[./~]/.test(target)) return `it starts with ${target[0]}`;
-  const first = target.split('/')[0] ?? '';
-  if (target.includes('/') && first && existsSync(first) && statSync(first).isDirectory()) return `${first}/ is a local directory`;
-  return undefined;
-}
-
-async function resolveHubModel(target: string, dialect: string | undefined): Promise<ModelDirInfo> {
-  const local = localPathReason(target);
-  if (local || !HUB_ID.test(target)) {
-    throw new ConfigError(`${target}: no such model directory (and not a hub id like OpenGVLab/InternVL2-8B${local ? `: ${local}` : ''})`);
-  }
-  const preset = presetForModel(target);
-  const system = await trainingSystemPrompt({ preset });
-  return { model: target, kind: 'hub', preset, dialect: dialect ?? preset?.dialect, trainingEnv: {}, ...(system ? { system } : {}) };
-}
-
-/**
- * What `target` is: a merged model, a LoRA checkpoint, an output/run directory with a `merged` link, or a
- * hub id; which dialect it speaks (flag > the run's ocrdet-recipe.json > the model's family); the system
- * prompt it was trained with (the training data's > the recipe's > ms-swift's args > the template's default);
- * and the user prompt of its training rows.
- */
-export async function resolveDeployModel(target: string, dialect?: string): Promise<ModelDirInfo> {
-  if (!existsSync(target)) return resolveHubModel(target, dialect);
-  let dir = await realpath(target);
-  if (!(await stat(dir)).isDirectory()) throw new ConfigError(`${target}: not a directory`);
-  if (!existsSync(join(dir, 'config.json')) && !existsSync(join(dir, 'adapter_config.json')) && existsSync(join(dir, 'merged'))) {
-    dir = await realpath(join(dir, 'merged'));
-  }
-  const kind = existsSync(join(dir, 'config.json')) ? 'model' : existsSync(join(dir, 'adapter_config.json')) ? 'adapter' : undefined;
-  if (!kind) throw new ConfigError(`${target}: neither a model (config.json) nor a LoRA checkpoint (adapter_config.json); run \`ocrdet merge RUN_DIR\` first`);
-  const recipe = recipeOf(await findRecipeRecord(dir));
-  const swiftArgs = await readSwiftArgs(dir);
-  const trainedPreset = typeof recipe.preset === 'string' && PRESETS.has(recipe.preset) ? PRESETS.get(recipe.preset) : undefined;
-  const preset = trainedPreset ?? (await presetOfDir(dir, swiftArgs?.args));
-  const argsSystem = swiftArgs?.args.system;
-  const system = await trainingSystemPrompt({
-    data: typeof recipe.data === 'string' ? recipe.data : undefined,
-    recipeSystem: typeof recipe.system === 'string' ? recipe.system : undefined,
-    swiftArgsSystem: typeof argsSystem === 'string' ? { text: argsSystem, path: swiftArgs?.path as string } : undefined,
-    preset,
-  });
-  const prompt = await trainingUserPrompt(typeof recipe.data === 'string' ? recipe.data : undefined);
-  const recorded = await recordedSwiftVersion([dir]);
-  return {
-    model: dir,
-    kind,
-    preset,
-    dialect: dialect ?? (typeof recipe.dialect === 'string' ? recipe.dialect : undefined) ?? preset?.dialect,
-    trainingEnv: recipe.env && typeof recipe.env === 'object' ? (recipe.env as Record<string, string>) : {},
-    ...(system ? { system } : {}),
-    ...(prompt ? { prompt } : {}),
-    ...(recorded ? { recordedSwiftVersion: recorded } : {}),
-  };
-}
 
 /** The system prompt the client must send itself: the training one, unless `engine` applies it. */
 export function clientSystemPrompt(info: ModelDirInfo, engine: DeployEngine): TrainingSystemPrompt | undefined {
@@ -163,15 +70,7 @@ export interface DeployCommandOptions {
   version?: SwiftVersion;
 }
 
-function mmProcessorKwargs(info: ModelDirInfo): Record<string, number> | undefined {
-  const kwargs: Record<string, number> = {};
-  // Serve with the pixel budget and tile count the model was trained with, or boxes drift (dialects-swift.md §4-5).
-  if (info.trainingEnv.MAX_PIXELS && info.preset?.family !== 'internvl') kwargs.max_pixels = Number(info.trainingEnv.MAX_PIXELS);
-  if (info.trainingEnv.MAX_NUM && info.preset?.family === 'internvl') kwargs.max_dynamic_patch = Number(info.trainingEnv.MAX_NUM);
-  return Object.keys(kwargs).length ? kwargs : undefined;
-}
-
-function swiftDeployArgs(info: ModelDirInfo, o: DeployCommandOptions, version: SwiftVersion): string[] {
+function swiftDeployArgs(info: ModelDirInfo, o: DeployCommandOptions, version: SwiftVersion, warnings: string[]): string[] {
   const a = new ArgList();
   const vllm = o.inferBackend === 'vllm';
   const limit = JSON.stringify({ image: o.imagesPerPrompt });
@@ -179,10 +78,17 @@ function swiftDeployArgs(info: ModelDirInfo, o: DeployCommandOptions, version: S
     if (info.kind === 'hub') throw new ConfigError(`ms-swift 2.x deploys a local checkpoint (--ckpt_dir): download ${info.model} first, or use --engine vllm`);
     a.add('ckpt_dir', info.model).add('host', o.host).add('port', o.port).add('served_model_name', o.servedModelName);
     if (o.inferBackend) a.add('infer_backend', o.inferBackend);
+    // 2.x serves a LoRA checkpoint with vLLM or LMDeploy only merged: it asserts merge_lora
+    // (v2.6.1 swift/llm/utils/argument.py lines 1526–1540; v2.4.2 lines 1519–1533) and then merges it itself.
+    if (info.kind === 'adapter' && (o.inferBackend === 'vllm' || o.inferBackend === 'lmdeploy')) {
+      a.add('merge_lora', true);
+      warnings.push(`ms-swift 2.x serves a LoRA checkpoint with ${o.inferBackend} only merged: --merge_lora true writes ${info.model}-merged first`);
+    }
     a.add('max_length', o.maxModelLen);
     if (vllm) a.add('max_model_len', o.maxModelLen).add('limit_mm_per_prompt', limit);
     return ['deploy', ...a.args];
   }
+  if (info.baseModel) a.add('model', info.baseModel);
   a.add(info.kind === 'adapter' ? 'adapters' : 'model', info.model);
   if (o.inferBackend) a.add('infer_backend', version.major >= 4 && o.inferBackend === 'pt' ? 'transformers' : o.inferBackend);
   a.add('host', o.host).add('port', o.port).add('served_model_name', o.servedModelName);
@@ -200,20 +106,21 @@ export function buildDeployCommand(info: ModelDirInfo, o: DeployCommandOptions):
   const tensorParallel = o.gpus ? o.gpus.split(',').length : 1;
   if (o.engine === 'swift') {
     if (!o.version) throw new ConfigError('deploy with swift needs the ms-swift version (installed, or --swift-version)');
-    // ms-swift reads the training pixel budget / tile count from the same variables at inference.
-    for (const key of ['MAX_PIXELS', 'MAX_NUM']) if (info.trainingEnv[key]) env[key] = info.trainingEnv[key] as string;
-    return { env, program: 'swift', args: swiftDeployArgs(info, o, o.version), warnings };
+    // ms-swift reads the image settings of training from the same variables at inference (image-env.ts).
+    if (info.image) Object.assign(env, imageEnv(info.image.rule));
+    return { env, program: 'swift', args: swiftDeployArgs(info, o, o.version, warnings), warnings };
   }
   if (info.kind === 'adapter') {
     throw new ConfigError(`${info.model} is a LoRA checkpoint: merge it first (ocrdet merge ${dirname(info.model)}) or deploy it with --engine swift`);
   }
-  const kwargs = mmProcessorKwargs(info);
+  // Serve with the image settings of training, or the model sees other pixels than it learnt on.
+  const kwargs = info.image ? vllmProcessorKwargs(info.image.rule) : undefined;
   if (o.engine === 'vllm') {
     const a = new ArgList().add('host', o.host).add('port', o.port).add('served-model-name', o.servedModelName).add('trust-remote-code', []);
     a.add('max-model-len', o.maxModelLen).add('limit-mm-per-prompt', JSON.stringify({ image: o.imagesPerPrompt }));
     if (tensorParallel > 1) a.add('tensor-parallel-size', tensorParallel);
     if (kwargs) a.add('mm-processor-kwargs', JSON.stringify(kwargs));
-    if (info.preset?.family === 'internvl') {
+    if (info.preset && familyOfPreset(info.preset).image.kind === 'tiles') {
       warnings.push('vLLM applies the model\'s own chat template, without the system prompt ms-swift trained InternVL with: send that system message with each request, as the printed detect command does with --system (OpenGVLab/InternVL#1208)');
     }
     return { env, program: 'vllm', args: ['serve', info.model, ...a.args], warnings };
@@ -235,24 +142,12 @@ export function baseUrlOf(host: string, port: number): string {
  * user prompt when it is not the dialect's default (clientUserPrompt), `system` the system prompt the engine
  * does not send by itself (clientSystemPrompt).
  */
-export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined, prompts: PromptPair = {}): string {
+export function detectCommandFor(baseUrl: string, modelId: string, dialect: string | undefined, prompts: PromptPair = {}, record?: string): string {
   const words = ['ocrdet', 'detect', 'photos/', '--backend', 'vlm', '--base-url', baseUrl, '--model', modelId];
-  if (dialect) words.push('--dialect', dialect);
-  if (prompts.prompt) words.push('--prompt', prompts.prompt);
+  // The data record gives the dialect, the prompts and the image settings of training (detect --from).
+  if (record) words.push('--from', record);
+  else if (dialect) words.push('--dialect', dialect);
+  if (prompts.prompt && !record) words.push('--prompt', prompts.prompt);
   if (prompts.system) words.push('--system', prompts.system);
   return words.map(shellQuote).join(' ');
 }
-
-/** Asks GET {baseUrl}/models once; the first model id when the server answers with a model list. */
-export async function probeModels(baseUrl: string, timeoutMs = 2_000): Promise<string | undefined> {
-  try {
-    const response = await fetch(`${baseUrl}/models`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!response.ok) return undefined;
-    const body = (await response.json()) as { data?: { id?: unknown }[] };
-    const id = body.data?.[0]?.id;
-    return typeof id === 'string' ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-

@@ -8,13 +8,15 @@
  * under the output directory. swift.log starts in the output directory and is moved into the run
  * directory once that exists (a rename keeps the open file).
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { copyFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
+import { DATA_RECORD_FILE } from '../grounding/record.js';
 import { followLog } from './follow.js';
 import type { SwiftLogEvent } from './logging.js';
 import { startProcess, type ProcessResult, type RunningProcess } from './process.js';
 import { findRunDirs, newRunDirs } from './run-dir.js';
+import { formatRunRecord, RUN_RECORD_FILE, type RunRecord } from './run-record.js';
 import type { ExternalCommand } from './shell.js';
 
 export interface TrainRunOptions {
@@ -24,7 +26,9 @@ export interface TrainRunOptions {
   cwd?: string;
   baseEnv?: NodeJS.ProcessEnv;
   /** Written beside the log as ocrdet-recipe.json, so merge/deploy/status know what was trained. */
-  recipeRecord?: unknown;
+  recipeRecord?: RunRecord;
+  /** The data record (ocrdet-data.json) copied beside it, so merge/deploy/detect see images as training did. */
+  dataRecordPath?: string;
   onStart?: (process: RunningProcess, logPath: string) => void;
   onRunDir?: (runDir: string) => void;
   onEvent?: (event: SwiftLogEvent) => void;
@@ -55,8 +59,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   makeDirectory(outDir);
   const before = new Set(await findRunDirs(outDir));
   let logPath = join(outDir, 'swift.log');
-  const recordText = options.recipeRecord === undefined ? undefined : `${JSON.stringify(options.recipeRecord, null, 2)}\n`;
-  if (recordText) await writeFile(join(outDir, 'ocrdet-recipe.json'), recordText);
+  if (options.recipeRecord) await writeRunRecords(outDir, options.recipeRecord, options.dataRecordPath);
 
   let announcedDir: string | undefined;
   const running = await startProcess({
@@ -94,7 +97,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     } catch {
       // Another file system or the directory vanished: the log stays in the output directory.
     }
-    if (recordText) await writeFile(join(runDir, 'ocrdet-recipe.json'), recordText).catch(() => undefined);
+    if (options.recipeRecord) await writeRunRecords(runDir, options.recipeRecord, options.dataRecordPath).catch(() => undefined);
     options.onRunDir?.(runDir);
     const stopFollowing = new AbortController();
     void result.then(() => stopFollowing.abort());
@@ -108,6 +111,12 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   }
   const ended = await result;
   return { ...ended, ...(runDir ? { runDir } : {}), logPath, events };
+}
+
+/** Writes the run record (ocrdet-recipe.json) and a copy of the data record (ocrdet-data.json) into `dir`. */
+export async function writeRunRecords(dir: string, record: RunRecord, dataRecordPath?: string): Promise<void> {
+  await writeFile(join(dir, RUN_RECORD_FILE), formatRunRecord(record));
+  if (dataRecordPath) await copyFile(dataRecordPath, join(dir, DATA_RECORD_FILE));
 }
 
 async function locateRunDir(outDir: string, before: ReadonlySet<string>, announced: string | undefined): Promise<string | undefined> {

@@ -6,7 +6,9 @@
  *  - 3.x/4.x: `swift export --adapters <checkpoint> --merge_lora true` (examples/export/merge_lora.sh at
  *    v3.12.6 and v4.5.2); the result goes to `<checkpoint>-merged` and an existing one is an error
  *    (v3.12.6 swift/llm/argument/export_args.py:92-118), so ocrdet checks first.
- * The checkpoint carries args.json / sft_args.json, so the base model need not be named.
+ * A checkpoint carries args.json (3.x/4.x) or sft_args.json (2.x), so the base model need not be named — except
+ * when 3.x/4.x merges a 2.x checkpoint: it looks for args.json only (v3.12.6 swift/llm/utils.py lines 311–321,
+ * get_ckpt_dir), so the base model goes with --model.
  * Afterwards `<dir>/merged` links to the merged model, so `ocrdet deploy <dir>/merged` finds it.
  */
 import { existsSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { lstat, readFile, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import { parseLogText, type EvalPoint, type RunInfo } from './logging.js';
+import { adapterBaseModel } from './deploy-model.js';
 import { latestRunDir, listCheckpoints, type Checkpoint } from './run-dir.js';
 import { ArgList, type ExternalCommand } from './shell.js';
 import type { SwiftVersion } from './version.js';
@@ -29,6 +32,8 @@ export interface MergePlan {
   alreadyMerged: boolean;
   /** Where the `merged` link goes (the directory the user named, or the checkpoint's run directory). */
   linkPath: string;
+  /** The base model, when the checkpoint has no args.json (ms-swift 3.x/4.x must then be given it). */
+  baseModel?: string;
   command: ExternalCommand;
 }
 
@@ -39,13 +44,18 @@ export interface PlanMergeOptions {
   version: SwiftVersion;
   /** CUDA_VISIBLE_DEVICES for the merge (the reference merged on one card). */
   gpus?: string;
+  /** The base model, for 3.x/4.x on a 2.x checkpoint (see buildMergeCommand). */
+  baseModel?: string;
 }
 
-/** The `swift export … --merge_lora true` command for a checkpoint. */
-export function buildMergeCommand(checkpoint: string, version: SwiftVersion, gpus?: string): ExternalCommand {
-  const args = new ArgList()
-    .add(version.major === 2 ? 'ckpt_dir' : 'adapters', checkpoint)
-    .add('merge_lora', true).args;
+/**
+ * The `swift export … --merge_lora true` command for a checkpoint; `baseModel` is named for 3.x/4.x when the
+ * checkpoint has no args.json (it was trained by 2.x).
+ */
+export function buildMergeCommand(checkpoint: string, version: SwiftVersion, gpus?: string, baseModel?: string): ExternalCommand {
+  const a = new ArgList();
+  if (version.major !== 2 && baseModel) a.add('model', baseModel);
+  const args = a.add(version.major === 2 ? 'ckpt_dir' : 'adapters', checkpoint).add('merge_lora', true).args;
   return { env: gpus ? { CUDA_VISIBLE_DEVICES: gpus } : {}, program: 'swift', args: ['export', ...args], warnings: [] };
 }
 
@@ -114,10 +124,12 @@ export async function selectCheckpoint(options: Pick<PlanMergeOptions, 'target' 
     throw new ConfigError(`${chosen.path}: ${full ? 'a full fine-tuned model, there is no LoRA to merge: deploy it directly' : 'no adapter_config.json, not a LoRA checkpoint'}`);
   }
   const mergedDir = `${chosen.path}-merged`;
+  const baseModel = await adapterBaseModel(chosen.path);
   return {
     runDir,
     checkpoint: chosen.path,
     reason,
+    ...(baseModel ? { baseModel } : {}),
     mergedDir,
     alreadyMerged: existsSync(join(mergedDir, 'config.json')),
     linkPath: join(isCheckpointDir(target) ? runDir : target, 'merged'),
@@ -127,7 +139,7 @@ export async function selectCheckpoint(options: Pick<PlanMergeOptions, 'target' 
 /** Decides which checkpoint to merge and how; NotFoundError / ConfigError as selectCheckpoint. */
 export async function planMerge(options: PlanMergeOptions): Promise<MergePlan> {
   const selection = await selectCheckpoint(options);
-  return { ...selection, command: buildMergeCommand(selection.checkpoint, options.version, options.gpus) };
+  return { ...selection, command: buildMergeCommand(selection.checkpoint, options.version, options.gpus, options.baseModel ?? selection.baseModel) };
 }
 
 /** Points `linkPath` at `mergedDir` (relative link); replaces an older link, never a real directory. */

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { DataFiles } from './command.js';
 import { checkDataFile, type DataReport } from './preflight-data.js';
 import { estimateGpuMemory, gib, queryGpus, type GpuInfo, type MemoryNeed } from './gpus.js';
-import { DIALECT_FAMILIES, type ModelPreset } from './presets.js';
+import { dialectOfPreset, familyOfPreset, firstVersionOf, modelTypeAt, type ModelPreset } from './presets.js';
 import { gpuList, presetOf, type Recipe } from './recipe.js';
 import type { SwiftVersion } from './version.js';
 
@@ -40,14 +40,12 @@ const CHECKPOINT_BYTES_PER_PARAM = 12;
 const FULL_CHECKPOINT_BYTES_PER_PARAM = 14;
 
 function checkDialect(recipe: Recipe, preset: ModelPreset, version: SwiftVersion, problems: string[]): void {
-  const families = DIALECT_FAMILIES[recipe.dialect];
-  if (!families) {
-    problems.push(`dialect "${recipe.dialect}" cannot be trained by ocrdet train; known: ${Object.keys(DIALECT_FAMILIES).join(', ')}`);
-  } else if (!families.includes(preset.family)) {
-    problems.push(`dialect "${recipe.dialect}" does not fit ${preset.model} (a ${preset.family} model): convert the data with --dialect ${preset.dialect}, or pick a preset for a ${families.join('/')} model`);
+  const family = familyOfPreset(preset);
+  if (!family.dialects.includes(recipe.dialect)) {
+    problems.push(`dialect "${recipe.dialect}" does not fit ${preset.model} (the ${family.name} family, trained in ${family.dialects.join(' or ')}): convert the data with --dialect ${dialectOfPreset(preset)}, or pick a preset whose family writes ${recipe.dialect}`);
   }
-  if (version.major === 2 && !preset.modelType2 && !recipe.modelType) {
-    problems.push(`${preset.model} needs ms-swift 3 or 4 (ms-swift ${version.raw} has no model_type for it)`);
+  if (!modelTypeAt(preset, version) && !recipe.modelType) {
+    problems.push(`${preset.model} needs ms-swift ${firstVersionOf(preset)} or later (ms-swift ${version.raw} has no model_type for it)`);
   }
 }
 

@@ -3,7 +3,10 @@
  * version that will run it (command.ts turns it into a 2.x, 3.x or 4.x command line).
  *
  * Precedence, lowest first: DEFAULTS (the reference run) < the preset's fields < a recipe file (JSON or
- * YAML) < command-line flags. The merged object is validated once with zod and frozen.
+ * YAML) < command-line flags. The data's record (ocrdet-data.json) is not a layer: it states facts the data
+ * was written for — the model family, the dialect, the image settings — which choose the preset and set the
+ * image environment; a flag, file field or preset that says otherwise is a UsageError naming both values.
+ * The merged object is validated once with zod and frozen.
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
@@ -11,7 +14,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, NotFoundError, UsageError } from '../core/errors.js';
 import { formatIssues, knownKeys } from '../core/options.js';
-import { PRESETS, presetForModel, type ModelPreset } from './presets.js';
+import { describeRule } from '../grounding/image-rules.js';
+import type { DataRecord } from '../grounding/record.js';
+import { IMAGE_ENV_KEYS, imageEnv, imageEnvValue } from './image-env.js';
+import { PRESETS, dialectOfPreset, familyOfPreset, presetForFamily, presetForModel, type ModelPreset } from './presets.js';
 
 const positiveInt = z.number().int().positive();
 const GPU_LIST = /^\d+(,\d+)*$/;
@@ -84,7 +90,7 @@ export const RecipeFieldsSchema = z
     useHf: z.boolean(),
     /** ms-swift version to build for; default: the installed one. */
     swiftVersion: z.string().min(1).optional(),
-    /** Extra environment for ms-swift (MAX_PIXELS, MAX_NUM, NCCL_*…). */
+    /** Extra environment for ms-swift (NCCL_*…; image settings such as MAX_PIXELS come from the data record). */
     env: z.record(z.string(), z.string()),
     /** Extra ms-swift arguments, appended verbatim. */
     extraArgs: z.array(z.string()),
@@ -104,8 +110,8 @@ export type RecipeFields = { [K in keyof Recipe]-?: Recipe[K] | undefined };
 export type RecipeInput = Partial<Recipe>;
 
 /**
- * The reference run (ms-swift 2.4.2, 4 GPUs), field by field: the seed script's flags plus what
- * swift-sft-args.json shows for everything the script left at ms-swift 2.x's defaults.
+ * The reference run (ms-swift 2.4.2, 4 GPUs), field by field: its script's flags plus what its sft_args.json
+ * shows for everything the script left at ms-swift 2.x's defaults.
  */
 export const DEFAULTS = Object.freeze({
   preset: 'internvl2-8b',
@@ -168,21 +174,74 @@ function withoutUndefined(input: RecipeInput): RecipeInput {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as RecipeInput;
 }
 
-/** Stacks DEFAULTS, the preset, a file and flags (each later layer wins), validates and freezes the result. */
-export function resolveRecipe(layers: { file?: RecipeInput; flags?: RecipeInput } = {}): Readonly<Recipe> {
+/** The data record a recipe is resolved against, and where it was read (for messages). */
+export interface RecordLayer {
+  record: DataRecord;
+  path: string;
+}
+
+/** How a layer is named in messages: the flag, or the recipe file's field. */
+function origin(key: string, flags: RecipeInput, flag: string): string {
+  return key in flags ? flag : `the recipe's "${key}"`;
+}
+
+/**
+ * The preset: named by --preset (or the recipe), found from --model, else the one of the data's family, else
+ * the reference's. A preset of another family than the data's is a UsageError naming both.
+ */
+function choosePreset(file: RecipeInput, flags: RecipeInput, data: RecordLayer | undefined): ModelPreset {
+  const named = flags.preset ?? file.preset;
+  const model = flags.model ?? file.model;
+  const byModel = named === undefined && model !== undefined ? presetForModel(model) : undefined;
+  const preset = named !== undefined ? PRESETS.get(named) : (byModel ?? (data ? presetForFamily(data.record.family) : PRESETS.get(DEFAULTS.preset)));
+  if (data && preset.family !== data.record.family) {
+    const how = named !== undefined ? `${origin('preset', flags, '--preset')} ${named}` : `${origin('model', flags, '--model')} ${model}`;
+    throw new UsageError(
+      `${how} trains the ${preset.family} family, but ${data.path} says the data was written for ${data.record.family}: convert the data with --family ${preset.family}, or train a ${data.record.family} model (--preset ${presetForFamily(data.record.family).name})`,
+    );
+  }
+  return preset;
+}
+
+/** The recipe's image environment and dialect must be the record's; returns the environment to use. */
+function agreeWithRecord(merged: RecipeInput, flags: RecipeInput, data: RecordLayer): Record<string, string> {
+  const { record, path } = data;
+  if (merged.dialect !== undefined && merged.dialect !== record.dialect) {
+    throw new UsageError(`${origin('dialect', flags, '--dialect')} ${merged.dialect} contradicts ${path}: the answers are written in ${record.dialect}`);
+  }
+  for (const key of IMAGE_ENV_KEYS) {
+    const given = merged.env?.[key];
+    if (given === undefined) continue;
+    const wanted = imageEnvValue(record.image, key);
+    if (wanted === given) continue;
+    const setting = wanted === undefined ? `has no ${key} (${record.family}: ${describeRule(record.image)})` : `says ${key}=${wanted}`;
+    throw new UsageError(`${key in (flags.env ?? {}) ? '--env' : "the recipe's env"} ${key}=${given} contradicts ${path}, which ${setting}: the answers and token counts were written for that; convert the data again to change it`);
+  }
+  return { ...merged.env, ...imageEnv(record.image) };
+}
+
+/**
+ * Stacks DEFAULTS, the preset, a file and flags (each later layer wins), agrees them with the data record when
+ * there is one, validates and freezes the result.
+ */
+export function resolveRecipe(layers: { file?: RecipeInput; flags?: RecipeInput; data?: RecordLayer } = {}): Readonly<Recipe> {
   const file = layers.file ?? {};
   const flags = withoutUndefined(layers.flags ?? {});
   if (!flags.data && !file.data) throw new UsageError('no training data: pass --data DIR (a directory with train.jsonl, as `ocrdet data convert` writes it) or set "data" in the recipe');
-  const namedModel = flags.model ?? file.model;
-  const presetName = flags.preset ?? file.preset ?? (namedModel ? presetForModel(namedModel)?.name : undefined) ?? DEFAULTS.preset;
-  const preset: ModelPreset = PRESETS.get(presetName);
-  const presetLayer: RecipeInput = { ...preset.recipe, preset: preset.name, model: preset.model, dialect: preset.dialect };
+  const preset = choosePreset(file, flags, layers.data);
+  const presetLayer: RecipeInput = { ...preset.recipe, preset: preset.name, model: preset.model, dialect: dialectOfPreset(preset) };
+  const given: RecipeInput = { ...file, ...flags, env: { ...file.env, ...flags.env } };
+  const env = layers.data
+    ? agreeWithRecord(given, flags, layers.data)
+    : // Data without a record: the family's own image settings, as the data was most likely written.
+      { ...imageEnv(familyOfPreset(preset).image), ...given.env };
   const merged = {
     ...DEFAULTS,
     ...presetLayer,
     ...file,
     ...flags,
-    env: { ...DEFAULTS.env, ...preset.recipe.env, ...file.env, ...flags.env },
+    ...(layers.data ? { dialect: layers.data.record.dialect } : {}),
+    env: { ...DEFAULTS.env, ...preset.recipe.env, ...env },
   };
   const parsed = RecipeSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, 'recipe'), { cause: parsed.error });

@@ -1,10 +1,10 @@
 /**
  * The user prompt a fine-tuned model was trained with, and whether the detect command must send it. A model
  * learns its answer format for the exact query of its rows: the reference asked InternVL2
- * 请目标检测图像中的信息并给出边界框 (../shared/data/seed-scripts/ocr_det_test_dataset.head3.jsonl), not the
- * internvl2 dialect's default, so at inference it must be asked the same: `ocrdet detect --prompt '…'`.
- * Only the training rows tell (no engine and no args file keeps a user prompt); the first row is read as
- * `data convert --prompts-from` reads it.
+ * 请目标检测图像中的信息并给出边界框 in every row, not the internvl2 dialect's default, so at inference it must be
+ * asked the same: `ocrdet detect --prompt '…'`. Data converted by ocrdet names its prompt in its data record
+ * (detect --from reads it); for other data only the training rows tell (no engine and no args file keeps a user
+ * prompt): the first row is read as `data convert --prompts-from` reads it.
  */
 import { readPromptsFrom } from '../datasets/prompts-from.js';
 import { dialects, type GroundingTask } from '../grounding/index.js';

@@ -9,13 +9,13 @@ import type { GroundingDialect } from '../../src/grounding/index.js';
 export const PIXEL_ROUNDING = 0.01;
 
 /** Pixels per grid unit along x and y for one image. */
-export function unitPx(dialect: GroundingDialect, size: { width: number; height: number }): [number, number] {
+export function unitPx(dialect: GroundingDialect, size: { width: number; height: number }, inputSize?: { width: number; height: number }): [number, number] {
   if (dialect.inputSize) {
-    const input = dialect.inputSize(size);
+    const input = inputSize ?? dialect.inputSize(size);
     return [size.width / input.width, size.height / input.height];
   }
-  const scale = { norm1000: 1000, 'norm1000-open': 1000, bins1000: 1000, norm999: 999, 'bins1024-yx': 1023 }[dialect.grid.kind];
-  if (!scale) throw new Error(`no scale for grid ${dialect.grid.kind}`);
+  if (dialect.grid.kind === 'input-pixels') throw new Error(`${dialect.name}: an input-pixel grid without inputSize`);
+  const scale = dialect.grid.layout.x.scale;
   return [size.width / scale, size.height / scale];
 }
 
@@ -41,9 +41,9 @@ export const label = (region: Region): string => (region.text ?? '').replace(/\s
  * The care regions of `truth` that no decoded region gives back (same label; each coordinate within one
  * grid unit of the region clipped to the image). Empty when the answer holds every care region.
  */
-export function missingRegions(truth: Sample, decoded: readonly Region[], dialect: GroundingDialect): Region[] {
+export function missingRegions(truth: Sample, decoded: readonly Region[], dialect: GroundingDialect, inputSize?: { width: number; height: number }): Region[] {
   const size = { width: truth.width, height: truth.height };
-  const [ux, uy] = unitPx(dialect, size);
+  const [ux, uy] = unitPx(dialect, size, inputSize);
   const unmatched = [...decoded];
   const missing: Region[] = [];
   for (const original of truth.regions.filter((r) => !r.ignore)) {

@@ -11,6 +11,15 @@
 //    (or CODE). Ctrl-C prints KeyboardInterrupt and dies by SIGINT, as Python does.
 //  - export --merge_lora true: writes <checkpoint>-merged with a config.json.
 //  - deploy: answers GET /v1/models until Ctrl-C.
+// Checks ms-swift makes of its arguments, with its messages:
+//  - 3.x/4.x export/deploy of --adapters whose directory has no args.json (a 2.x checkpoint) need --model
+//    (v3.12.6 swift/llm/utils.py get_ckpt_dir lines 311–321; argument/base_args/model_args.py lines 214–215);
+//  - 2.x deploy of a LoRA checkpoint with --infer_backend vllm|lmdeploy needs --merge_lora true, and then merges
+//    it into <checkpoint>-merged first (v2.6.1 swift/llm/utils/argument.py lines 1526–1540);
+//  - 3.x/4.x sft of Florence-2: each row's last user turn goes to the processor, which takes a task token only
+//    alone (v3.12.6 swift/llm/template/template/microsoft.py lines 33–40); a row with more fails to encode, the
+//    dataset tries other rows, and gives up when none encodes (swift/llm/dataset/utils.py lines 91–116). The
+//    stand-in checks the first rows of --dataset.
 // Flags of the wrong version fail like ms-swift's argument parser (ValueError: remaining_argv).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, appendFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -56,8 +65,29 @@ async function failWith(kind) {
   process.exit(Number(kind.replace('exit', '')) || 1);
 }
 
+const FLORENCE_TASKS = ['<OCR>', '<OCR_WITH_REGION>', '<CAPTION>', '<DETAILED_CAPTION>', '<MORE_DETAILED_CAPTION>', '<OD>', '<DENSE_REGION_CAPTION>', '<REGION_PROPOSAL>'];
+
+/** 3.x/4.x Florence-2: a task token must be the whole user turn, as its processor's _construct_prompts asserts. */
+function checkFlorenceRows() {
+  const model = `${flag(argv, 'model') ?? ''} ${flag(argv, 'model_type') ?? ''}`;
+  if (major < 3 || !/florence/i.test(model)) return;
+  const rows = readFileSync(flag(argv, 'dataset'), 'utf8').split('\n').filter(Boolean).slice(0, 10);
+  const encodes = (row) => {
+    const user = JSON.parse(row).messages.findLast((m) => m.role === 'user').content;
+    const token = FLORENCE_TASKS.find((t) => user.includes(t));
+    if (!token || user === token) return true;
+    process.stderr.write(`AssertionError: Task token ${token} should be the only token in the text.\n[WARNING:swift] 👆👆👆There are errors in the template.encode, and another piece of data will be randomly selected.\n`);
+    return false;
+  };
+  if (rows.filter(encodes).length === 0) {
+    process.stderr.write('ValueError: Failed to retrieve the dataset. You can avoid this issue by increasing `max_length` or modifying the `truncation_strategy`.\n');
+    process.exit(1);
+  }
+}
+
 async function sft() {
   if (major === 2 && argv.includes('--model')) failArgs(['--model', flag(argv, 'model')]);
+  checkFlorenceRows();
   if (major >= 3 && argv.includes('--model_type') && !argv.includes('--model')) failArgs(['--model_type', flag(argv, 'model_type')]);
   if (major === 4 && minor >= 1 && argv.includes('--train_type')) failArgs(['--train_type', flag(argv, 'train_type')]);
   const outputRoot = resolve(flag(argv, 'output_dir') ?? 'output');
@@ -100,12 +130,23 @@ function saveCheckpoint(runDir, step) {
   if (existsSync(dir)) return;
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(fixtures, 'internvl2-8b/v0-20241005-082227/checkpoint-740/adapter_config.json'), join(dir, 'adapter_config.json'));
+  // 3.x/4.x copy the run's args.json into each checkpoint (v3.12.6 swift/trainers/mixin.py lines 400–403).
+  if (major >= 3) copyFileSync(join(runDir, 'args.json'), join(dir, 'args.json'));
   process.stderr.write(`[INFO:swift] Saving model checkpoint to ${dir}\n`);
+}
+
+/** 3.x/4.x: --adapters without args.json in it must come with --model. */
+function requireModelForAdapters() {
+  const adapters = flag(argv, 'adapters');
+  if (major === 2 || !adapters || argv.includes('--model') || existsSync(join(adapters, 'args.json'))) return;
+  process.stderr.write('ValueError: Please set --model <model_id_or_path>`, model: None\n');
+  process.exit(1);
 }
 
 function exportModel() {
   const ckpt = major === 2 ? flag(argv, 'ckpt_dir') : flag(argv, 'adapters');
   if (!ckpt) failArgs(major === 2 ? ['--adapters', flag(argv, 'adapters')] : ['--ckpt_dir', flag(argv, 'ckpt_dir')]);
+  requireModelForAdapters();
   if (flag(argv, 'merge_lora') !== 'true') failArgs(argv.slice(1));
   const merged = `${ckpt.replace(/\/+$/, '')}-merged`;
   if (major >= 3 && existsSync(merged)) {
@@ -128,6 +169,20 @@ if (sub === 'sft') {
   await sft();
 } else if (sub === 'export') exportModel();
 else if (sub === 'deploy') {
+  requireModelForAdapters();
+  const ckpt = flag(argv, 'ckpt_dir');
+  const backend = flag(argv, 'infer_backend');
+  if (major === 2 && ckpt && existsSync(join(ckpt, 'adapter_config.json')) && (backend === 'vllm' || backend === 'lmdeploy')) {
+    if (flag(argv, 'merge_lora') !== 'true') {
+      const engine = backend === 'vllm' ? 'vLLM' : 'LMDeploy';
+      process.stderr.write(`AssertionError: To use ${engine}, you need to provide the complete weight parameters. Please set \`--merge_lora true\`.\n`);
+      process.exit(1);
+    }
+    const merged = `${ckpt.replace(/\/+$/, '')}-merged`;
+    mkdirSync(merged, { recursive: true });
+    writeFileSync(join(merged, 'config.json'), JSON.stringify({ architectures: ['InternVLChatModel'] }));
+    process.stderr.write(`[INFO:swift] merged_lora_path: \`${resolve(merged)}\`\n`);
+  }
   serveModels({
     port: Number(flag(argv, 'port') ?? 8000),
     host: flag(argv, 'host') ?? '0.0.0.0',

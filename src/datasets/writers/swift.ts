@@ -31,10 +31,14 @@ function quoteRepeated(text: string): string {
   return quoted;
 }
 
-/** The 3.x row, written field by field (the same bytes JSON.stringify gives, without walking an object tree per row). */
-function encodeV3(sample: OutputSample): string {
+/**
+ * The 3.x row, written field by field (the same bytes JSON.stringify gives, without walking an object tree per
+ * row). Without the `<image>` tag ms-swift puts the image where the template says: for Florence-2, nowhere in
+ * the text (template/microsoft.py `_add_default_tags`, v3.12.6 line 22).
+ */
+function encodeV3(sample: OutputSample, imageTag: boolean): string {
   const system = sample.system ? `{"role":"system","content":${quoteRepeated(sample.system)}},` : '';
-  const user = `{"role":"user","content":${quoteRepeated(`<image>${sample.prompt ?? ''}`)}}`;
+  const user = `{"role":"user","content":${quoteRepeated(`${imageTag ? '<image>' : ''}${sample.prompt ?? ''}`)}}`;
   const assistant = `{"role":"assistant","content":${JSON.stringify(sample.answer?.text ?? '')}}`;
   const objects = sample.answer?.objects ? `,"objects":${JSON.stringify(sample.answer.objects)}` : '';
   return `{"messages":[${system}${user},${assistant}],"images":[${JSON.stringify(sample.image)}]${objects}}\n`;
@@ -52,7 +56,7 @@ function encodeV2(sample: OutputSample): string {
 
 function create(config: WriterConfig): OutputWriter {
   return {
-    encode: config.swiftVersion === 2 ? encodeV2 : encodeV3,
+    encode: config.swiftVersion === 2 ? encodeV2 : (sample) => encodeV3(sample, config.imageTag),
     openSinks: ({ out }) => ({ train: jsonlSink(out, 'train.jsonl'), val: jsonlSink(out, 'val.jsonl') }),
     files: () => ({ train: 'train.jsonl', val: 'val.jsonl' }),
   };

@@ -48,6 +48,8 @@ export interface WriterContext {
 export interface WriterConfig {
   /** swift: 3 (3.x and 4.x rows: messages + images [+ objects]) or 2 (system/query/response/images). */
   swiftVersion: 2 | 3;
+  /** swift 3.x/4.x: whether the user turn starts with `<image>` (not for Florence-2, whose turn is its task token alone). */
+  imageTag: boolean;
 }
 
 /** A format as registered: its name and a factory for one conversion's writer. */

@@ -9,6 +9,7 @@
  */
 import { optionName } from '../../core/options.js';
 import type { ImageSize, Region } from '../../core/types.js';
+import { modelView, type ImageRule } from '../../grounding/image-rules.js';
 import type { GroundingDialect, GroundingTask } from '../../grounding/types.js';
 import type { PixelRect } from '../../image/encode.js';
 import { mergeFrameRegions } from './merge.js';
@@ -30,6 +31,8 @@ export interface RawAnswer {
 export interface AnswerParseOptions {
   task?: GroundingTask;
   coordinateScale?: number;
+  /** How the model sees images (the data record's); default: the dialect's input size of the size sent. */
+  image?: ImageRule;
 }
 
 export interface ParsedAnswers {
@@ -37,10 +40,11 @@ export interface ParsedAnswers {
   warnings: string[];
 }
 
-/** The size the model saw for a frame: the server's word, else the dialect's own resize of what was sent. */
-export function modelInputSize(part: RawAnswer, dialect: GroundingDialect): ImageSize | undefined {
+/** The size the model saw for a frame: the server's word, else the image rule's (or the dialect's) resize of what was sent. */
+export function modelInputSize(part: RawAnswer, dialect: GroundingDialect, image?: ImageRule): ImageSize | undefined {
   if (part.reported && part.reported.width > 0 && part.reported.height > 0) return part.reported;
-  return dialect.inputSize ? dialect.inputSize(part.sent) : undefined;
+  if (!dialect.inputSize) return undefined;
+  return image ? modelView(part.sent, image).canvas : dialect.inputSize(part.sent);
 }
 
 function shift(region: Region, dx: number, dy: number): Region {
@@ -54,7 +58,7 @@ function shift(region: Region, dx: number, dy: number): Region {
 /** Regions of one answer, in original-image pixels, with its warnings prefixed by `where` when given. */
 export function parseAnswer(part: RawAnswer, dialect: GroundingDialect, options: AnswerParseOptions, where = ''): ParsedAnswers {
   const frameSize = { width: part.frame.width, height: part.frame.height };
-  const inputSize = modelInputSize(part, dialect);
+  const inputSize = modelInputSize(part, dialect, options.image);
   const parsed = dialect.parse(part.answer, frameSize, {
     task: options.task,
     ...(inputSize ? { inputSize } : {}),

@@ -3,9 +3,9 @@
  * vLLM, LMDeploy, SGLang, llama.cpp, Ollama), read through a grounding dialect. Light to import: the OpenAI
  * SDK (./client.ts) is loaded by `createVlmDetector`, when a detector is made.
  */
-import { dialects } from '../../grounding/index.js';
+import { dialects, getDialect } from '../../grounding/index.js';
+import { pixelBudget } from '../../grounding/image-rules.js';
 import type { DetectorBackend } from '../types.js';
-import { pixelBudget } from './budgets.js';
 import type { VlmDetector } from './detector.js';
 import { DEFAULTS, type VlmOptions } from './options.js';
 
@@ -15,7 +15,7 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
   return detector.createVlmDetector(options);
 }
 
-const budgetExamples = ['internvl2', 'qwen2.5-vl'].map((name) => `${pixelBudget(name)} ${name}`).join(', ');
+const budgetExamples = ['internvl2', 'qwen2.5-vl'].map((name) => `${pixelBudget(getDialect(name).image)} ${name}`).join(', ');
 
 export const vlmBackend: DetectorBackend<VlmOptions> = Object.freeze({
   name: 'vlm',
@@ -24,6 +24,7 @@ export const vlmBackend: DetectorBackend<VlmOptions> = Object.freeze({
   flags: Object.freeze([
     { flags: '--base-url <url>', key: 'baseUrl', description: 'OpenAI-compatible server, e.g. http://gpu-host:8000/v1 (swift deploy, vLLM, LMDeploy, Ollama…)' },
     { flags: '--model <id>', key: 'model', description: 'served model id', defaultText: 'the first one GET /models lists' },
+    { flags: '--from <path>', key: 'record', type: 'data-record', description: "the model's training data record: a run, model or data folder holding ocrdet-data.json (or the file); its dialect, prompts and image settings are used" },
     { flags: '--dialect <name>', key: 'dialect', description: `grounding dialect of the answers: ${dialects.names().join(', ')}` },
     { flags: '--task <task>', key: 'task', description: 'what the default prompt asks for: text (lines with transcription), boxes, objects' },
     { flags: '--prompt <text>', key: 'prompt', description: 'user prompt', defaultText: "the dialect's detection prompt" },

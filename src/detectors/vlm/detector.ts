@@ -11,7 +11,7 @@
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
  */
 import { ConfigError, InterruptedError, OcrdetError, ServerError, UsageError, toOcrdetError, type ErrorCode } from '../../core/errors.js';
-import { optionDetails, optionName, parseOptions } from '../../core/options.js';
+import { optionDetails, optionName } from '../../core/options.js';
 import type { Detection } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
@@ -20,11 +20,11 @@ import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { vlmBackend } from './backend.js';
-import { pixelBudget } from './budgets.js';
 import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
+import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
-import { normaliseBaseUrl, vlmOptionsSchema, type ResolvedVlmOptions, type VlmOptions } from './options.js';
+import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmOptions } from './options.js';
 import { chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 
@@ -70,7 +70,7 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  * the server cannot be reached).
  */
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
-  const resolved = parseOptions(vlmOptionsSchema, options, 'vlm');
+  const resolved = resolveVlmOptions(options);
   const baseUrl = normaliseBaseUrl(resolved.baseUrl);
   const key = readApiKey(resolved.apiKeyEnv);
   const client = new ModelClient({ baseUrl, ...(key ? { key } : {}) });
@@ -100,7 +100,7 @@ export class VlmDetector implements Detector {
   readonly backend = vlmBackend.name;
   readonly dialect: GroundingDialect;
   private readonly limiter: RequestLimiter;
-  private readonly budget: { maxPixels: number; maxSidePx?: number };
+  private readonly budget: SendBudget;
   private closed = false;
 
   constructor(
@@ -111,7 +111,11 @@ export class VlmDetector implements Detector {
   ) {
     this.dialect = getDialect(options.dialect);
     this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? vlmBackend.defaultConcurrency);
-    this.budget = { maxPixels: options.maxInputPixels ?? pixelBudget(this.dialect.name), ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}) };
+    this.budget = {
+      rule: options.image,
+      ...(options.maxInputPixels ? { maxPixels: options.maxInputPixels } : {}),
+      ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}),
+    };
   }
 
   /** The prompt sent: the user's, or the dialect's default detection prompt for the task. */
@@ -130,7 +134,7 @@ export class VlmDetector implements Detector {
     let prepared: PreparedImage;
     try {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`);
-      prepared = await prepareImage(input, this.options, this.dialect, this.budget);
+      prepared = await prepareImage(input, this.options, this.budget);
     } catch (error) {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);
@@ -164,7 +168,7 @@ export class VlmDetector implements Detector {
       ...(answers[i].reportedSize ? { reported: answers[i].reportedSize } : {}),
       finishReason: answers[i].finishReason,
     }));
-    const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale });
+    const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale, ...(this.options.record ? { image: this.options.image } : {}) });
     const empty = noBoxesWarning(raw, regions.length);
     if (empty) warnings.push(empty);
     if (tally.retries > 0) warnings.push(`${tally.retries} request(s) retried: ${tally.reasons.join('; ')}`);

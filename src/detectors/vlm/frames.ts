@@ -4,12 +4,12 @@
  */
 import { BadImageError } from '../../core/errors.js';
 import type { ImageSize } from '../../core/types.js';
-import type { GroundingDialect } from '../../grounding/types.js';
 import { decodeImage } from '../../image/decode.js';
 import { encodeLoaded, encodeRegion, loadForEncoding, toDataUrl, type EncodedFormat, type EncodeOptions, type EncodedImage } from '../../image/encode.js';
 import { describeInput } from '../../image/sharp.js';
 import type { ResolvedVlmOptions } from './options.js';
-import { parseTileSpec, planFrames, type Frame, type TilePlanOptions } from './plan.js';
+import { pixelBudget } from '../../grounding/image-rules.js';
+import { parseTileSpec, planFrames, type Frame, type SendBudget } from './plan.js';
 
 export interface PreparedFrame extends Frame {
   dataUrl: string;
@@ -42,18 +42,19 @@ function checkSize(encoded: EncodedImage, frame: Frame, input: string | Buffer):
  * Plans and encodes the frames of one image. Throws BadImageError / NotFoundError for unreadable inputs,
  * and BadImageError when an explicit tile size would cut the image into too many tiles.
  */
-export async function prepareImage(
-  input: string | Buffer,
-  options: ResolvedVlmOptions,
-  dialect: GroundingDialect,
-  plan: Omit<TilePlanOptions, 'overlap' | 'maxTiles' | 'overview'>,
-): Promise<PreparedImage> {
+export async function prepareImage(input: string | Buffer, options: ResolvedVlmOptions, budget: SendBudget): Promise<PreparedImage> {
   const image = await loadForEncoding(input, { maxPixels: options.maxPixels });
   const size = image.size;
   let frames: Frame[];
   try {
-    const tileOptions = { ...plan, overlap: options.tileOverlap, maxTiles: options.maxTiles, overview: options.tileOverview };
-    frames = planFrames(size, parseTileSpec(options.tile), tileOptions, dialect);
+    const tileOptions = {
+      maxPixels: budget.maxPixels ?? pixelBudget(budget.rule),
+      ...(budget.maxSidePx ? { maxSidePx: budget.maxSidePx } : {}),
+      overlap: options.tileOverlap,
+      maxTiles: options.maxTiles,
+      overview: options.tileOverview,
+    };
+    frames = planFrames(size, parseTileSpec(options.tile), tileOptions, budget);
   } catch (error) {
     throw new BadImageError(`${describeInput(input)}: ${(error as Error).message}`, { cause: error });
   }

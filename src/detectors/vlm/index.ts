@@ -9,7 +9,6 @@ export { DEFAULTS as VLM_DEFAULTS, vlmOptionsSchema, normaliseBaseUrl, type VlmO
 export { regionsFromAnswers, parseAnswer, modelInputSize, isRawAnswer, type RawAnswer, type ParsedAnswers, type AnswerParseOptions } from './answers.js';
 export { mergeFrameRegions, textsAgree, normaliseText, type MergeOptions } from './merge.js';
 export { planFrames, planTiles, parseTileSpec, sentSize, fitSize, AUTO_TILE_FACTOR, type Frame, type TileSpec, type TilePlanOptions, type SendBudget } from './plan.js';
-export { PIXEL_BUDGETS, pixelBudget } from './budgets.js';
 export { backoffDelayMs, parseRetryAfter, withRetries, type RetryPolicy } from './retry.js';
 export { RequestLimiter } from './limiter.js';
 export { reparseResults, reparseRecord, type ReparseOptions, type ReparseSummary } from './reparse.js';

@@ -1,10 +1,16 @@
 /**
  * Options of the `vlm` backend: one frozen DEFAULTS object (each default says where it comes from), one zod
- * schema that validates what users pass (flags, library calls) and fills in the defaults.
+ * schema that validates what users pass (flags, library calls), and `resolveVlmOptions`, which fills in the
+ * defaults — from the data record the model was trained on when one is given (`record`: its dialect, task,
+ * prompt, system prompt and image settings), else from DEFAULTS and the dialect.
  */
 import { z } from 'zod';
+import { UsageError } from '../../core/errors.js';
+import { parseOptions } from '../../core/options.js';
 import { IMAGE_DEFAULTS } from '../../image/sharp.js';
-import { dialects } from '../../grounding/index.js';
+import { dialects, getDialect } from '../../grounding/index.js';
+import type { ImageRule } from '../../grounding/image-rules.js';
+import { DataRecordSchema } from '../../grounding/record.js';
 
 export const DEFAULTS = Object.freeze({
   /** The reference system's model family: a LoRA fine-tune of InternVL2-8B (docs/reference.md). */
@@ -62,8 +68,16 @@ export const vlmOptionsSchema = z.strictObject({
   baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }),
   /** Served model id; default: the first id of GET /models (what the reference's client did). */
   model: z.string().min(1).optional(),
-  dialect: dialectName.default(DEFAULTS.dialect),
-  task: z.enum(['text', 'boxes', 'objects']).default(DEFAULTS.task),
+  /**
+   * The data record of the model's training data (src/grounding/record.ts, `ocrdet-data.json`; `--from` reads it
+   * from a data folder, a run or a model directory): the dialect, task, prompts and image settings it was trained
+   * with. An option that contradicts it is a UsageError naming both values.
+   */
+  record: DataRecordSchema.optional(),
+  /** Default: the record's, else internvl2. */
+  dialect: dialectName.optional(),
+  /** Default: the record's, else text. */
+  task: z.enum(['text', 'boxes', 'objects']).optional(),
   /** User turn; default: the dialect's detection prompt for the task. */
   prompt: z.string().min(1).optional(),
   /** System message; default: none (the server's chat template decides). */
@@ -72,7 +86,7 @@ export const vlmOptionsSchema = z.strictObject({
   apiKeyEnv: envName.optional(),
   /** Longest side sent, in pixels (images are only ever shrunk). */
   maxSidePx: positiveInt.optional(),
-  /** Pixels per image sent; default: the dialect's budget (./budgets.ts). Keep it ≤ the server's max_pixels. */
+  /** Pixels per image sent: for Qwen2/2.5/3-VL the max_pixels of smart_resize, for the others a cap; default: the dialect's image rule (src/grounding/image-rules.ts). Keep it ≤ the server's max_pixels. */
   maxInputPixels: positiveInt.optional(),
   maxTokens: positiveInt.default(DEFAULTS.maxTokens),
   temperature: z.number().min(0).max(2).default(DEFAULTS.temperature),
@@ -108,7 +122,51 @@ export const vlmOptionsSchema = z.strictObject({
 /** What callers pass. */
 export type VlmOptions = z.input<typeof vlmOptionsSchema>;
 /** The validated, complete, frozen options used inside the detector. */
-export type ResolvedVlmOptions = Readonly<z.output<typeof vlmOptionsSchema>>;
+export type ResolvedVlmOptions = Readonly<
+  Omit<z.output<typeof vlmOptionsSchema>, 'dialect' | 'task'> & {
+    dialect: string;
+    task: 'text' | 'boxes' | 'objects';
+    /** How the model sees images: the record's image settings, else the dialect's. */
+    image: ImageRule;
+  }
+>;
+
+type ParsedVlmOptions = z.output<typeof vlmOptionsSchema>;
+
+/** Options that must agree with a data record, and what the record says for each. */
+function contradictions(options: ParsedVlmOptions): string[] {
+  const record = options.record;
+  if (!record) return [];
+  const found: string[] = [];
+  const differ = (key: string, given: string | undefined, wanted: string | undefined) => {
+    if (given !== undefined && given !== wanted) found.push(`option "${key}" ${JSON.stringify(given)} contradicts the data record, which says ${JSON.stringify(wanted ?? 'none')}`);
+  };
+  differ('dialect', options.dialect === undefined ? undefined : getDialect(options.dialect).name, record.dialect);
+  differ('task', options.task, record.task);
+  differ('prompt', options.prompt, record.prompt);
+  if (record.system !== undefined) differ('system', options.system, record.system);
+  if (options.maxInputPixels !== undefined) found.push(`option "maxInputPixels" ${options.maxInputPixels} contradicts the data record, whose image settings say what the model sees (${record.image.kind})`);
+  return found;
+}
+
+/** Validates options (UsageError naming each bad one), applies the record or the defaults, and freezes them. */
+export function resolveVlmOptions(input: VlmOptions): ResolvedVlmOptions {
+  const options = parseOptions(vlmOptionsSchema, input, 'vlm');
+  const conflicts = contradictions(options);
+  if (conflicts.length > 0) throw new UsageError(`vlm: ${conflicts.join('; ')}`, { details: { conflicts } });
+  const record = options.record;
+  const dialect = getDialect(options.dialect ?? record?.dialect ?? DEFAULTS.dialect).name;
+  const system = options.system ?? record?.system;
+  const prompt = options.prompt ?? record?.prompt;
+  return Object.freeze({
+    ...options,
+    dialect,
+    task: options.task ?? record?.task ?? DEFAULTS.task,
+    ...(prompt !== undefined ? { prompt } : {}),
+    ...(system !== undefined ? { system } : {}),
+    image: record?.image ?? getDialect(dialect).image,
+  });
+}
 
 /** `http://host:8000` → `http://host:8000/v1`: every OpenAI-compatible server ocrdet knows serves under /v1. */
 export function normaliseBaseUrl(baseUrl: string): string {

@@ -4,13 +4,25 @@
  * the answer's coordinates be mapped back to the original without drift.
  */
 import type { ImageSize } from '../../core/types.js';
-import type { GroundingDialect } from '../../grounding/types.js';
+import { sendSize, type ImageRule } from '../../grounding/image-rules.js';
 import type { PixelRect } from '../../image/encode.js';
 
+/** How big a frame is sent. */
 export interface SendBudget {
-  /** Most pixels sent per frame. */
-  maxPixels: number;
+  /** How the model sees an image (the dialect's, or the data record's): frames are sent at the size it gives. */
+  rule: ImageRule;
+  /**
+   * Most pixels sent per frame, when the user says: for a smart-resize rule this is its max_pixels (it replaces
+   * the rule's), for the others a cap on what is sent.
+   */
+  maxPixels?: number;
   /** Longest side sent, when the user limits it. */
+  maxSidePx?: number;
+}
+
+/** A size limit: most pixels, and the longest side when given. */
+export interface SizeLimit {
+  maxPixels?: number;
   maxSidePx?: number;
 }
 
@@ -24,7 +36,11 @@ export interface Frame {
 
 export type TileSpec = { mode: 'off' } | { mode: 'auto' } | { mode: 'fixed'; width: number; height: number };
 
-export interface TilePlanOptions extends SendBudget {
+export interface TilePlanOptions {
+  /** Pixels of one tile in auto mode (the rule's budget, image-rules.ts pixelBudget, or the user's --max-input-pixels). */
+  maxPixels: number;
+  /** Longest side of a tile, when the user limits it. */
+  maxSidePx?: number;
   /** Share of a tile's side that neighbours overlap (0–0.5). */
   overlap: number;
   /** Most tiles in auto mode: tiles grow instead. */
@@ -47,9 +63,9 @@ export function parseTileSpec(spec: string): TileSpec {
   return { mode: 'fixed', width: Number(match[1]), height: Number(match[2]) };
 }
 
-/** Scale-down-only fit of `size` within the budget; each side at least 1 px. */
-export function fitSize(size: ImageSize, budget: SendBudget): ImageSize {
-  const byPixels = Math.sqrt(budget.maxPixels / (size.width * size.height));
+/** Scale-down-only fit of `size` within the limit; each side at least 1 px. */
+export function fitSize(size: ImageSize, budget: SizeLimit): ImageSize {
+  const byPixels = budget.maxPixels ? Math.sqrt(budget.maxPixels / (size.width * size.height)) : 1;
   const bySide = budget.maxSidePx ? budget.maxSidePx / Math.max(size.width, size.height) : 1;
   const scale = Math.min(1, byPixels, bySide);
   if (scale >= 1) return { width: size.width, height: size.height };
@@ -58,13 +74,15 @@ export function fitSize(size: ImageSize, budget: SendBudget): ImageSize {
 }
 
 /**
- * The size a frame of `size` original pixels is sent at. Dialects whose coordinates are pixels of the
- * model's own resized input (Qwen2.5-VL's smart_resize) get exactly that size, so the server has nothing
- * left to resize and the frame of the answer's coordinates is known.
+ * The size a frame of `size` original pixels is sent at: what the image rule gives for it (image-rules.ts
+ * sendSize: the server then sees what training saw, and for smart-resize rules the frame of the answer's
+ * coordinates is exactly the size sent), within the user's limits when there are any.
  */
-export function sentSize(size: ImageSize, budget: SendBudget, dialect: GroundingDialect): ImageSize {
-  const fitted = fitSize(size, budget);
-  return dialect.inputSize ? dialect.inputSize(fitted, { maxPixels: budget.maxPixels }) : fitted;
+export function sentSize(size: ImageSize, budget: SendBudget): ImageSize {
+  const smart = budget.rule.kind === 'smart-resize';
+  const rule = smart && budget.maxPixels ? { ...budget.rule, maxPixels: budget.maxPixels } : budget.rule;
+  const limited = fitSize(size, { maxPixels: smart ? undefined : budget.maxPixels, maxSidePx: budget.maxSidePx });
+  return sendSize(limited, rule);
 }
 
 /** Start offsets of `count` pieces of `piece` px evenly spread over `length` px (first at 0, last at the end). */
@@ -120,10 +138,10 @@ export function planTiles(size: ImageSize, spec: TileSpec, options: TilePlanOpti
 }
 
 /** Every frame to ask for an image: the whole image, or the tiles (with the whole image first as an overview). */
-export function planFrames(size: ImageSize, spec: TileSpec, options: TilePlanOptions, dialect: GroundingDialect): Frame[] {
-  const full: Frame = { rect: { left: 0, top: 0, width: size.width, height: size.height }, sent: sentSize(size, options, dialect), kind: 'full' };
+export function planFrames(size: ImageSize, spec: TileSpec, options: TilePlanOptions, budget: SendBudget): Frame[] {
+  const full: Frame = { rect: { left: 0, top: 0, width: size.width, height: size.height }, sent: sentSize(size, budget), kind: 'full' };
   const tiles = planTiles(size, spec, options);
   if (tiles.length === 0) return [full];
-  const tileFrames = tiles.map((rect): Frame => ({ rect, sent: sentSize({ width: rect.width, height: rect.height }, options, dialect), kind: 'tile' }));
+  const tileFrames = tiles.map((rect): Frame => ({ rect, sent: sentSize({ width: rect.width, height: rect.height }, budget), kind: 'tile' }));
   return options.overview ? [full, ...tileFrames] : tileFrames;
 }
