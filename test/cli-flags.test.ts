@@ -117,7 +117,7 @@ describe('a flag that takes one value', () => {
     }
     // Each command has such flags; the list is long (every backend flag of detect and serve among them).
     expect(checked.length).toBeGreaterThan(80);
-    expect(checked).toEqual(expect.arrayContaining(['detect --out', 'detect --base-url', 'eval --iou', 'convert --to', 'preview --out', 'train --data', 'status --plots-dir', 'deploy --port', 'serve --port', 'reparse --out', 'merge --gpus', 'stats --format']));
+    expect(checked).toEqual(expect.arrayContaining(['detect --out', 'detect --model', 'eval --iou', 'convert --to', 'preview --out', 'train --data', 'status --plots-dir', 'deploy --port', 'serve --port', 'reparse --out', 'merge --gpus', 'stats --format']));
   });
 
   it('names both values and does nothing: detect --out a --out b writes neither', async () => {

@@ -128,6 +128,7 @@ async function prepareResults(out: string, images: readonly ImageInput[], option
 }
 
 function defaultConcurrency(detector: Detector): number {
+  if (detector.defaultConcurrency !== undefined) return detector.defaultConcurrency;
   return BACKENDS.has(detector.backend) ? BACKENDS.get(detector.backend).defaultConcurrency : 1;
 }
 

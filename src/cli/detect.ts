@@ -160,6 +160,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
       // The backend's counters as totals (requests, retries, tokens…): the bar showed them while it ran.
       const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
       warn(`detect: ${count(summary.done, 'image')} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
+      for (const line of detector.summary?.() ?? []) warn(`detect: ${line}`);
       if (summary.previouslyFailed > 0) {
         warn(`detect: ${count(summary.previouslyFailed, 'image')} failed in an earlier run and were not retried; add --retry-errors to redo them`);
       }

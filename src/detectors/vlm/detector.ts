@@ -21,6 +21,7 @@ import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { vlmBackend } from './backend.js';
 import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
+import { ServerPool } from './servers.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
@@ -71,23 +72,30 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  */
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
   const resolved = resolveVlmOptions(options);
-  const baseUrl = normaliseBaseUrl(resolved.baseUrl);
   const key = readApiKey(resolved.apiKeyEnv);
-  const client = new ModelClient({ baseUrl, ...(key ? { key } : {}) });
+  const servers = new ServerPool(serverUrls(resolved.baseUrl).map((url) => ({ url, client: new ModelClient({ baseUrl: url, ...(key ? { key } : {}) }) })));
   let model = resolved.model;
   if (!model) {
     try {
-      model = await withRetries(() => client.firstModelId(Math.min(resolved.timeoutMs, MODELS_TIMEOUT_MS)), policyOf(resolved));
+      model = await withRetries(() => servers.firstModelId(Math.min(resolved.timeoutMs, MODELS_TIMEOUT_MS)), policyOf(resolved));
     } catch (error) {
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER') throw e;
-      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
+      throw new ServerError(`cannot ask ${servers.urls.join(' or ')} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
         cause: error,
         details: optionDetails('model'),
       });
     }
   }
-  return new VlmDetector(resolved, client, model, baseUrl);
+  return new VlmDetector(resolved, servers, model);
+}
+
+/** The servers' URLs, normalised; one given twice is a mistake worth saying (it would get twice the load). */
+function serverUrls(given: readonly string[]): string[] {
+  const urls = given.map(normaliseBaseUrl);
+  const twice = urls.find((url, i) => urls.indexOf(url) !== i);
+  if (twice) throw new UsageError(`${optionName('baseUrl')} ${twice} is given twice`, { details: optionDetails('baseUrl') });
+  return urls;
 }
 
 /** Per-image bookkeeping of the requests. */
@@ -103,19 +111,31 @@ export class VlmDetector implements Detector {
   private readonly budget: SendBudget;
   private closed = false;
 
+  /** Images in flight a batch keeps by default: the backend's number per server. */
+  readonly defaultConcurrency: number;
+
   constructor(
     readonly options: ResolvedVlmOptions,
-    private readonly client: ModelClient,
+    private readonly servers: ServerPool,
     readonly model: string,
-    readonly baseUrl: string,
   ) {
     this.dialect = getDialect(options.dialect);
-    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? vlmBackend.defaultConcurrency);
+    this.defaultConcurrency = vlmBackend.defaultConcurrency * servers.size;
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? this.defaultConcurrency);
     this.budget = {
       rule: options.image,
       ...(options.maxInputPixels ? { maxPixels: options.maxInputPixels } : {}),
       ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}),
     };
+  }
+
+  /** The first server's base URL (all of them: `baseUrls`). */
+  get baseUrl(): string {
+    return this.servers.urls[0];
+  }
+
+  get baseUrls(): string[] {
+    return this.servers.urls;
   }
 
   /** The prompt sent: the user's, or the dialect's default detection prompt for the task. */
@@ -193,7 +213,7 @@ export class VlmDetector implements Detector {
 
   /** The Detection of an image that failed; the message never shows the API key. */
   private failed(name: string, code: ErrorCode, message: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
-    const redacted = new OcrdetError(code, this.client.redact(message));
+    const redacted = new OcrdetError(code, this.servers.redact(message));
     const image = { image: name, backend: this.backend, model: this.model, timings, width: prepared?.size.width, height: prepared?.size.height };
     const detection: VlmDetection = { ...failedDetection(image, redacted), dialect: this.dialect.name, requests, retries: tally.retries };
     if (tally.reasons.length > 0) detection.warnings = [`retried after: ${tally.reasons.join('; ')}`];
@@ -221,12 +241,20 @@ export class VlmDetector implements Detector {
   private askFrame(frame: PreparedFrame, signal: AbortSignal, call: DetectCallOptions, tally: Tally): Promise<ChatAnswer> {
     const returnDetails = this.options.returnDetails ?? this.dialect.grid.kind === 'input-pixels';
     const body = chatRequestBody({ model: this.model, prompt: this.prompt, system: this.options.system, imageDataUrl: frame.dataUrl, returnDetails }, this.options);
+    // A request handed to another server after a failure is a retry too, without the wait.
+    const countRetry = (error: Error) => {
+      tally.retries++;
+      tally.reasons.push(this.servers.redact(error.message.replace(/^\S+ \S+: /, '')));
+      call.onCounter?.('retries', 1);
+    };
     return withRetries(
       async () => {
         const release = await this.limiter.acquire(signal);
         try {
-          call.onCounter?.('requests', 1);
-          const answer = await this.client.chat(body, this.options.timeoutMs, signal);
+          const answer = await this.servers.chat(body, this.options.timeoutMs, signal, {
+            onAttempt: () => call.onCounter?.('requests', 1),
+            onHandover: (error) => countRetry(error),
+          });
           if (answer.completionTokens) call.onCounter?.('tokens', answer.completionTokens);
           return answer;
         } finally {
@@ -234,25 +262,18 @@ export class VlmDetector implements Detector {
         }
       },
       policyOf(this.options),
-      {
-        signal,
-        onRetry: (error) => {
-          tally.retries++;
-          tally.reasons.push(this.client.redact(error.message.replace(/^\S+ \S+: /, '')));
-          call.onCounter?.('retries', 1);
-        },
-      },
+      { signal, onRetry: countRetry },
     );
   }
 
-  /** One GET /models, no retry: `ok` when the server answers (and accepts the key), else `degraded` and why. */
-  async health(): Promise<DetectorHealth> {
-    try {
-      await this.client.listModels(Math.min(this.options.timeoutMs, HEALTH_TIMEOUT_MS));
-      return { status: 'ok' };
-    } catch (error) {
-      return { status: 'degraded', reason: this.client.redact(toOcrdetError(error).message) };
-    }
+  /** GET /models on each server, no retry: `ok` when one answers (and accepts the key), else `degraded` and why. */
+  health(): Promise<DetectorHealth> {
+    return this.servers.health(Math.min(this.options.timeoutMs, HEALTH_TIMEOUT_MS));
+  }
+
+  /** With several servers: one line each (requests, failures, times set aside). */
+  summary(): string[] {
+    return this.servers.summaryLines();
   }
 
   async close(): Promise<void> {
