@@ -157,7 +157,10 @@ describe('the pool on its own (a clock the test moves)', () => {
     const body = { model: 'ocrdet-test-model', messages: [] };
     await expect(pool.chat(body, 2000)).rejects.toThrow(/connection failed/);
     expect(pool.stats().map((s) => s.setAsideForMs)).toEqual([1000, 1000]);
-    const refused = await pool.chat(body, 2000).catch((error: unknown) => error as { message: string; retryAfterMs: number; retryable: boolean });
+    const refused = (await pool.chat(body, 2000).then(
+      () => undefined,
+      (error: unknown) => error,
+    )) as { message: string; retryAfterMs: number; retryable: boolean };
     expect(refused).toMatchObject({ retryable: true, retryAfterMs: 1000 });
     expect(refused.message).toMatch(/^all 2 model servers are set aside after failures; the first is back in 1 s/);
     expect(pool.stats().map((s) => s.requests)).toEqual([1, 1]);

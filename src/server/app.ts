@@ -7,22 +7,26 @@
  *   same JSON `ocrdet detect` prints). A bad image is 422, a bad request 400, a body over the limit 413, an
  *   unsupported content type 415 (its message lists the accepted forms); every error body is
  *   `{ code, message, details? }` (the payload of src/core/errors.ts), so clients rebuild the same error.
- * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model server answers),
- *   200 when `ok`, 503 when `degraded`.
- * - At most `concurrency` images are detected at once; the others wait in arrival order.
+ * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model servers answer),
+ *   200 when `ok`, 503 when `degraded`. `GET /metrics`: Prometheus text (./metrics.ts).
+ * - At most `concurrency` images are detected at once, at most `queue` more wait in arrival order; one more
+ *   is refused with 503 and Retry-After as it arrives, before its body is read (./queue.ts). A request whose
+ *   client has gone while it waited is dropped, not detected. Timeouts and a connection limit: ./limits.ts.
  * - The page (web/) is read once at start-up and served from memory: three small files, no static plugin.
  *
  * Tests use fastify's `inject()`; `ocrdet serve` calls `listen()`.
  */
 import { readFile } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BadImageError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
+import { BadImageError, InterruptedError, ServerError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detector } from '../detectors/types.js';
 import { HealthCache } from './health.js';
-import { Semaphore } from './semaphore.js';
+import { LIMIT_DEFAULTS, serverLimitOptions, watchBodyPauses } from './limits.js';
+import { ServerMetrics } from './metrics.js';
+import { WorkQueue } from './queue.js';
 import { parseJsonBody, readMultipartUpload, unsupportedMediaMessage, type Upload } from './upload.js';
 
 export { decodeImageField } from './upload.js';
@@ -36,18 +40,27 @@ export const SERVER_DEFAULTS = Object.freeze({
   webRoot: new URL('../../web/', import.meta.url).pathname,
   /** How long a `/healthz` result is reused, ms: polls every second cost the model server one request per 5 s. */
   healthCacheMs: 5000,
+  ...LIMIT_DEFAULTS,
 });
 
 const serverOptionsSchema = z
   .object({
     maxUploadBytes: z.number().int().positive().default(SERVER_DEFAULTS.maxUploadBytes),
     concurrency: z.number().int().positive().default(SERVER_DEFAULTS.concurrency),
+    /** Requests waiting for a slot, at most; default `queuePerSlot` × concurrency. 0: refuse whatever cannot start at once. */
+    queue: z.number().int().min(0).optional(),
+    maxConnections: z.number().int().positive().default(SERVER_DEFAULTS.maxConnections),
+    headersTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.headersTimeoutMs),
+    bodyTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.bodyTimeoutMs),
+    requestTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.keepAliveTimeoutMs),
     webRoot: z.string().min(1).default(SERVER_DEFAULTS.webRoot),
     healthCacheMs: z.number().int().min(0).default(SERVER_DEFAULTS.healthCacheMs),
     version: z.string().default('0.0.0'),
     logger: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { path: ['headersTimeoutMs'], error: 'must not be longer than option "requestTimeoutMs" (the whole request)' });
 
 export type ServerOptions = z.input<typeof serverOptionsSchema>;
 
@@ -62,6 +75,24 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 const WEB_FILES = { '/': ['index.html', 'text/html; charset=utf-8'], '/app.js': ['app.js', 'text/javascript; charset=utf-8'], '/style.css': ['style.css', 'text/css; charset=utf-8'] } as const;
 
+/** A mean of the last few detection times, for Retry-After. */
+class RecentMean {
+  private readonly values: number[] = [];
+  add(ms: number): void {
+    this.values.push(ms);
+    if (this.values.length > 20) this.values.shift();
+  }
+  get ms(): number {
+    return this.values.length === 0 ? 1000 : this.values.reduce((a, b) => a + b, 0) / this.values.length;
+  }
+}
+
+/** When a refused client should come back: the time the line ahead of it takes, at least 1 s, at most a minute. */
+function retryAfterSeconds(queue: WorkQueue, detectMs: RecentMean): number {
+  const seconds = ((queue.waiting + queue.running) * detectMs.ms) / queue.concurrency / 1000;
+  return Math.min(60, Math.max(1, Math.ceil(seconds)));
+}
+
 function sendError(reply: FastifyReply, error: unknown, status?: number): FastifyReply {
   const payload = toErrorPayload(error);
   return reply.code(status ?? STATUS[payload.code] ?? 500).send(payload);
@@ -73,12 +104,24 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
   for (const [route, [file, type]] of Object.entries(WEB_FILES)) {
     web.set(route, { body: await readFile(new URL(file, `file://${config.webRoot.replace(/\/?$/, '/')}`), 'utf8'), type });
   }
-  const gate = new Semaphore(config.concurrency);
-  const app = Fastify({ logger: config.logger, bodyLimit: config.maxUploadBytes });
+  return routes(config, detector, web);
+}
+
+type ServerConfig = z.output<typeof serverOptionsSchema>;
+
+async function routes(config: ServerConfig, detector: Detector, web: Map<string, { body: string; type: string }>): Promise<FastifyInstance> {
+  const queue = new WorkQueue(config.concurrency, config.queue ?? SERVER_DEFAULTS.queuePerSlot * config.concurrency);
+  const metrics = new ServerMetrics(queue);
+  const app = Fastify({ logger: config.logger, bodyLimit: config.maxUploadBytes, ...serverLimitOptions(config) });
+  app.server.maxConnections = config.maxConnections;
   const rawBody = (_request: unknown, body: string | Buffer, done: (error: null, body: Buffer) => void) => done(null, Buffer.from(body));
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody);
-  app.addContentTypeParser(/^image\/[\w.+-]+$/, { parseAs: 'buffer' }, rawBody);
+  // The whole header is matched: parameters (`image/jpeg; charset=utf-8`, which some clients send) are allowed.
+  app.addContentTypeParser(/^image\/[\w.+-]+(\s*;.*)?$/i, { parseAs: 'buffer' }, rawBody);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
   // One file per request, as large as a raw body may be; a few small text fields (`name`).
   await app.register(multipart, { limits: { files: 1, fileSize: config.maxUploadBytes, fields: 4, fieldSize: 4096, parts: 8 } });
 
@@ -104,29 +147,74 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
 
   const health = new HealthCache(detector, config.healthCacheMs);
   app.get('/healthz', async (_request, reply) => {
-    const { status, reason } = await health.check();
+    const { status, reason, servers } = await health.check();
     return reply.code(status === 'ok' ? 200 : 503).send({
       status,
       ...(reason ? { reason } : {}),
       version: config.version,
       backend: detector.backend,
       model: detector.model,
-      inFlight: gate.active,
-      waiting: gate.waiting,
+      inFlight: queue.running,
+      waiting: queue.waiting,
+      ...(servers ? { servers } : {}),
     });
   });
 
-  app.post('/v1/detect', async (request, reply) => {
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+
+  // A place in the queue is taken before the body is read: a request that would be one too many costs nothing.
+  const places = new WeakMap<object, { release: () => void; bodyIn: () => void }>();
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    const release = queue.admit();
+    if (!release) {
+      metrics.imageEnded('refused');
+      reply.header('retry-after', String(retryAfterSeconds(queue, detectMs)));
+      reply.header('connection', 'close');
+      return sendError(reply, new ServerError(`busy: ${queue.running} images being detected and ${queue.waiting} waiting (the most this server takes: --queue); try again later`), 503);
+    }
+    reply.raw.once('close', release);
+    places.set(request, { release, bodyIn: watchBodyPauses(request, reply, config.bodyTimeoutMs) });
+  };
+  const detectMs = new RecentMean();
+
+  app.post('/v1/detect', { onRequest }, async (request, reply) => {
+    const place = places.get(request);
     const query = request.query as { name?: unknown };
     let upload: Upload;
     if (Buffer.isBuffer(request.body)) upload = { image: request.body };
     else if (request.isMultipart()) upload = await readMultipartUpload(request);
     else upload = parseJsonBody(request.body);
+    place?.bodyIn();
     const { image } = upload;
     // A name given in the body, then ?name=, then the uploaded file's own name.
     const name = upload.name ?? (typeof query.name === 'string' && query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
     if (image.length === 0) return sendError(reply, new BadImageError(`${name}: empty request body`));
-    const detection = await gate.run(() => detector.detect(image, { name }));
+    // The client has gone when the response closes before it is written ('close' of the request itself fires
+    // as soon as a POST body has been read, even for a client that still waits: fastify/fastify#6725).
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableEnded) gone.abort();
+    };
+    reply.raw.once('close', onClose);
+    let detection;
+    try {
+      detection = await queue.run(async () => {
+        const startedMs = performance.now();
+        try {
+          return await detector.detect(image, { name, signal: gone.signal });
+        } finally {
+          detectMs.add(performance.now() - startedMs);
+        }
+      }, gone.signal);
+    } catch (error) {
+      if (!(error instanceof InterruptedError) || !gone.signal.aborted) throw error;
+      metrics.imageEnded('dropped');
+      // Nobody reads this: 499 is nginx's "client closed request", so the request log and /metrics say what happened.
+      return sendError(reply, error, 499);
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+    metrics.imageEnded(detection.error ? 'failed' : 'done');
     if (detection.error) {
       const { code, message } = detection.error;
       return reply.code(STATUS[code] ?? 500).send({ code, message, details: { image: name } });

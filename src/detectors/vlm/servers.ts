@@ -29,7 +29,7 @@ export const POOL_DEFAULTS = Object.freeze({
   failuresToSetAside: 3,
 });
 
-export type PoolOptions = Partial<typeof POOL_DEFAULTS>;
+export type PoolOptions = Partial<Record<keyof typeof POOL_DEFAULTS, number>>;
 
 /** One server, as the pool sees it. */
 class Server {
@@ -81,7 +81,7 @@ function refusedConnection(error: AttemptFailure): boolean {
 
 export class ServerPool {
   private readonly servers: Server[];
-  private readonly settings: typeof POOL_DEFAULTS;
+  private readonly settings: Record<keyof typeof POOL_DEFAULTS, number>;
 
   constructor(
     clients: readonly { url: string; client: ModelClient }[],
