@@ -1,7 +1,7 @@
 /**
  * `datasetStats` and `ocrdet data stats` on seed-test. Expected figures were counted independently of
  * ocrdet (a few lines of Python over the XML: objects per file, name lengths) and, for the short-side
- * buckets, are the peers' published counts (../shared/research/peers-seed-test.md: 143 / 168 / 199).
+ * buckets, are the peers' published counts (the team's study of the JS peers on seed-test: 143 / 168 / 199).
  */
 import { describe, expect, it } from 'vitest';
 import { datasetStats, readDataset } from '../src/datasets/index.js';

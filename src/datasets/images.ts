@@ -2,7 +2,7 @@
  * Finding the image an annotation refers to, and reading its header. Annotations name images in many
  * ways: relative to themselves, relative to a dataset root, with another machine's absolute or Windows
  * path, or only by a file name derived from their own. The `images` option (a folder DIR) overrides where to look: the ref is
- * tried as a path relative to DIR, then by its file name (the rule of issue 2, §4).
+ * tried as a path relative to DIR, then by its file name.
  */
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ImageProbe } from '../image/probe.js';

@@ -1,5 +1,5 @@
 /**
- * voc-quad: the reference project's annotation format (../shared/data/seed-test), and plain Pascal VOC.
+ * voc-quad: the reference project's annotation format (its test set is examples/seed-test), and plain Pascal VOC.
  *
  * Layout: DATASET/Annotations/*.xml beside DATASET/Images/ (or JPEGImages/, images/, imgs/); a folder of
  * subsets laid out so (VOCdevkit/VOC2012/…), whose folder name becomes `source`; a flat folder of XML files
