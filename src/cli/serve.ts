@@ -114,7 +114,8 @@ export function createCommand(): Command {
   return command.action(async (raw: Record<string, unknown>, cmd: Command) => {
     const flags = parseFlags(serveFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet serve');
     const entry = BACKENDS.get(flags.backend);
-    const detector = await createBackendDetector(entry.name, backendOptions(cmd, entry.name));
+    // A long-running server's own defaults (ppocr: one worker thread, so the server answers while a model runs).
+    const detector = await createBackendDetector(entry.name, { ...entry.serverDefaults, ...backendOptions(cmd, entry.name) });
     const { buildServer } = await import('../server/app.js');
     const concurrency = flags.concurrency ?? detector.defaultConcurrency ?? entry.defaultConcurrency;
     const limits = {

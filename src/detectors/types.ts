@@ -108,6 +108,8 @@ export interface DetectorBackend<Options = never> {
   readonly defaults: Readonly<Record<string, unknown>>;
   /** Images in flight at once when the caller does not say (the batch's `concurrency`). */
   readonly defaultConcurrency: number;
+  /** Options a long-running server (`ocrdet serve`) uses unless given (ppocr: one worker thread). */
+  readonly serverDefaults?: Readonly<Record<string, unknown>>;
   /** Counters the backend reports while it works (e.g. `retries`: 'total', `tokens`: 'rate'). */
   readonly counters?: Readonly<Record<string, CounterDisplay>>;
   /** Validates the options (UsageError naming each bad one) and creates a detector. */
