@@ -30,7 +30,9 @@ export const ppocrBackend: DetectorBackend<PpocrOptions> = Object.freeze({
     if (workers === 0) return (await import('./detector.js')).createPpocrDetector(options);
     // Options are checked here, once, so that a bad one is a usage error rather than N failed workers.
     parseOptions(ppocrOptionsSchema, options, 'ppocr');
+    // The default threads are shared out between the workers: more threads than cores slow every one down.
+    const intraOpThreads = options.intraOpThreads ?? Math.max(1, Math.floor(DEFAULTS.intraOpThreads / workers));
     const { WorkerDetector } = await import('../workers.js');
-    return WorkerDetector.start({ backend: 'ppocr', options: { ...options, workers: 0 } }, workers);
+    return WorkerDetector.start({ backend: 'ppocr', options: { ...options, intraOpThreads, workers: 0 } }, workers);
   },
 });
