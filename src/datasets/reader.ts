@@ -25,6 +25,11 @@ export interface ReadDatasetOptions {
   requireImages?: boolean;
   /** With requireImages: a sample left out for its image (already reported through onProblem). */
   onSkippedSample?: (sample: Sample) => void;
+  /**
+   * The largest annotation file read whole, in bytes (for ppocr: the longest line of Label.txt); a larger one
+   * is a `bad-file` problem. Default: the format's (datasets/files.ts ANNOTATION_SIZE_LIMITS).
+   */
+  maxAnnotationBytes?: number;
 }
 
 /**
@@ -76,7 +81,7 @@ export interface RawSample {
 }
 
 export interface ReaderContext {
-  readonly options: Readonly<{ images?: string; probeImages: boolean }>;
+  readonly options: Readonly<{ images?: string; probeImages: boolean; maxAnnotationBytes: number }>;
   report(problem: DatasetProblem): void;
   /** Turns what a reader parsed into a Sample (never throws; problems are reported). */
   finish(raw: RawSample): Promise<Sample>;

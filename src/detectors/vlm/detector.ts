@@ -5,7 +5,8 @@
  *   ./retry.ts, ./limiter.ts) → parse each answer and map it back to original pixels, merging tiles
  *   (./answers.ts) → Detection.
  *
- * An image whose requests fail after the last retry becomes a Detection with `error`; the batch goes on.
+ * An image whose requests fail after the last retry becomes a Detection with `error`; the batch goes on. An
+ * answer with no content is such a failure (OCRDET_EMPTY_ANSWER), never "no text", unless `acceptEmpty`.
  * A refused key or a wrong URL/model (401/403/404) throws ConfigError: no image could succeed, so the batch
  * stops. Detection fields beyond the core ones: `dialect`, `requests` (frames asked), `retries`, and with
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
@@ -20,14 +21,15 @@ import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { vlmBackend } from './backend.js';
-import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
+import { EmptyAnswerFailure, ModelClient, type ChatAnswer, type ClientOptions, type EmptyAnswerFacts } from './client.js';
 import { ServerPool } from './servers.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmOptions } from './options.js';
-import { chatRequestBody } from './request.js';
+import { answerTokenLimit, chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
+import { splitCredentials, type BaseUrlCredentials } from './secrets.js';
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -71,9 +73,22 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  * the server cannot be reached).
  */
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
-  const resolved = resolveVlmOptions(options);
-  const key = readApiKey(resolved.apiKeyEnv);
-  const servers = new ServerPool(serverUrls(resolved.baseUrl).map((url) => ({ url, client: new ModelClient({ baseUrl: url, ...(key ? { key } : {}) }) })));
+  const given = resolveVlmOptions(options);
+  const key = readApiKey(given.apiKeyEnv);
+  const servers = new ServerPool(
+    serverUrls(given.baseUrl, Boolean(key)).map((credentials) => {
+      const client = new ModelClient({
+        baseUrl: credentials.url,
+        ...(key ? { key } : {}),
+        ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
+        secrets: credentials.secrets,
+        maxTokens: answerTokenLimit(given),
+      });
+      return { url: credentials.url, client };
+    }),
+  );
+  // From here on the options hold the base URLs without their credentials: nothing can print them.
+  const resolved: ResolvedVlmOptions = Object.freeze({ ...given, baseUrl: servers.urls });
   let model = resolved.model;
   if (!model) {
     try {
@@ -90,12 +105,15 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
   return new VlmDetector(resolved, servers, model);
 }
 
-/** The servers' URLs, normalised; one given twice is a mistake worth saying (it would get twice the load). */
-function serverUrls(given: readonly string[]): string[] {
-  const urls = given.map(normaliseBaseUrl);
-  const twice = urls.find((url, i) => urls.indexOf(url) !== i);
-  if (twice) throw new UsageError(`${optionName('baseUrl')} ${twice} is given twice`, { details: optionDetails('baseUrl') });
-  return urls;
+/**
+ * Each server's URL, normalised, without its credentials (sent as a header instead: ./secrets.ts). One given
+ * twice is a mistake worth saying (it would get twice the load).
+ */
+function serverUrls(given: readonly string[], hasApiKey: boolean): BaseUrlCredentials[] {
+  const servers = given.map((url) => splitCredentials(normaliseBaseUrl(url), hasApiKey));
+  const twice = servers.find((server, i) => servers.findIndex((other) => other.url === server.url) !== i);
+  if (twice) throw new UsageError(`${optionName('baseUrl')} ${twice.url} is given twice`, { details: optionDetails('baseUrl') });
+  return servers;
 }
 
 /** Per-image bookkeeping of the requests. */
@@ -169,11 +187,13 @@ export class VlmDetector implements Detector {
     } catch (error) {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);
-      if (e.code !== 'OCRDET_SERVER') throw e;
+      if (e.code !== 'OCRDET_SERVER' && e.code !== 'OCRDET_EMPTY_ANSWER') throw e;
       timings.request = round2(performance.now() - askedMs);
       timings.total = round2(performance.now() - startedMs);
       const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';
-      return this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+      const detection = this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+      if (error instanceof EmptyAnswerFailure) detection.warnings = [...(detection.warnings ?? []), ...this.emptyAnswerWarnings(error.facts)];
+      return detection;
     }
     timings.request = round2(performance.now() - askedMs);
     return this.finish(name, prepared, answers, tally, timings, startedMs);
@@ -189,7 +209,7 @@ export class VlmDetector implements Detector {
       finishReason: answers[i].finishReason,
     }));
     const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale, ...(this.options.record ? { image: this.options.image } : {}) });
-    const empty = noBoxesWarning(raw, regions.length);
+    const empty = noBoxesWarning(raw, regions.length, this.dialect);
     if (empty) warnings.push(empty);
     if (tally.retries > 0) warnings.push(`${tally.retries} request(s) retried: ${tally.reasons.join('; ')}`);
     timings.parse = round2(performance.now() - parsedMs);
@@ -218,6 +238,18 @@ export class VlmDetector implements Detector {
     const detection: VlmDetection = { ...failedDetection(image, redacted), dialect: this.dialect.name, requests, retries: tally.retries };
     if (tally.reasons.length > 0) detection.warnings = [`retried after: ${tally.reasons.join('; ')}`];
     return detection;
+  }
+
+  /** What an empty answer says about the model, as warnings: cut at the token limit, or reasoning only. */
+  private emptyAnswerWarnings(facts: EmptyAnswerFacts): string[] {
+    const warnings: string[] = [];
+    if (facts.reasoningChars > 0) {
+      warnings.push(
+        `the model answered only in its reasoning (${facts.reasoningChars} characters), with no content: turn its thinking off (e.g. ${optionName('extraBody')} '{"chat_template_kwargs":{"enable_thinking":false}}' for Qwen3 under vLLM) or raise ${optionName('maxTokens')}`,
+      );
+    }
+    if (facts.finishReason === 'length') warnings.push(`the answer was cut off at the answer-token limit (${optionName('maxTokens')} ${answerTokenLimit(this.options)}) before any content`);
+    return warnings;
   }
 
   /** Asks every frame at once (within the limiter); the first failure stops the others, and is thrown. */
@@ -251,7 +283,7 @@ export class VlmDetector implements Detector {
       async () => {
         const release = await this.limiter.acquire(signal);
         try {
-          const answer = await this.servers.chat(body, this.options.timeoutMs, signal, {
+          const answer = await this.servers.chat(body, this.options.timeoutMs, { signal, acceptEmpty: this.options.acceptEmpty }, {
             onAttempt: () => call.onCounter?.('requests', 1),
             onHandover: (error) => countRetry(error),
           });

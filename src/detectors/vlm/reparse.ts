@@ -46,7 +46,7 @@ export function reparseRecord(record: Record<string, unknown>, options: Omit<Rep
   const started = performance.now();
   const parts = raw as RawAnswer[];
   const { regions, warnings } = regionsFromAnswers(parts, dialect, { task: options.task, coordinateScale: options.coordinateScale });
-  const empty = noBoxesWarning(parts, regions.length);
+  const empty = noBoxesWarning(parts, regions.length, dialect);
   if (empty) warnings.push(empty);
   const timings = typeof record.timings === 'object' && record.timings !== null ? (record.timings as Record<string, number>) : {};
   const { warnings: _old, ...rest } = record;
@@ -86,7 +86,7 @@ export async function reparseResults(file: string, options: ReparseOptions): Pro
       continue;
     }
     summary.reparsed++;
-    if ((result.regions as unknown[]).length === 0 && noBoxesWarning(record.raw as RawAnswer[], 0)) summary.withoutBoxes++;
+    if ((result.regions as unknown[]).length === 0 && noBoxesWarning(record.raw as RawAnswer[], 0, getDialect(result.dialect as string))) summary.withoutBoxes++;
     await options.onRecord(result, lineNumber);
   }
   return summary;

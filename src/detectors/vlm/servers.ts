@@ -15,7 +15,7 @@
  */
 import { InterruptedError, toOcrdetError } from '../../core/errors.js';
 import type { DetectorHealth, ServerHealth } from '../types.js';
-import { AttemptFailure, type ChatAnswer, type ModelClient } from './client.js';
+import { AttemptFailure, type ChatAnswer, type ChatCallOptions, type ModelClient } from './client.js';
 
 export const POOL_DEFAULTS = Object.freeze({
   /**
@@ -106,9 +106,9 @@ export class ServerPool {
     return this.servers[0].client;
   }
 
-  /** Removes API keys from text that leaves the pool (every server has the same key). */
+  /** Removes every server's secrets (the API key, credentials in a URL) from text that leaves the pool. */
   redact(text: string): string {
-    return this.servers[0].client.redact(text);
+    return this.servers.reduce((redacted, server) => server.client.redact(redacted), text);
   }
 
   private available(server: Server, now: number): boolean {
@@ -159,7 +159,8 @@ export class ServerPool {
   }
 
   /** One chat completion, handed from server to server on their failures (see the top of this file). */
-  async chat(body: Record<string, unknown>, timeoutMs: number, signal?: AbortSignal, hooks: PoolCallHooks = {}): Promise<ChatAnswer> {
+  async chat(body: Record<string, unknown>, timeoutMs: number, call: ChatCallOptions = {}, hooks: PoolCallHooks = {}): Promise<ChatAnswer> {
+    const { signal } = call;
     const tried = new Set<Server>();
     let last: AttemptFailure | undefined;
     for (;;) {
@@ -171,7 +172,7 @@ export class ServerPool {
       server.requests++;
       hooks.onAttempt?.(server.url);
       try {
-        const answer = await server.client.chat(body, timeoutMs, signal);
+        const answer = await server.client.chat(body, timeoutMs, call);
         this.succeeded(server);
         return answer;
       } catch (error) {
