@@ -4,7 +4,7 @@
  * part and merged gives one run's file. The batch runs the real engine over real image files with the test's
  * HeaderDetector (one region per image, from the image's real header: test/helpers/batch-detector.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { inShard, parseShard, shardFromEnvironment, shardOfPath, shardResultsPat
 import { UsageError } from '../src/core/errors.js';
 import { HeaderDetector } from './helpers/batch-detector.js';
 import { solidJpeg } from './helpers/images.js';
+import { numberedPdf } from './helpers/pdfs.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ocrdet-shards-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -42,12 +43,11 @@ describe('which part an input belongs to', () => {
     for (const [path, part] of partOf(after)) if (was.has(path)) expect(part, path).toBe(was.get(path));
   });
 
-  it('depends on the path below the input only: the same files from another folder or mount land in the same parts', () => {
-    const here: ImageInput = { path: 'scans/sub/a.jpg', relativePath: 'sub/a.jpg' };
-    const there: ImageInput = { path: '/mnt/other/scans/sub/a.jpg', relativePath: 'sub/a.jpg' };
-    for (const shard of parts(9)) expect(inShard(here, shard)).toBe(inShard(there, shard));
-    expect(shardOfPath('./sub/a.jpg', 9)).toBe(shardOfPath('sub/a.jpg', 9));
-    expect(shardOfPath('sub\\a.jpg', 9)).toBe(shardOfPath('sub/a.jpg', 9));
+  it("depends on the file's path alone: pages of one document (they share its path) stay in one part", () => {
+    const pages = [1, 2, 3, 4, 5].map((page) => ({ path: 'scans/report.pdf', relativePath: `report-p${page}.pdf`, page }));
+    for (const shard of parts(9)) expect(new Set(pages.map((page) => inShard(page, shard))).size).toBe(1);
+    expect(shardOfPath('./scans/a.jpg', 9)).toBe(shardOfPath('scans/a.jpg', 9));
+    expect(shardOfPath('scans\\a.jpg', 9)).toBe(shardOfPath('scans/a.jpg', 9));
   });
 
   it('spreads 10 000 inputs evenly: each of 4 parts within 2 500 ± 250 (± 5.8 standard deviations)', () => {
@@ -128,6 +128,32 @@ describe('a batch in parts, merged', () => {
     const summary = await mergeResults({ parts: files.reverse(), out: merged, inputs: [scans] });
     expect(summary).toMatchObject({ written: 25, failed: 1, duplicates: 0, missing: [], outside: 0 });
     expect(lines(merged)).toEqual(lines(single));
+  });
+
+  it("a document's pages stay in one part; with overlays, each part names its overlays as one run does", async () => {
+    const folder = join(work, 'docs');
+    mkdirSync(folder);
+    for (let i = 0; i < 6; i++) writeFileSync(join(folder, `report-${i}.pdf`), await numberedPdf(2 + (i % 2)));
+    // Names that one run tells apart only because it sees them all: report-0.pdf page 1 and report-0-p1.jpg.
+    writeFileSync(join(folder, 'report-0-p1.jpg'), await solidJpeg(90, 60));
+    writeFileSync(join(folder, 'report-1.png'), await solidJpeg(90, 60));
+    const overlaysOf = (dir: string) => readdirSync(dir, { recursive: true }).map(String).sort();
+    const single = join(work, 'docs-single.jsonl');
+    await runBatch({ inputs: [folder], detector: new HeaderDetector(), out: single, overlayDir: join(work, 'ov-single'), dpi: 36 });
+    const files: string[] = [];
+    for (const shard of parts(3)) {
+      const file = shardResultsPath(join(work, 'docs-parts', 'dets.jsonl'), shard);
+      await runBatch({ inputs: [folder], detector: new HeaderDetector(), out: file, overlayDir: join(work, 'ov-parts'), dpi: 36, shard });
+      const documents = new Map<string, Set<number>>();
+      for (const line of lines(file)) if (line.page) documents.set(String(line.image), (documents.get(String(line.image)) ?? new Set()).add(Number(line.page)));
+      // Every document a part has, it has whole.
+      for (const [image, pages] of documents) expect(pages.size, image).toBe(Number(/report-(\d)/.exec(image)![1]) % 2 === 1 ? 3 : 2);
+      files.push(file);
+    }
+    const merged = join(work, 'docs-merged.jsonl');
+    await mergeResults({ parts: files, out: merged, inputs: [folder] });
+    expect(lines(merged)).toEqual(lines(single));
+    expect(overlaysOf(join(work, 'ov-parts'))).toEqual(overlaysOf(join(work, 'ov-single')));
   });
 
   it('names the inputs no part has, keeps each image once when parts overlap, and leaves out a torn last line', async () => {

@@ -12,6 +12,8 @@ import type { Detection } from '../src/core/types.js';
 import { createDetector } from '../src/detectors/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { WorkerDetector } from '../src/detectors/workers.js';
+import { decodeImage } from '../src/image/decode.js';
+import { rawImageInput } from '../src/image/sharp.js';
 import { assertBuilt, REPO } from './helpers/cli.js';
 import { truncatedJpeg } from './helpers/images.js';
 
@@ -46,6 +48,10 @@ describe('ppocr in worker threads', () => {
     const fromBytes = await inWorkers.detect(readFileSync(photos[0]), { name: 'upload.jpg' });
     expect(fromBytes.image).toBe('upload.jpg');
     expect(geometry(fromBytes)).toEqual(geometry(fromPaths[0]));
+    // Decoded pixels (how a PDF page reaches a detector) stay pixels on the far side.
+    const pixels = await decodeImage(photos[1]);
+    const fromPixels = await inWorkers.detect(rawImageInput(pixels), { name: 'page-1' });
+    expect(geometry(fromPixels)).toEqual(geometry(fromPaths[1]));
   }, 60_000);
 
   it('a bad image comes back as the same failed Detection', async () => {

@@ -1,8 +1,10 @@
 /**
  * `mergeResults`: the results files of a batch's parts (./shard.ts), or of any runs, joined into one.
  *
- * Each image ends once in the merged file: when parts overlap (a part run twice, parts of two different part
- * counts), the first line with regions is kept, else the first line recorded with an error. Given the
+ * Each image (each page of a document) ends once in the merged file: when parts overlap (a part run twice, parts
+ * of two different part counts), the first line with regions is kept, else the first line recorded with an
+ * error. A document given among the inputs counts as present when a part has any of its pages (they are done
+ * together: ./shard.ts); its pages follow in page order. Given the
  * inputs the parts were run on, the merged file follows their order (one run's order, so it equals what a
  * single run would have written) and the images no part has are reported; lines for images outside the
  * inputs are kept after them, and counted. Without the inputs, lines come in the order of the parts given.
@@ -54,6 +56,8 @@ export interface MergeSummary {
 
 /** Where the kept line of an image is. */
 interface Kept {
+  /** The page of a document's line (pages are kept in page order after their document's place). */
+  page?: number;
   part: number;
   offset: number;
   length: number;
@@ -95,11 +99,11 @@ async function indexParts(parts: readonly string[], notice: (message: string) =>
         notice(ended ? `${file}:${number}: left out: ${problem} (${quoteLine(text)})` : `${file}:${number}: left out a half-written last line (${bytes.length} bytes; a run that was stopped)`);
         continue;
       }
-      const key = imageKey(line.image);
+      const key = imageKey(line.image, line.page);
       const ok = line.error === undefined;
       const before = kept.get(key);
       if (before) duplicates++;
-      if (!before || (ok && !before.ok)) kept.set(key, { part, offset: at, length: bytes.length, ok, used: false });
+      if (!before || (ok && !before.ok)) kept.set(key, { ...(line.page !== undefined ? { page: line.page } : {}), part, offset: at, length: bytes.length, ok, used: false });
     }
   }
   return { kept, duplicates, badLines };
@@ -147,15 +151,22 @@ export async function mergeResults(options: MergeResultsOptions): Promise<MergeS
   let outside = 0;
   let order: Kept[];
   if (images) {
+    // The lines of each input file: the image's, or a document's pages (in page order).
+    const byFile = new Map<string, Kept[]>();
+    for (const [key, line] of kept) {
+      const file = line.page === undefined ? key : key.slice(0, key.lastIndexOf('#'));
+      byFile.set(file, [...(byFile.get(file) ?? []), line]);
+    }
     order = [];
     for (const image of images) {
-      const line = kept.get(imageKey(image.path));
-      if (!line || line.used) {
-        if (!line) missing.push(image.path);
+      const lines = (byFile.get(imageKey(image.path)) ?? []).filter((line) => !line.used);
+      if (lines.length === 0) {
+        if (!byFile.has(imageKey(image.path))) missing.push(image.path);
         continue;
       }
-      line.used = true;
-      order.push(line);
+      lines.sort((a, b) => (a.page ?? 0) - (b.page ?? 0));
+      for (const line of lines) line.used = true;
+      order.push(...lines);
     }
     const others = [...kept.values()].filter((line) => !line.used);
     outside = others.length;

@@ -2,12 +2,12 @@
  * Shards: one of N disjoint parts of a batch's inputs, for job arrays (SLURM `--array`, Kubernetes Indexed
  * Jobs) where N copies of the same command each do their own part.
  *
- * An input belongs to part `hash(path) mod N`, where the path is the one relative to the input it was found
- * under (`ImageInput.relativePath`: `sub/a.jpg` for `scans/sub/a.jpg` given as `scans/`) and the hash is the
+ * An input belongs to part `hash(path) mod N`, where the path is the input file's as the batch records it
+ * (`ImageInput.path`: the input joined with the path found under it, `./` and `\` aside) and the hash is the
  * first 32 bits of its SHA-256. So each file's part depends on its own path only: adding or removing files
- * never moves the others, the same files given from another working directory or mount point land in the
- * same parts, and the N parts together are exactly the inputs. (Changing N reassigns everything.) The part
- * is decided per input file, never per page or tile, so whatever one file expands to stays in one part.
+ * never moves the others, and the N parts together are exactly the inputs. (Changing N reassigns everything;
+ * the tasks of one job run the same command from the same folder, so they see the same paths.) The part is
+ * decided per file, never per page or tile: the pages of a PDF share its path, and stay in one part.
  *
  * Parts are written 1-based (`3/16` is the third of sixteen), as `split -n`, Jest and Playwright number them;
  * inside, `index` is 0-based.
@@ -98,9 +98,9 @@ export function shardOfPath(path: string, count: number): number {
   return createHash('sha256').update(normalised, 'utf8').digest().readUInt32BE(0) % count;
 }
 
-/** Whether an input belongs to `shard` (by its path relative to its input). */
-export function inShard(image: ImageInput, shard: Shard): boolean {
-  return shard.count === 1 || shardOfPath(image.relativePath, shard.count) === shard.index;
+/** Whether an input (or a page of one: pages share their document's path) belongs to `shard`. */
+export function inShard(image: Pick<ImageInput, 'path'>, shard: Shard): boolean {
+  return shard.count === 1 || shardOfPath(image.path, shard.count) === shard.index;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { toErrorPayload } from '../core/errors.js';
+import { rawImageInput } from '../image/sharp.js';
 import { createBackendDetector } from './index.js';
 import type { Detector } from './types.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './workers.js';
@@ -27,7 +28,8 @@ async function detect(message: Extract<ToWorker, { type: 'detect' }>): Promise<v
   const abort = new AbortController();
   running.set(message.id, abort);
   try {
-    const input = typeof message.input === 'string' ? message.input : Buffer.from(message.input.buffer, message.input.byteOffset, message.input.byteLength);
+    const bytes = typeof message.input === 'string' ? undefined : Buffer.from(message.input.buffer, message.input.byteOffset, message.input.byteLength);
+    const input = bytes === undefined ? (message.input as string) : message.raw ? rawImageInput({ data: bytes, ...message.raw }) : bytes;
     const detection = await detector.detect(input, {
       signal: abort.signal,
       ...(message.name !== undefined ? { name: message.name } : {}),

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ModelError, UsageError, fromErrorPayload, type ErrorPayload } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
+import { rawImageSize } from '../image/sharp.js';
 import type { DetectCallOptions, Detector } from './types.js';
 
 /** Messages from a worker (./worker.ts). */
@@ -27,7 +28,7 @@ export type FromWorker =
 
 /** Messages to a worker. */
 export type ToWorker =
-  | { type: 'detect'; id: number; input: string | Uint8Array; name?: string; concurrency?: number }
+  | { type: 'detect'; id: number; input: string | Uint8Array; raw?: { width: number; height: number }; name?: string; concurrency?: number }
   | { type: 'abort'; id: number }
   | { type: 'close' };
 
@@ -93,7 +94,16 @@ class DetectorThread {
       this.calls.set(id, { resolve: (detection) => (done(), resolve(detection)), reject: (error) => (done(), reject(error)), options });
       options.signal?.addEventListener('abort', onAbort, { once: true });
       // A Buffer is copied into the worker (transferring it could detach a pool other Buffers share).
-      this.post({ type: 'detect', id, input: typeof input === 'string' ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength), name: options.name, concurrency: options.concurrency });
+      const raw = rawImageSize(input);
+      this.post({
+        type: 'detect',
+        id,
+        input: typeof input === 'string' ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength),
+        // Decoded pixels (a rendered PDF page) are marked as such again in the worker.
+        ...(raw ? { raw } : {}),
+        name: options.name,
+        concurrency: options.concurrency,
+      });
       if (options.signal?.aborted) onAbort();
     });
   }

@@ -1,10 +1,11 @@
 /**
  * The HTTP face of ocrdet: `POST /v1/detect`, `GET /healthz` and the web page, over any Detector.
  *
- * - `POST /v1/detect` takes the image as the raw request body (`Content-Type: image/*` or
- *   `application/octet-stream`, optional `?name=`), as JSON `{ "image": "<base64 or data: URL>", "name"? }`
+ * - `POST /v1/detect` takes the image as the raw request body (`Content-Type: image/*`, `application/pdf`
+ *   or `application/octet-stream`, optional `?name=`), as JSON `{ "image": "<base64 or data: URL>", "name"? }`
  *   or as `multipart/form-data` with a file field `image` (./upload.ts), and answers one `Detection` (the
- *   same JSON `ocrdet detect` prints). A bad image is 422, a bad request 400, a body over the limit 413, an
+ *   same JSON `ocrdet detect` prints); a PDF or multi-page TIFF, an array of them, one per page
+ *   (./documents.ts: `?dpi=`, `?pages=`, `?pictures=1`); `?format=text|hocr|alto` answers that document. A bad image is 422, a bad request 400, a body over the limit 413, an
  *   unsupported content type 415 (its message lists the accepted forms); every error body is
  *   `{ code, message, details? }` (the payload of src/core/errors.ts), so clients rebuild the same error.
  * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model servers answer),
@@ -23,10 +24,12 @@ import { z } from 'zod';
 import { BadImageError, InterruptedError, ServerError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detector } from '../detectors/types.js';
+import { OUTPUT_FORMATS, formatDetections } from '../formats/index.js';
+import { detectDocument, parseDetectQuery } from './documents.js';
 import { HealthCache } from './health.js';
 import { LIMIT_DEFAULTS, serverLimitOptions, watchBodyPauses } from './limits.js';
 import { ServerMetrics } from './metrics.js';
-import { WorkQueue } from './queue.js';
+import { RecentMean, WorkQueue, clientGone, retryAfterSeconds } from './queue.js';
 import { parseJsonBody, readMultipartUpload, unsupportedMediaMessage, type Upload } from './upload.js';
 
 export { decodeImageField } from './upload.js';
@@ -40,6 +43,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   webRoot: new URL('../../web/', import.meta.url).pathname,
   /** How long a `/healthz` result is reused, ms: polls every second cost the model server one request per 5 s. */
   healthCacheMs: 5000,
+  /** Pages of one PDF (or TIFF) detected per request; more is a 400 that says to ask for some with ?pages=. */
+  maxPages: 100,
   ...LIMIT_DEFAULTS,
 });
 
@@ -56,11 +61,14 @@ const serverOptionsSchema = z
     keepAliveTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.keepAliveTimeoutMs),
     webRoot: z.string().min(1).default(SERVER_DEFAULTS.webRoot),
     healthCacheMs: z.number().int().min(0).default(SERVER_DEFAULTS.healthCacheMs),
+    maxPages: z.number().int().positive().default(SERVER_DEFAULTS.maxPages),
     version: z.string().default('0.0.0'),
     logger: z.boolean().default(false),
   })
   .strict()
   .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { path: ['headersTimeoutMs'], error: 'must not be longer than option "requestTimeoutMs" (the whole request)' });
+
+type ServerConfig = z.output<typeof serverOptionsSchema>;
 
 export type ServerOptions = z.input<typeof serverOptionsSchema>;
 
@@ -76,24 +84,6 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
 
 const WEB_FILES = { '/': ['index.html', 'text/html; charset=utf-8'], '/app.js': ['app.js', 'text/javascript; charset=utf-8'], '/style.css': ['style.css', 'text/css; charset=utf-8'] } as const;
 
-/** A mean of the last few detection times, for Retry-After. */
-class RecentMean {
-  private readonly values: number[] = [];
-  add(ms: number): void {
-    this.values.push(ms);
-    if (this.values.length > 20) this.values.shift();
-  }
-  get ms(): number {
-    return this.values.length === 0 ? 1000 : this.values.reduce((a, b) => a + b, 0) / this.values.length;
-  }
-}
-
-/** When a refused client should come back: the time the line ahead of it takes, at least 1 s, at most a minute. */
-function retryAfterSeconds(queue: WorkQueue, detectMs: RecentMean): number {
-  const seconds = ((queue.waiting + queue.running) * detectMs.ms) / queue.concurrency / 1000;
-  return Math.min(60, Math.max(1, Math.ceil(seconds)));
-}
-
 function sendError(reply: FastifyReply, error: unknown, status?: number): FastifyReply {
   const payload = toErrorPayload(error);
   return reply.code(status ?? STATUS[payload.code] ?? 500).send(payload);
@@ -108,11 +98,10 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
   return routes(config, detector, web);
 }
 
-type ServerConfig = z.output<typeof serverOptionsSchema>;
-
 async function routes(config: ServerConfig, detector: Detector, web: Map<string, { body: string; type: string }>): Promise<FastifyInstance> {
   const queue = new WorkQueue(config.concurrency, config.queue ?? SERVER_DEFAULTS.queuePerSlot * config.concurrency);
   const metrics = new ServerMetrics(queue);
+  const detectMs = new RecentMean();
   const app = Fastify({ logger: config.logger, bodyLimit: config.maxUploadBytes, ...serverLimitOptions(config) });
   app.server.maxConnections = config.maxConnections;
   // `parseAs: 'buffer'` gives the body as one Buffer already: taken as it is (a copy would double what a burst holds).
@@ -121,6 +110,7 @@ async function routes(config: ServerConfig, detector: Detector, web: Map<string,
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody);
   // The whole header is matched: parameters (`image/jpeg; charset=utf-8`, which some clients send) are allowed.
   app.addContentTypeParser(/^image\/[\w.+-]+(\s*;.*)?$/i, { parseAs: 'buffer' }, rawBody);
+  app.addContentTypeParser('application/pdf', { parseAs: 'buffer' }, rawBody);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
   });
@@ -165,63 +155,62 @@ async function routes(config: ServerConfig, detector: Detector, web: Map<string,
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
 
   // A place in the queue is taken before the body is read: a request that would be one too many costs nothing.
-  const places = new WeakMap<object, { release: () => void; bodyIn: () => void }>();
+  const bodyIn = new WeakMap<FastifyRequest, () => void>();
   const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
     const release = queue.admit();
     if (!release) {
       metrics.imageEnded('refused');
-      reply.header('retry-after', String(retryAfterSeconds(queue, detectMs)));
-      reply.header('connection', 'close');
+      reply.header('retry-after', String(retryAfterSeconds(queue, detectMs))).header('connection', 'close');
       return sendError(reply, new ServerError(`busy: ${queue.running} images being detected and ${queue.waiting} waiting (the most this server takes: --queue); try again later`), 503);
     }
     reply.raw.once('close', release);
-    places.set(request, { release, bodyIn: watchBodyPauses(request, reply, config.bodyTimeoutMs) });
+    bodyIn.set(request, watchBodyPauses(request, reply, config.bodyTimeoutMs));
   };
-  const detectMs = new RecentMean();
+  // Each detection in its turn, dropped when the client has gone before it.
+  const detectInTurn = (image: Buffer, name: string, signal: AbortSignal) =>
+    queue.run(async () => {
+      const startedMs = performance.now();
+      try {
+        return await detector.detect(image, { name, signal });
+      } finally {
+        detectMs.add(performance.now() - startedMs);
+      }
+    }, signal);
 
   app.post('/v1/detect', { onRequest }, async (request, reply) => {
-    const place = places.get(request);
-    const query = request.query as { name?: unknown };
+    const query = parseDetectQuery(request.query);
     let upload: Upload;
     if (Buffer.isBuffer(request.body)) upload = { image: request.body };
     else if (request.isMultipart()) upload = await readMultipartUpload(request);
     else upload = parseJsonBody(request.body);
-    place?.bodyIn();
+    bodyIn.get(request)?.();
     const { image } = upload;
     // A name given in the body, then ?name=, then the uploaded file's own name.
-    const name = upload.name ?? (typeof query.name === 'string' && query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
+    const name = upload.name ?? (query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
     if (image.length === 0) return sendError(reply, new BadImageError(`${name}: empty request body`));
-    // The client has gone when the response closes before it is written ('close' of the request itself fires
-    // as soon as a POST body has been read, even for a client that still waits: fastify/fastify#6725).
-    const gone = new AbortController();
-    const onClose = () => {
-      if (!reply.raw.writableEnded) gone.abort();
-    };
-    reply.raw.once('close', onClose);
-    let detection;
+    const gone = clientGone(reply);
+    let pages, detections;
     try {
-      detection = await queue.run(async () => {
-        const startedMs = performance.now();
-        try {
-          return await detector.detect(image, { name, signal: gone.signal });
-        } finally {
-          detectMs.add(performance.now() - startedMs);
-        }
-      }, gone.signal);
+      pages = await detectDocument(image, name, query, { detect: (page, pageName) => detectInTurn(page, pageName, gone.signal), maxPages: config.maxPages });
+      detections = pages ?? [await detectInTurn(image, name, gone.signal)];
     } catch (error) {
       if (!(error instanceof InterruptedError) || !gone.signal.aborted) throw error;
       metrics.imageEnded('dropped');
       // Nobody reads this: 499 is nginx's "client closed request", so the request log and /metrics say what happened.
       return sendError(reply, error, 499);
     } finally {
-      reply.raw.off('close', onClose);
+      gone.dispose();
     }
-    metrics.imageEnded(detection.error ? 'failed' : 'done');
-    if (detection.error) {
-      const { code, message } = detection.error;
-      return reply.code(STATUS[code] ?? 500).send({ code, message, details: { image: name } });
+    for (const detection of detections) metrics.imageEnded(detection.error ? 'failed' : 'done');
+    const failed = pages ? undefined : detections[0].error;
+    if (failed) return reply.code(STATUS[failed.code] ?? 500).send({ code: failed.code, message: failed.message, details: { image: name } });
+    if (query.format !== 'json') {
+      const format = OUTPUT_FORMATS.get(query.format);
+      const documentText = formatDetections(format.name, detections, { software: { name: 'ocrdet', version: config.version }, files: [name] });
+      return reply.type(format.mediaType).send(documentText);
     }
-    return detection;
+    // A document is answered page by page (an array), an image with its one Detection.
+    return pages ?? detections[0];
   });
 
   for (const [route, file] of web) {

@@ -92,3 +92,37 @@ export class WorkQueue {
     });
   }
 }
+
+/** A mean of the last few detection times, for Retry-After. */
+export class RecentMean {
+  private readonly values: number[] = [];
+
+  add(ms: number): void {
+    this.values.push(ms);
+    if (this.values.length > 20) this.values.shift();
+  }
+
+  /** The mean, or 1 s before anything was measured. */
+  get ms(): number {
+    return this.values.length === 0 ? 1000 : this.values.reduce((a, b) => a + b, 0) / this.values.length;
+  }
+}
+
+/** When a refused client should come back: the time the line ahead of it takes, at least 1 s, at most a minute. */
+export function retryAfterSeconds(queue: WorkQueue, detectMs: RecentMean): number {
+  const seconds = ((queue.waiting + queue.running) * detectMs.ms) / queue.concurrency / 1000;
+  return Math.min(60, Math.max(1, Math.ceil(seconds)));
+}
+
+/**
+ * A signal that aborts when the client has gone: its response closed before it was written. (The request's own
+ * 'close' fires as soon as a POST body has been read, even for a client that still waits: fastify/fastify#6725.)
+ */
+export function clientGone(reply: { raw: { writableEnded: boolean; once(event: 'close', listener: () => void): unknown; off(event: 'close', listener: () => void): unknown } }): { signal: AbortSignal; dispose: () => void } {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableEnded) gone.abort();
+  };
+  reply.raw.once('close', onClose);
+  return { signal: gone.signal, dispose: () => void reply.raw.off('close', onClose) };
+}
