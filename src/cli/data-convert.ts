@@ -10,7 +10,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
-import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { numberIn, parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { SCORE_FLAGS } from './data-stats.js';
 import { count } from '../core/plural.js';
 import { FAMILIES } from '../grounding/families.js';
 import { describeRule } from '../grounding/image-rules.js';
@@ -38,6 +39,8 @@ const FlagsSchema = z.object({
   keepEmpty: z.boolean().optional(),
   format: z.string().optional(),
   images: z.string().optional(),
+  minScore: z.number().optional(),
+  minTextScore: z.number().optional(),
   probe: z.boolean().default(true),
   minPixels: z.number().optional(),
   maxPixels: z.number().optional(),
@@ -51,7 +54,7 @@ type Flags = z.infer<typeof FlagsSchema>;
 export function createCommand(): Command {
   return new Command('convert')
     .description('convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO')
-    .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
+    .argument('<dataset>', "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL (detections as labels)")
     .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)')
     .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
     .option('--dialect <name>', `grounding dialect of the answers: ${dialects.names().join(', ')}`, 'internvl2')
@@ -72,6 +75,8 @@ export function createCommand(): Command {
     .option('--keep-empty', 'keep images without care regions (empty answers)')
     .option('--format <format>', 'dataset format (default: detected)')
     .option('--images <dir>', 'where the images are, when not where the format says')
+    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1], numberIn('--min-score', 0, 1))
+    .option(SCORE_FLAGS.minTextScore[0], `${SCORE_FLAGS.minTextScore[1]}; --task text only`, numberIn('--min-text-score', 0, 1))
     .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
     .option('--min-pixels <n>', 'Qwen2/2.5/3-VL: MIN_PIXELS of training (smart_resize; default 3136, Qwen3-VL 4096)', positiveInt('--min-pixels'))
     .option('--max-pixels <n>', 'Qwen2/2.5/3-VL: MAX_PIXELS of training (smart_resize; default 1003520, Qwen3-VL 1048576)', positiveInt('--max-pixels'))

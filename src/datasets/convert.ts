@@ -14,6 +14,8 @@
 import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { UsageError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import type { Sample } from '../core/types.js';
 import { DATA_RECORD_FILE, DATA_RECORD_VERSION, type DataRecord, type RowTokens } from '../grounding/record.js';
 import { estimateTokens } from './tokens.js';
@@ -87,12 +89,25 @@ export async function convertDataset(dataset: string, options: ConvertOptions): 
     format,
     probeImages: settings.probeImages,
     ...(settings.images !== undefined ? { images: settings.images } : {}),
+    ...scoreOptions(format, settings),
     // The reader is the one that knows whether an image is there: it reports each missing one and leaves it out.
     requireImages: true,
     onSkippedSample: (sample) => skipped.forward?.(sample),
     onProblem: (problem) => problems.forward?.(problem),
   });
   return convert(samples, { dataset, format, root: await datasetRoot(dataset) }, options, problems, skipped);
+}
+
+/**
+ * The thresholds that judge detections (results only; readDataset refuses them for annotations): a text
+ * score means nothing for boxes or objects, so it is 0 there, and giving one is a usage error.
+ */
+function scoreOptions(format: string, settings: Readonly<ConvertSettings>): { minScore?: number; minTextScore?: number } {
+  if (settings.task !== 'text' && settings.minTextScore !== undefined) {
+    throw new UsageError(`${optionName('minTextScore')} judges recognised text: it applies to ${optionName('task')} text, not ${settings.task}`, { details: optionDetails('minTextScore', 'task') });
+  }
+  const minTextScore = settings.task === 'text' ? settings.minTextScore : format === 'results' ? 0 : undefined;
+  return { ...(settings.minScore !== undefined ? { minScore: settings.minScore } : {}), ...(minTextScore !== undefined ? { minTextScore } : {}) };
 }
 
 /**

@@ -27,6 +27,15 @@ export interface ReadResultsOptions {
 /** Says why a line, or one region of it (`element`), was skipped. */
 type LineProblem = (message: string, element?: string) => void;
 
+/** A Detection as read, with where it was: its line (JSONL), or its place in a JSON document. */
+export interface ResultEntry {
+  detection: Detection;
+  /** 1-based line of a JSONL file. */
+  line?: number;
+  /** `[3]` for an item of a JSON array, `document` for a file that is one Detection. */
+  element?: string;
+}
+
 /**
  * Streams the Detections of a JSONL results file — or of a JSON file holding one Detection or an array of
  * them, pretty-printed or not (what `ocrdet detect one.jpg > one.json` writes: one image prints as pretty
@@ -34,6 +43,11 @@ type LineProblem = (message: string, element?: string) => void;
  * JSON object (a README, an image, a CSV given as predictions). Later bad lines are reported one by one and skipped.
  */
 export async function* readResults(file: string, options: ReadResultsOptions = {}): AsyncGenerator<Detection> {
+  for await (const entry of readResultEntries(file, options)) yield entry.detection;
+}
+
+/** readResults, each Detection with the line (or document element) it was read from, for messages. */
+export async function* readResultEntries(file: string, options: ReadResultsOptions = {}): AsyncGenerator<ResultEntry> {
   await assertResultsFile(file);
   let sawLine = false;
   for await (const { number, text: raw } of readLines(file)) {
@@ -51,12 +65,12 @@ export async function* readResults(file: string, options: ReadResultsOptions = {
     const problem: LineProblem = (message, element) =>
       options.onProblem?.({ kind: 'bad-record', file, line: number, ...(element ? { element } : {}), message, skipped: true });
     const detection = usable(checkResultLine(text), problem);
-    if (detection) yield detection;
+    if (detection) yield { detection, line: number };
   }
 }
 
 /** The Detections of a file that is one JSON document: an object (one Detection) or an array of them. */
-async function* readJsonDocument(file: string, firstLine: number, options: ReadResultsOptions): AsyncGenerator<Detection> {
+async function* readJsonDocument(file: string, firstLine: number, options: ReadResultsOptions): AsyncGenerator<ResultEntry> {
   const text = stripBom(await readFile(file, 'utf8'));
   let value: unknown;
   try {
@@ -69,7 +83,7 @@ async function* readJsonDocument(file: string, firstLine: number, options: ReadR
     const problem: LineProblem = (message, element) =>
       options.onProblem?.({ kind: 'bad-record', file, element: Array.isArray(value) ? `[${index}]${element ? `.${element}` : ''}` : (element ?? 'document'), message, skipped: true });
     const detection = usable(checkResultValue(items[index]), problem);
-    if (detection) yield detection;
+    if (detection) yield { detection, element: Array.isArray(value) ? `[${index}]` : 'document' };
   }
 }
 
