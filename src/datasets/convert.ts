@@ -123,15 +123,29 @@ export async function convertSamples(
   return convert(samples, source, options, readerProblems, {});
 }
 
+/** The target answers are written for (dialect, family, prompts, image rule), checked; undefined for exchange formats. */
+async function answerTargetOf(settings: Readonly<ConvertSettings>): Promise<AnswerTarget | undefined> {
+  if (!OUTPUT_FORMATS.get(settings.to).answers) return undefined;
+  const from = settings.promptsFrom !== undefined ? await readPromptsFrom(settings.promptsFrom) : {};
+  const prompt = settings.prompt ?? from.prompt;
+  const system = settings.system ?? from.system;
+  return resolveAnswerTarget(settings, { ...(prompt !== undefined ? { prompt } : {}), ...(system !== undefined ? { system } : {}) });
+}
+
+/**
+ * Checks options as `convertDataset` does before it reads anything (output format, dialect, family, task,
+ * prompts, image rule), writing nothing: for a caller that converts at the end of long work (autolabel).
+ */
+export async function checkConvertOptions(options: ConvertOptions): Promise<void> {
+  await answerTargetOf(resolveConvertOptions(options));
+}
+
 /** The job of a conversion: its writer, files and tally, and for answer formats the target they are written for. */
 async function createJob(settings: Readonly<ConvertSettings>, out: string, tally: ConvertTally): Promise<ConvertJob> {
   const entry = OUTPUT_FORMATS.get(settings.to);
   const files = new ImageFiles({ out, paths: settings.paths, copyImages: settings.copyImages, probe: settings.probeImages });
-  if (!entry.answers) return { kind: 'exchange', settings, writer: entry.create({ swiftVersion: 3, imageTag: true }), files, tally };
-  const from = settings.promptsFrom !== undefined ? await readPromptsFrom(settings.promptsFrom) : {};
-  const prompt = settings.prompt ?? from.prompt;
-  const system = settings.system ?? from.system;
-  const target = resolveAnswerTarget(settings, { ...(prompt !== undefined ? { prompt } : {}), ...(system !== undefined ? { system } : {}) });
+  const target = await answerTargetOf(settings);
+  if (!target) return { kind: 'exchange', settings, writer: entry.create({ swiftVersion: 3, imageTag: true }), files, tally };
   const writer = entry.create({ swiftVersion: settings.swiftVersion === 2 ? 2 : 3, imageTag: target.imageTag });
   const promptTokens = estimateTokens(target.family.template.promptText({ prompt: target.prompt, ...(target.system !== undefined ? { system: target.system } : {}), answer: '' }));
   return { kind: 'answers', settings, writer, files, tally, target, promptTokens };
