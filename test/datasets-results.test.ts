@@ -82,6 +82,22 @@ describe('results as a dataset: which detections are labels', () => {
     await expect(readAll(scoredResults(), { minTextScore: 1.5 })).rejects.toThrow(/option "minTextScore" expects a number in \[0, 1\], got 1.5/);
   });
 
+  it('reports a line (or a one-document file) over the size limit and reads on', async () => {
+    const file = scoredResults();
+    const { samples, problems } = await readAll(file, { maxAnnotationBytes: 300 });
+    // Line 1 (four regions) is over 300 bytes; line 2, the failed image, is not.
+    expect(samples).toEqual([]);
+    expect(problems.map((p) => [p.kind, p.line, p.message])).toEqual([
+      ['bad-record', 1, expect.stringMatching(/^a line of \d+ bytes, more than one image's detections may be \(300 bytes\); line skipped$/)],
+      ['bad-record', 2, expect.stringMatching(/^the detector failed on this image/)],
+    ]);
+    const [first] = readFileSync(file, 'utf8').split('\n');
+    const pretty = join(tempDataset({}), 'one.json');
+    writeFileSync(pretty, JSON.stringify(JSON.parse(first), null, 2));
+    const document = await readAll(pretty, { maxAnnotationBytes: 300 });
+    expect(document.problems.map((p) => [p.kind, p.message])).toEqual([['bad-file', expect.stringMatching(/^one JSON document of \d+ bytes, more than 300 bytes; not read/)]]);
+  });
+
   it('finds images by the path recorded, from the working folder, else from the results file’s folder', async () => {
     const dir = tempDataset({});
     const image = join(SEED_TEST, 'Images', PHOTOS[0]);

@@ -119,6 +119,15 @@ describe('ocrdet eval with several --pred', () => {
     expect(twice.stderr).toMatch(/two runs are named "self"/);
   });
 
+  it('names --report once, as typed, when its folder cannot be made (a file stands in the way)', async () => {
+    const blocker = file('not-a-folder');
+    await writeFile(blocker, 'x');
+    const result = await ocrdet('eval', '--gt', SEED_TEST, '--pred', file('self.jsonl'), '--report', path.join(blocker, 'report'));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/ --report \S*not-a-folder\/report: /);
+    expect(result.stderr).not.toMatch(/---report/);
+  });
+
   it('tells apart two files of the same base name by their folders', async () => {
     await mkdir(file('other'), { recursive: true });
     await copyFile(file('odd.jsonl'), file('other/self.jsonl'));

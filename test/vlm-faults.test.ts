@@ -127,6 +127,25 @@ describe('answers and failures that are not retried', () => {
     expect(detection.warnings).toEqual([...cut.warnings, expect.stringMatching(/cut off at the answer-token limit \(option "maxTokens"\)/)]);
   });
 
+  it('a 30 MB answer is not read past maxTokens × 256 bytes + 64 KiB: an error, not retried, the connection closed early', async () => {
+    const s = await start();
+    const [chunked, declared] = await images(2, 'huge');
+    const limit = 64 * 1024 + 512 * 256;
+    for (const [path, contentLength] of [[chunked, false], [declared, true]] as const) {
+      s.faults.push({ kind: 'huge', bytes: 30_000_000, contentLength });
+      const detection = await (await createVlmDetector(fast(s, { maxTokens: 512 }))).detect(path);
+      expect(detection.error).toEqual({
+        code: 'OCRDET_SERVER',
+        message: expect.stringContaining(`the response body is larger than ${limit} bytes${contentLength ? ' (Content-Length 30000' : ''}`),
+      });
+      expect(detection.error?.message).toMatch(/more than an answer of 512 tokens can be \(option "maxTokens"\); stopped reading/);
+      expect(detection.retries).toBe(0);
+      // What went out before the client hung up: the limit plus what the sockets' buffers took, far from 30 MB.
+      while (s.stats.inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(s.stats.hugeWritten).toBeLessThan(10_000_000);
+    }
+  });
+
   it('a 400 is not retried: that image gets an error, the others their regions', async () => {
     const s = await start();
     const paths = await images(3, 'bad-request');

@@ -6,11 +6,15 @@
  * `cutBrokenTail` removes exactly it (and nothing else) before a rerun appends. Data written with write() is
  * in the kernel's page cache and survives the process being killed; fsync (at most once per
  * `syncIntervalMs`, and at close) only bounds what an OS crash or power loss can take.
+ *
+ * A disk that fills up (or turns read-only, or fails) mid-line: the writer cuts the file back to its last
+ * complete line and throws FileSystemError naming the file, so a rerun on a good disk finds only complete
+ * lines and goes on from there.
  */
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { checkResultLine } from '../core/detection.js';
-import { BadResultsError } from '../core/errors.js';
+import { BadResultsError, toFileSystemError } from '../core/errors.js';
 import { readLines } from '../core/lines.js';
 import { optionDetails, optionName } from '../core/options.js';
 import type { Detection } from '../core/types.js';
@@ -82,12 +86,16 @@ export async function scanResults(path: string): Promise<ResultsScan> {
 /** Truncates the file to its valid part (only ever the broken tail found by `scanResults`). */
 export async function cutBrokenTail(path: string, scan: ResultsScan): Promise<void> {
   if (scan.brokenTailBytes === 0) return;
-  const handle = await open(path, 'r+');
   try {
-    await handle.truncate(scan.validBytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(path, 'r+');
+    try {
+      await handle.truncate(scan.validBytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw toFileSystemError(error, path);
   }
 }
 
@@ -112,7 +120,7 @@ export async function dropErrorLines(path: string, dropImages: ReadonlySet<strin
   } catch (error) {
     await out.close().catch(() => undefined);
     await rm(temporary, { force: true });
-    throw error;
+    throw toFileSystemError(error, temporary, `nothing was changed in ${path}; free some space (or fix the folder) and run again`);
   }
   return dropped;
 }
@@ -137,24 +145,45 @@ export class JsonlWriter {
   private unsynced = false;
   private timer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
+  /** Set once a write failed: the file ends with its last complete line, and nothing more is written. */
+  private failure: unknown;
 
   private constructor(
+    private readonly path: string,
     private readonly handle: FileHandle,
+    /** Bytes of complete lines in the file: where the next line starts. */
+    private size: number,
     private readonly syncIntervalMs: number,
   ) {}
 
   static async open(path: string, options: JsonlWriterOptions = {}): Promise<JsonlWriter> {
-    return new JsonlWriter(await open(path, 'a'), options.syncIntervalMs ?? 1000);
+    try {
+      const handle = await open(path, 'a');
+      const { size } = await handle.stat();
+      return new JsonlWriter(path, handle, size, options.syncIntervalMs ?? 1000);
+    } catch (error) {
+      throw toFileSystemError(error, path);
+    }
   }
 
   async append(detection: Detection): Promise<void> {
-    let bytes = Buffer.from(detectionLine(detection), 'utf8');
-    // One call writes the whole line in practice; the loop only covers a short write (e.g. disk nearly full).
-    for (;;) {
-      const { bytesWritten } = await this.handle.write(bytes);
-      if (bytesWritten >= bytes.length) break;
-      bytes = bytes.subarray(bytesWritten);
+    if (this.failure) throw this.failure;
+    const line = Buffer.from(detectionLine(detection), 'utf8');
+    let bytes = line;
+    try {
+      // One call writes the whole line in practice; the loop only covers a short write (e.g. disk nearly full).
+      for (;;) {
+        const { bytesWritten } = await this.handle.write(bytes);
+        if (bytesWritten >= bytes.length) break;
+        bytes = bytes.subarray(bytesWritten);
+      }
+    } catch (error) {
+      // Cut the part of the line that made it to the file: the file ends with complete lines only.
+      await this.handle.truncate(this.size).catch(() => undefined);
+      this.failure = toFileSystemError(error, this.path, 'the lines written before are kept: run the same command again once the disk has room (or is fixed) to finish');
+      throw this.failure;
     }
+    this.size += line.length;
     this.unsynced = true;
     if (performance.now() - this.lastSyncMs >= this.syncIntervalMs) await this.sync();
     else if (!this.timer) {
@@ -174,7 +203,7 @@ export class JsonlWriter {
       await this.syncing;
     } catch (error) {
       this.unsynced = true; // close() tries again and reports it
-      throw error;
+      throw toFileSystemError(error, this.path);
     } finally {
       this.syncing = undefined;
       this.lastSyncMs = performance.now();
@@ -183,7 +212,7 @@ export class JsonlWriter {
 
   async close(): Promise<void> {
     try {
-      await this.sync();
+      if (!this.failure) await this.sync();
     } finally {
       await this.handle.close();
     }

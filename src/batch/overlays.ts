@@ -2,12 +2,18 @@
  * Overlay files of a batch: one PNG per image under the overlay directory, named after the image's path
  * relative to its input, so the overlay tree mirrors the input tree.
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { checkResultLine, detectionOf } from '../core/detection.js';
+import { toFileSystemError, toOcrdetError } from '../core/errors.js';
 import { makeDirectory } from '../core/dirs.js';
-import type { Detection } from '../core/types.js';
+import { readLines } from '../core/lines.js';
+import { count } from '../core/plural.js';
+import type { Detection, DetectionError } from '../core/types.js';
 import { drawOverlay } from '../image/overlay.js';
 import type { ImageInput } from './inputs.js';
+import { imageKey } from './jsonl.js';
 
 /** Replaces the extension (if any) of the last path segment with `.png`. */
 function withPngExtension(path: string): string {
@@ -55,13 +61,68 @@ export function overlayNames(images: readonly ImageInput[]): string[] {
   });
 }
 
-/** Draws the regions of a finished detection and writes the PNG to `file` (parents created). */
+/**
+ * Draws the regions of a finished detection and writes the PNG to `file` (parents created). A write that
+ * fails (a full disk) removes what it left, so that no truncated PNG passes for a written overlay.
+ */
 export async function writeOverlay(detection: Detection, file: string, maxPixels?: number): Promise<void> {
   const png = await drawOverlay(detection.image, detection.regions, maxPixels === undefined ? {} : { maxPixels });
   makeDirectory(dirname(file));
-  await writeFile(file, png);
+  try {
+    await writeFile(file, png);
+  } catch (error) {
+    await rm(file, { force: true }).catch(() => undefined);
+    throw error;
+  }
 }
 
 export function overlayPath(overlayDir: string, name: string): string {
   return join(overlayDir, ...name.split('/'));
+}
+
+export interface RedrawOptions {
+  overlayDir?: string;
+  maxPixels?: number;
+  onImageError?: (image: string, error: DetectionError) => void;
+  onNotice?: (message: string) => void;
+}
+
+/**
+ * Draws the overlays of images already done (`succeeded`: recorded with regions) whose PNG is missing: an
+ * earlier run could not write it (a full disk), or ran without an overlay folder. The regions come from the
+ * results file, read once, so nothing is detected again. Returns how many could not be written.
+ */
+export async function redrawMissingOverlays(out: string, images: readonly ImageInput[], names: readonly string[], succeeded: ReadonlySet<string>, options: RedrawOptions): Promise<{ failed: number }> {
+  const overlayDir = options.overlayDir;
+  if (!overlayDir || succeeded.size === 0) return { failed: 0 };
+  const missing = new Map<string, string>();
+  images.forEach((image, i) => {
+    const key = imageKey(image.path);
+    const file = overlayPath(overlayDir, names[i]);
+    if (succeeded.has(key) && !existsSync(file)) missing.set(key, file);
+  });
+  if (missing.size === 0) return { failed: 0 };
+  let drawn = 0;
+  let failed = 0;
+  for await (const { text } of readLines(out)) {
+    const { line } = checkResultLine(text);
+    const file = line && line.error === undefined ? missing.get(imageKey(line.image)) : undefined;
+    if (!line || !file) continue;
+    missing.delete(imageKey(line.image));
+    try {
+      await writeOverlay(detectionOf(line), file, options.maxPixels);
+      drawn++;
+    } catch (error) {
+      failed++;
+      options.onImageError?.(line.image, overlayFailure(error, file));
+    }
+  }
+  if (drawn > 0) options.onNotice?.(`${out}: drew ${count(drawn, 'overlay')} of images done before, from their recorded regions`);
+  return { failed };
+}
+
+/** Why an overlay was not written, as an image's error: the disk's errors (no space, read-only…) named as such. */
+export function overlayFailure(error: unknown, file: string): DetectionError {
+  const { code, message } = toOcrdetError(toFileSystemError(error, file));
+  return { code, message: `overlay not written: ${message}` };
 }

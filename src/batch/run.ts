@@ -10,7 +10,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeDirectory } from '../core/dirs.js';
-import { BadResultsError, UsageError, toOcrdetError } from '../core/errors.js';
+import { BadResultsError, FileSystemError, UsageError, fileSystemErrno, toFileSystemError, toOcrdetError } from '../core/errors.js';
 import { optionDetails, optionName } from '../core/options.js';
 import { count } from '../core/plural.js';
 import type { Detection, DetectionError } from '../core/types.js';
@@ -20,7 +20,7 @@ import type { Detector } from '../detectors/types.js';
 import { expandInputs, unreadableFormatHint, type ImageInput } from './inputs.js';
 import { JsonlWriter, cutBrokenTail, dropErrorLines, imageKey, scanResults } from './jsonl.js';
 import { lockResultsFile } from './lock.js';
-import { overlayNames, overlayPath, writeOverlay } from './overlays.js';
+import { overlayFailure, overlayNames, overlayPath, redrawMissingOverlays, writeOverlay } from './overlays.js';
 import { runOrdered } from './pool.js';
 import { BatchStats, type BatchProgress } from './stats.js';
 
@@ -47,11 +47,11 @@ export interface RunBatchOptions {
   maxPixels?: number;
   /** Each result of this run, in input order, after it is written to `out`. */
   onDetection?: (detection: Detection, index: number) => void | Promise<void>;
-  /** An image finished with an error (called as soon as it fails, before it is written). */
+  /** An image finished with an error, or its overlay could not be written (called before its line is written). */
   onImageError?: (image: string, error: DetectionError) => void;
   /** Called on every change; throttle drawing yourself. */
   onProgress?: (progress: BatchProgress) => void;
-  /** Things worth telling the user that are not per-image errors: resume counts, a repaired tail, overlay failures. */
+  /** Things worth telling the user that are not per-image errors: resume counts, a repaired tail, overlays redrawn. */
   onNotice?: (message: string) => void;
   /** Graceful stop: no new image starts; the ones in flight finish and are written. */
   stopSignal?: AbortSignal;
@@ -84,11 +84,13 @@ const FATAL_CODES = new Set(['OCRDET_MODEL', 'OCRDET_CONFIG', 'OCRDET_USAGE']);
 
 interface Resume {
   done: Set<string>;
+  /** Of `done`: the images recorded with regions (no error). */
+  succeeded: Set<string>;
   previouslyFailed: number;
 }
 
-/** `out` must be a file; its folder is created. Returns whether the file exists already. */
-async function prepareOutPath(out: string): Promise<boolean> {
+/** `out` must be a file; its folder is created. */
+async function prepareOutPath(out: string): Promise<void> {
   const info = await stat(out).catch(() => undefined);
   const details = optionDetails('out');
   if (info?.isDirectory()) throw new UsageError(`${optionName('out')} ${out}: is a directory; give a file name, e.g. ${join(out, 'dets.jsonl')}`, { details });
@@ -97,10 +99,10 @@ async function prepareOutPath(out: string): Promise<boolean> {
     try {
       makeDirectory(dirname(out));
     } catch (error) {
-      throw new UsageError(`${optionName('out')} ${out}: cannot create its folder (${(error as Error).message})`, { cause: error, details });
+      const ErrorClass = fileSystemErrno(error) ? FileSystemError : UsageError;
+      throw new ErrorClass(`${optionName('out')} ${out}: cannot create its folder (${(error as Error).message})`, { cause: error, details });
     }
   }
-  return Boolean(info);
 }
 
 /** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
@@ -120,7 +122,8 @@ async function prepareResults(out: string, images: readonly ImageInput[], option
     options.onNotice?.(`${out}: retrying ${count(failedBefore.size, 'image')} that failed before (${count(dropped, 'error line')} removed)`);
   }
   const done = new Set([...scan.images.keys()].filter((key) => wanted.has(key) && !(options.retryErrors && failedBefore.has(key))));
-  return { done, previouslyFailed: options.retryErrors ? 0 : failedBefore.size };
+  const succeeded = new Set([...done].filter((key) => scan.images.get(key)?.ok));
+  return { done, succeeded, previouslyFailed: options.retryErrors ? 0 : failedBefore.size };
 }
 
 function defaultConcurrency(detector: Detector): number {
@@ -143,15 +146,20 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
   checkOptions(options);
   const images = options.images ?? (await expandInputs(options.inputs ?? []));
   const names = options.overlayDir ? overlayNames(images) : [];
-  const outExists = options.out ? await prepareOutPath(options.out) : false;
+  if (options.out) await prepareOutPath(options.out);
   const release = options.out ? await lockResultsFile(options.out) : undefined;
   let detector = options.detector;
   let writer: JsonlWriter | undefined;
+  let failure: { error: unknown } | undefined;
   try {
-    const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), previouslyFailed: 0 };
+    // Only now, holding the lock: a run that held it just before may have written the whole file meanwhile.
+    const outExists = options.out ? Boolean(await stat(options.out).catch(() => undefined)) : false;
+    const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), succeeded: new Set(), previouslyFailed: 0 };
     const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path)));
     const stats = new BatchStats(images.length, images.length - todo.length);
     if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${count(images.length, 'image')} already done; doing the other ${todo.length}`);
+    // Overlays an earlier run could not write (a full disk) are drawn from the regions it recorded.
+    const redraw = options.out && options.overlayDir ? await redrawMissingOverlays(options.out, images, names, resume.succeeded, options) : { failed: 0 };
     if (todo.length > 0) detector ??= await createBackendDetector(options.backend ?? DEFAULT_BACKEND, options.detectorOptions ?? {});
     if (options.out && todo.length > 0) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
     const outcome = detector ? await runTodo(todo, detector, names, stats, writer, options) : { interrupted: false };
@@ -160,13 +168,19 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
       skipped: stats.skipped,
       previouslyFailed: resume.previouslyFailed,
       done: stats.done,
-      failed: stats.failed,
+      failed: stats.failed + redraw.failed,
       interrupted: outcome.interrupted,
       elapsedMs: stats.elapsedMs(),
       counters: { ...stats.counters },
     };
+  } catch (error) {
+    failure = { error };
+    throw error;
   } finally {
-    await writer?.close();
+    // A close that fails after the run already failed (the same full disk) must not hide the first error.
+    await writer?.close().catch((error: unknown) => {
+      if (!failure) throw toFileSystemError(error, options.out);
+    });
     if (detector && !options.detector) await detector.close();
     await release?.();
   }
@@ -203,9 +217,10 @@ async function runTodo(
         });
         if (detection === undefined) stats.dropped();
         else {
-          stats.finished(Boolean(detection.error));
           if (detection.error) options.onImageError?.(detection.image, detection.error);
-          else if (options.overlayDir) await addOverlay(detection, overlayPath(options.overlayDir, names[index]), options);
+          // An overlay that cannot be written fails the image (exit 1); its regions are still recorded.
+          const overlayFailed = !detection.error && options.overlayDir !== undefined && !(await addOverlay(detection, overlayPath(options.overlayDir, names[index]), options));
+          stats.finished(Boolean(detection.error) || overlayFailed);
         }
         report();
         return detection;
@@ -246,14 +261,21 @@ async function detectOne(image: ImageInput, detector: Detector, stats: BatchStat
   return { image: image.path, ...rest };
 }
 
-async function addOverlay(detection: Detection, file: string, options: RunBatchOptions): Promise<void> {
+/**
+ * Draws and writes one overlay; false when it could not be written. The failure is the image's: said through
+ * `onImageError`, and in the Detection's warnings (its regions are good and recorded; a rerun draws the
+ * missing overlay from them).
+ */
+async function addOverlay(detection: Detection, file: string, options: RunBatchOptions): Promise<boolean> {
   const startMs = performance.now();
   try {
     await writeOverlay(detection, file, options.maxPixels);
     detection.timings = { ...detection.timings, overlay: Math.round(performance.now() - startMs) };
+    return true;
   } catch (error) {
-    const message = `overlay not written (${file}): ${toOcrdetError(error).message}`;
-    detection.warnings = [...(detection.warnings ?? []), message];
-    options.onNotice?.(`${detection.image}: ${message}`);
+    const failure = overlayFailure(error, file);
+    detection.warnings = [...(detection.warnings ?? []), failure.message];
+    options.onImageError?.(detection.image, failure);
+    return false;
   }
 }

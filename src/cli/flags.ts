@@ -27,6 +27,11 @@ function takesOneValue(option: Option): boolean {
   return (option.required || option.optional) && !option.variadic && !isRepeatable(option);
 }
 
+/** A flag's value as a message shows it: credentials in a URL (`http://user:password@host`) hidden. */
+function shown(value: unknown): string {
+  return String(value).replace(/(\/\/)[^/@\s]*@/g, '$1***@');
+}
+
 /** A second value for a one-value flag stops the command with a usage error naming both values. */
 export function refuseRepeatedOptions(command: Command): void {
   for (const option of command.options) {
@@ -34,10 +39,10 @@ export function refuseRepeatedOptions(command: Command): void {
     let first: string | undefined;
     command.on(`option:${option.name()}`, (value: unknown) => {
       if (first === undefined) {
-        first = String(value);
+        first = shown(value);
         return;
       }
-      command.error(`error: ${option.long ?? option.short} given twice ("${first}", then "${String(value)}"); it takes one value`, {
+      command.error(`error: ${option.long ?? option.short} given twice ("${first}", then "${shown(value)}"); it takes one value`, {
         exitCode: 2,
         code: 'ocrdet.repeatedOption',
       });

@@ -101,7 +101,8 @@ export async function run(rawArgv: readonly string[] = process.argv.slice(2)): P
     const named = error instanceof OcrdetError && optionsNamed(error.details).length > 0;
     const e = toOcrdetError(named ? inFlagWords(error, (await import('./backend-flags.js')).cliOptionName) : error);
     process.stderr.write(`${describeError(e)}\n`);
-    if (debug || !(error instanceof OcrdetError)) {
+    // The disk's errors (OCRDET_FILE_SYSTEM) are not ocrdet's bugs: no stack trace is asked for.
+    if (debug || (!(error instanceof OcrdetError) && e.code === 'OCRDET_INTERNAL')) {
       if (debug) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
       else process.stderr.write('(run again with --debug for the stack trace)\n');
     }

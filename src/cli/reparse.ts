@@ -16,6 +16,7 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { parseFlags, warn } from './output.js';
+import { toFileSystemError } from '../core/errors.js';
 import { count } from '../core/plural.js';
 
 const ReparseFlagsSchema = z.object({
@@ -65,20 +66,35 @@ function openSink(out: string | undefined): { write: (line: string) => Promise<v
   }
   const temporary = `${out}.ocrdet-reparse-${process.pid}`;
   const stream = createWriteStream(temporary);
+  // The folder refuses the file, or the disk fills up: said as the disk's error naming --out, at the next
+  // write or at the end, never as an unhandled 'error' event.
+  let failure: unknown;
+  stream.on('error', (error) => (failure ??= toFileSystemError(error, out)));
+  const check = () => {
+    if (failure) throw failure;
+  };
+  const rethrow = (error: unknown) => {
+    check();
+    throw error;
+  };
   return {
     write: async (line) => {
-      if (!stream.write(line)) await once(stream, 'drain');
+      check();
+      if (!stream.write(line)) await once(stream, 'drain').catch(rethrow);
     },
     finish: async () => {
+      check();
       stream.end();
-      await once(stream, 'finish');
+      await once(stream, 'finish').catch(rethrow);
+      check();
       await rename(temporary, out);
     },
     discard: async () => {
       // Ended, not destroyed: writes still queued would otherwise fail as an unhandled 'error' event.
       stream.on('error', () => undefined);
       stream.end();
-      await once(stream, 'close').catch(() => undefined);
+      // A stream that failed is closed already: waiting for 'close' would wait for ever (and node would exit 0).
+      if (!stream.closed) await once(stream, 'close').catch(() => undefined);
       await rm(temporary, { force: true });
     },
   };

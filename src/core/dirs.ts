@@ -6,11 +6,21 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
+/** A path under a file (ENOTDIR) is as missing as one that is not there: the walk up finds the file and says so. */
+function statOrMissing(path: string): ReturnType<typeof statSync> | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
 /** Creates `path` and its missing parents. Throws the fs error (ENOENT, EACCES, ENOTDIR, EROFS…) of the first folder that cannot be made. */
 export function makeDirectory(path: string): void {
   const missing: string[] = [];
   for (let current = resolve(path); ; ) {
-    const info = statSync(current, { throwIfNoEntry: false });
+    const info = statOrMissing(current);
     if (info) {
       if (!info.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${current}'`), { code: 'ENOTDIR', path: current });
       break;

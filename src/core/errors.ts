@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   OCRDET_BAD_RESULTS: { name: 'BadResultsError', exitCode: 1, description: 'A results (Detection JSONL) file or line cannot be read.' },
   OCRDET_MODEL: { name: 'ModelError', exitCode: 2, description: 'A model file is missing, or the runtime cannot load or run it.' },
   OCRDET_SERVER: { name: 'ServerError', exitCode: 1, description: 'A model server could not be reached, failed, or answered something unusable.' },
+  OCRDET_EMPTY_ANSWER: { name: 'EmptyAnswerError', exitCode: 1, description: 'A model server answered with no content (empty, or reasoning only), on every attempt.' },
+  OCRDET_FILE_SYSTEM: { name: 'FileSystemError', exitCode: 1, description: 'A file could not be written or read: no space left, read-only, permission denied, or an I/O error.' },
   OCRDET_ENGINE: { name: 'EngineError', exitCode: 1, description: 'An external engine (ms-swift, vLLM, LMDeploy) failed or is not installed.' },
   OCRDET_INTERRUPTED: { name: 'InterruptedError', exitCode: 130, description: 'The work was stopped by a signal (Ctrl-C); finished results are kept.' },
   OCRDET_INTERNAL: { name: 'InternalError', exitCode: 1, description: 'A bug in ocrdet: please report it with the command and --debug output.' },
@@ -106,6 +108,8 @@ export const {
   BadResultsError,
   ModelError,
   ServerError,
+  EmptyAnswerError,
+  FileSystemError,
   EngineError,
   InterruptedError,
   InternalError,
@@ -119,6 +123,8 @@ export type BadAnnotationError = InstanceType<typeof BadAnnotationError>;
 export type BadResultsError = InstanceType<typeof BadResultsError>;
 export type ModelError = InstanceType<typeof ModelError>;
 export type ServerError = InstanceType<typeof ServerError>;
+export type EmptyAnswerError = InstanceType<typeof EmptyAnswerError>;
+export type FileSystemError = InstanceType<typeof FileSystemError>;
 export type EngineError = InstanceType<typeof EngineError>;
 export type InterruptedError = InstanceType<typeof InterruptedError>;
 export type InternalError = InstanceType<typeof InternalError>;
@@ -127,9 +133,60 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
 
-/** Wraps anything thrown into an OcrdetError; unknown errors become OCRDET_INTERNAL with the cause kept. */
+/**
+ * The file system's errors that are the disk's or the system's doing, not ocrdet's, in words (errno(3),
+ * Linux and macOS). EFBIG is also what a process gets past its file-size limit (`ulimit -f`).
+ */
+const FILE_SYSTEM_ERRNOS: Readonly<Record<string, string>> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large (for the file system, or past the file-size limit of this process)',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EIO: 'input/output error (a failing disk, or a network file system that went away)',
+  EMFILE: 'too many open files in this process',
+  ENFILE: 'too many open files in the system',
+};
+
+/** System calls of the file system (node's `error.syscall`); EACCES from `listen` or `kill` is something else. */
+const FILE_SYSTEM_CALLS = new Set([
+  'open', 'close', 'read', 'write', 'writev', 'fsync', 'fdatasync', 'ftruncate', 'truncate', 'mkdir', 'rmdir', 'unlink',
+  'rename', 'link', 'symlink', 'copyfile', 'scandir', 'opendir', 'stat', 'lstat', 'fstat', 'utime', 'futime', 'chmod', 'access', 'rm',
+]);
+
+/** The errno code of a file-system error that is about the disk (no space, read-only, permission, I/O), else undefined. */
+export function fileSystemErrno(error: unknown): string | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!(e instanceof Error) || typeof e.code !== 'string' || !Object.hasOwn(FILE_SYSTEM_ERRNOS, e.code)) return undefined;
+  return typeof e.path === 'string' || (typeof e.syscall === 'string' && FILE_SYSTEM_CALLS.has(e.syscall)) ? e.code : undefined;
+}
+
+/**
+ * A file-system error as FileSystemError: `FILE: reason (CODE)` and what to do. `file` names the file when
+ * the error does not (a write on an open file says no path); `advice` replaces the default sentence.
+ * Anything that is not such an error is returned unchanged.
+ */
+export function toFileSystemError(error: unknown, file?: string, advice?: string): unknown {
+  if (error instanceof OcrdetError) return error;
+  const code = fileSystemErrno(error);
+  if (!code) return error;
+  const e = error as NodeJS.ErrnoException & { dest?: unknown };
+  const where = file ?? e.path ?? 'a file';
+  const dest = typeof e.dest === 'string' && file === undefined ? ` → ${e.dest}` : '';
+  const doing = e.syscall ? `, ${e.syscall}` : '';
+  const fix = advice ?? (code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG' ? 'free some space (or write elsewhere) and run again' : 'check the file and its folder, then run again');
+  return new FileSystemError(`${where}${dest}: ${FILE_SYSTEM_ERRNOS[code]} (${code}${doing}); ${fix}`, { cause: error, details: { file: where, errno: code } });
+}
+
+/**
+ * Wraps anything thrown into an OcrdetError: the disk's errors (no space, read-only, permission, I/O)
+ * become OCRDET_FILE_SYSTEM; other unknown errors become OCRDET_INTERNAL with the cause kept.
+ */
 export function toOcrdetError(error: unknown): OcrdetError {
   if (error instanceof OcrdetError) return error;
+  const fileSystem = toFileSystemError(error);
+  if (fileSystem instanceof OcrdetError) return fileSystem;
   const message = error instanceof Error ? error.message : String(error);
   return new InternalError(message.split('\n')[0] ?? 'unknown error', { cause: error });
 }

@@ -12,7 +12,7 @@
 import { NotFoundError, UsageError } from '../core/errors.js';
 import { optionDetails, optionName } from '../core/options.js';
 import type { Sample } from '../core/types.js';
-import { pathKind } from './files.js';
+import { ANNOTATION_SIZE_LIMITS, pathKind } from './files.js';
 import { DATASET_FORMATS, detectFormat } from './formats.js';
 import type { DatasetProblem } from './problems.js';
 import type { DatasetFormat, ReadDatasetOptions, ReaderContext } from './reader.js';
@@ -21,11 +21,16 @@ import { StatsCollector, type DatasetStats } from './stats.js';
 
 export { detectFormat, DATASET_FORMATS } from './formats.js';
 export { RESULTS_DEFAULTS } from './readers/results.js';
+export { ANNOTATION_SIZE_LIMITS } from './files.js';
 export { formatProblem, type DatasetProblem, type DatasetProblemKind } from './problems.js';
 export type { DatasetFormat, DatasetReader, ReadDatasetOptions, CoordinateFrame } from './reader.js';
 export type { DatasetStats, Distribution, SourceStats } from './stats.js';
 
 async function resolveFormat(path: string, options: ReadDatasetOptions): Promise<DatasetFormat> {
+  const limit = options.maxAnnotationBytes;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
+    throw new UsageError(`${optionName('maxAnnotationBytes')} expected a positive whole number of bytes, received ${String(limit)}`, { details: optionDetails('maxAnnotationBytes') });
+  }
   if ((await pathKind(path)) === 'missing') throw new NotFoundError(`${path}: no such file or folder`);
   if (options.images !== undefined && (await pathKind(options.images)) !== 'dir') {
     throw new NotFoundError(`${optionName('images')} ${options.images}: no such folder`, { details: optionDetails('images') });
@@ -58,9 +63,11 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
     ...(options.images !== undefined ? { images: options.images } : {}),
     ...(options.requireImages ? { requireImages: true } : {}),
   });
+  const maxAnnotationBytes = options.maxAnnotationBytes ?? ANNOTATION_SIZE_LIMITS[reader.name];
   const context: ReaderContext = {
     options: {
       probeImages,
+      maxAnnotationBytes,
       ...(options.images !== undefined ? { images: options.images } : {}),
       ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
       ...(options.minTextScore !== undefined ? { minTextScore: options.minTextScore } : {}),

@@ -16,6 +16,8 @@ export type DatasetProblemKind =
   | 'out-of-image'
   /** A region with fewer than 3 distinct points or zero area (dropped), or a self-intersecting polygon (kept). */
   | 'degenerate'
+  /** Bytes that are not valid in the file's encoding: the text holds U+FFFD (or a control character) there; kept. */
+  | 'encoding'
   /** Information, not an error: annotation-only datasets, skipped shape types, frames and sizes. */
   | 'note';
 

@@ -35,6 +35,11 @@ export interface ReadDatasetOptions {
    * text (boxes, objects). Default RESULTS_DEFAULTS.minTextScore.
    */
   minTextScore?: number;
+  /**
+   * The largest annotation file read whole, in bytes (for ppocr: the longest line of Label.txt); a larger one
+   * is a `bad-file` problem. Default: the format's (datasets/files.ts ANNOTATION_SIZE_LIMITS).
+   */
+  maxAnnotationBytes?: number;
 }
 
 /**
@@ -89,7 +94,7 @@ export interface RawSample {
 }
 
 export interface ReaderContext {
-  readonly options: Readonly<{ images?: string; probeImages: boolean; minScore?: number; minTextScore?: number }>;
+  readonly options: Readonly<{ images?: string; probeImages: boolean; maxAnnotationBytes: number; minScore?: number; minTextScore?: number }>;
   report(problem: DatasetProblem): void;
   /** Turns what a reader parsed into a Sample (never throws; problems are reported). */
   finish(raw: RawSample): Promise<Sample>;

@@ -6,10 +6,14 @@
  * either a 1 MB chunk or one image's record.
  */
 import { closeSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { toFileSystemError } from '../core/errors.js';
 
 const CHUNK_BYTES = 1 << 20;
 
-/** Appends to a file through a 1 MB buffer. */
+/**
+ * Appends to a file through a 1 MB buffer. The disk's errors (no space, read-only…) come out as
+ * FileSystemError naming `shownPath`, the file the user asked for.
+ */
 export class BufferedFile {
   private readonly fd: number;
   private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -17,15 +21,30 @@ export class BufferedFile {
   /** Bytes written so far (buffered included). */
   bytes = 0;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'w');
+  constructor(
+    readonly path: string,
+    private readonly shownPath = path,
+  ) {
+    try {
+      this.fd = openSync(path, 'w');
+    } catch (error) {
+      throw toFileSystemError(error, shownPath);
+    }
+  }
+
+  private writeAll(data: Buffer, length = data.length): void {
+    try {
+      for (let done = 0; done < length; ) done += writeSync(this.fd, data, done, length - done);
+    } catch (error) {
+      throw toFileSystemError(error, this.shownPath);
+    }
   }
 
   write(data: string | Buffer): void {
     const bytes = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
     if (bytes > this.buffer.length - this.used) this.flush();
     if (bytes > this.buffer.length) {
-      writeSync(this.fd, typeof data === 'string' ? Buffer.from(data) : data);
+      this.writeAll(typeof data === 'string' ? Buffer.from(data) : data);
     } else if (typeof data === 'string') {
       this.buffer.write(data, this.used);
       this.used += bytes;
@@ -37,8 +56,7 @@ export class BufferedFile {
   }
 
   flush(): void {
-    let done = 0;
-    while (done < this.used) done += writeSync(this.fd, this.buffer, done, this.used - done);
+    this.writeAll(this.buffer, this.used);
     this.used = 0;
   }
 
@@ -51,7 +69,7 @@ export class BufferedFile {
 /** A file written under a temporary name and renamed into place only when complete. */
 export class AtomicFile extends BufferedFile {
   constructor(readonly finalPath: string) {
-    super(`${finalPath}.partial-${process.pid}`);
+    super(`${finalPath}.partial-${process.pid}`, finalPath);
   }
 
   commit(): void {

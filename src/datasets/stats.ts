@@ -100,7 +100,7 @@ class IntegerHistogram {
 }
 
 function emptyKinds(): Record<DatasetProblemKind, number> {
-  return { unpaired: 0, 'bad-file': 0, 'bad-record': 0, 'missing-image': 0, 'out-of-image': 0, degenerate: 0, note: 0 };
+  return { unpaired: 0, 'bad-file': 0, 'bad-record': 0, 'missing-image': 0, 'out-of-image': 0, degenerate: 0, encoding: 0, note: 0 };
 }
 
 export class StatsCollector {

@@ -16,9 +16,11 @@ export interface DoubleRequest {
 }
 
 export interface DoubleAnswer {
-  content: string;
+  /** null: what a reasoning model sends when it only thought. */
+  content: string | null;
   finishReason?: string;
   completionTokens?: number;
+  reasoning_content?: string;
 }
 
 export type DoubleFault =
@@ -28,12 +30,15 @@ export type DoubleFault =
   | { kind: 'drop' }
   | { kind: 'drop-mid-body' }
   | { kind: 'cut'; keepChars: number }
-  | { kind: 'non-json' };
+  | { kind: 'non-json' }
+  | { kind: 'huge'; bytes: number; contentLength?: boolean };
 
 export interface DoubleOptions {
   models?: string[];
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** When set, requests must carry exactly this `Authorization` header (e.g. `Basic …`). */
+  authorization?: string;
   latencyMs?: number | ((request: DoubleRequest) => number);
   answer?: (request: DoubleRequest) => string | DoubleAnswer | Promise<string | DoubleAnswer>;
   /** The size to report as ms-swift's `images_size` (only sent when the request has return_details). */
@@ -55,7 +60,7 @@ export interface OpenAiDouble {
   readonly port: number;
   faults: DoubleFault[];
   faultFor: ((request: DoubleRequest) => DoubleFault | undefined) | undefined;
-  stats: { requests: number; chatRequests: number; inFlight: number; maxInFlight: number; completed: number; authHeaders: Set<string> };
+  stats: { requests: number; chatRequests: number; inFlight: number; maxInFlight: number; completed: number; authHeaders: Set<string>; hugeWritten?: number };
   received: ReceivedRequest[];
   goDown(): Promise<void>;
   comeBack(): Promise<void>;

@@ -14,6 +14,11 @@
  *   { kind: 'drop-mid-body' } status and part of the JSON body, then the connection is destroyed
  *   { kind: 'cut', keepChars } the answer cut after keepChars characters, finish_reason "length"
  *   { kind: 'non-json' }     200 with an HTML page (a proxy's error page)
+ *   { kind: 'huge', bytes, contentLength? } 200 with an answer of `bytes` characters, written in 64 KiB chunks as the
+ *                            client reads them (chunked, or with its Content-Length); `stats.hugeWritten` counts
+ *                            the bytes that went out before the client closed the connection
+ * An answer (from `answer(request)`) is a string, or `{ content, finishReason?, completionTokens?,
+ * reasoning_content? }` where `content` may be null (what a reasoning model sends when it only thought).
  * `goDown()` closes the listening socket and every connection; `comeBack()` listens again on the same port.
  *
  * Plain JavaScript (with ./openai-double.d.ts) so that bench/vlm.bench.js can run it without a build.
@@ -153,13 +158,16 @@ export async function startOpenAiDouble(options = {}) {
 
   function completion(body, answer, request) {
     const content = answer.content;
+    const message = { role: 'assistant', content };
+    if (answer.reasoning_content !== undefined) message.reasoning_content = answer.reasoning_content;
+    const tokens = Math.ceil(((content ?? '').length + (answer.reasoning_content ?? '').length) / 3);
     const result = {
       id: `chatcmpl-${request.index}`,
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model,
-      choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: answer.finishReason ?? 'stop', logprobs: null }],
-      usage: { prompt_tokens: 1000, completion_tokens: answer.completionTokens ?? Math.ceil(content.length / 3), total_tokens: 1000 + Math.ceil(content.length / 3) },
+      choices: [{ index: 0, message, finish_reason: answer.finishReason ?? 'stop', logprobs: null }],
+      usage: { prompt_tokens: 1000, completion_tokens: answer.completionTokens ?? tokens, total_tokens: 1000 + tokens },
     };
     // ms-swift deploy: images_size only when the request asked for details (protocol.py ChatCompletionResponse).
     if (body.return_details && options.imagesSize) result.images_size = [options.imagesSize(request)];
@@ -188,6 +196,8 @@ export async function startOpenAiDouble(options = {}) {
         const content = (await answerOf(request)).content.slice(0, fault.keepChars);
         return sendJson(res, 200, completion(request.body, { content, finishReason: 'length' }, request));
       }
+      case 'huge':
+        return sendHuge(fault, request, res);
       case 'non-json': {
         const html = '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>';
         res.writeHead(200, { 'content-type': 'text/html' });
@@ -198,6 +208,36 @@ export async function startOpenAiDouble(options = {}) {
     }
   }
 
+  /** A completion whose answer is `fault.bytes` of 'a', written only as fast as the client reads it. */
+  async function sendHuge(fault, request, res) {
+    const whole = JSON.stringify(completion(request.body, { content: '' }, request));
+    const [head, tail] = whole.split('"content":""');
+    const start = Buffer.from(`${head}"content":"`);
+    const end = Buffer.from(`"${tail}`);
+    const total = start.length + fault.bytes + end.length;
+    res.writeHead(200, { 'content-type': 'application/json', ...(fault.contentLength ? { 'content-length': total } : {}) });
+    stats.hugeWritten = 0;
+    let closed = false;
+    res.on('close', () => (closed = true));
+    const write = async (chunk) => {
+      stats.hugeWritten += chunk.length;
+      if (res.write(chunk) || closed) return;
+      await new Promise((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    };
+    await write(start);
+    const block = Buffer.alloc(64 * 1024, 'a');
+    for (let left = fault.bytes; left > 0 && !closed; left -= block.length) await write(left >= block.length ? block : block.subarray(0, left));
+    if (!closed) res.end(end);
+  }
+
   const server = createServer((req, res) => {
     stats.requests++;
     const auth = req.headers.authorization ?? '';
@@ -206,6 +246,9 @@ export async function startOpenAiDouble(options = {}) {
       // As OpenAI does, the refused key is echoed back: clients must not print server messages blindly.
       const given = auth.replace(/^Bearer /, '');
       return sendJson(res, 401, errorBody(401, `Incorrect API key provided: ${given}.`));
+    }
+    if (options.authorization !== undefined && auth !== options.authorization) {
+      return sendJson(res, 401, errorBody(401, `Unauthorized: ${auth || 'no Authorization header'}`));
     }
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {

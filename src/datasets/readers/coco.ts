@@ -13,16 +13,13 @@
  * Frame: STORED pixels, as pycocotools and COCO's own tools (which never apply EXIF orientation) read them;
  * the sample builder notices files whose width/height are already the oriented ones.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sample } from '../../core/types.js';
-import { jsonErrorAt, pathKind, readHead, walkFiles } from '../files.js';
+import { jsonErrorAt, pathKind, readAnnotationText, readHead, walkFiles } from '../files.js';
 import { normaliseRef } from '../images.js';
 import { quoteValue } from '../problems.js';
 import type { DatasetReader, RawRegion, ReaderContext } from '../reader.js';
 
-/** Above this V8 cannot hold the file as one string; a streaming JSON parser would be needed. */
-const MAX_JSON_BYTES = 500 * 1024 * 1024;
 
 type Json = Record<string, unknown>;
 
@@ -83,16 +80,13 @@ function imageFolders(file: string): string[] {
 }
 
 async function loadJson(file: string, context: ReaderContext): Promise<Json | undefined> {
-  const bytes = (await stat(file)).size;
-  if (bytes === 0) {
+  // The size limit (500 MiB by default: V8's longest string) and the encoding are readAnnotationText's.
+  const content = readAnnotationText(file, context);
+  if (content === undefined) return undefined;
+  if (content.trim() === '') {
     context.report({ kind: 'bad-file', file, message: 'empty file', skipped: true });
     return undefined;
   }
-  if (bytes > MAX_JSON_BYTES) {
-    context.report({ kind: 'bad-file', file, message: `${Math.round(bytes / 1048576)} MB is more than one JSON document ocrdet reads (${MAX_JSON_BYTES / 1048576} MB); split it per subset`, skipped: true });
-    return undefined;
-  }
-  const content = await readFile(file, 'utf8');
   try {
     const json: unknown = JSON.parse(content);
     if (json && typeof json === 'object' && Array.isArray((json as Json).images)) return json as Json;

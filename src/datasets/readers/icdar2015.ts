@@ -14,7 +14,7 @@
 import { opendir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sample } from '../../core/types.js';
-import { IMAGE_EXTENSIONS, pathKind, readHead, readTextFile, textLines, walkFiles } from '../files.js';
+import { IMAGE_EXTENSIONS, pathKind, readAnnotationText, readHead, textLines, walkFiles } from '../files.js';
 import { quoteValue } from '../problems.js';
 import type { DatasetReader, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
@@ -86,19 +86,18 @@ async function imageFoldersIn(dir: string): Promise<string[]> {
   return found;
 }
 
-async function readGroundTruth(path: string, source: string, folders: ImageFolders, context: ReaderContext): Promise<RawSample> {
+/** The sample of one gt_*.txt; undefined when the file cannot be read (reported). */
+async function readGroundTruth(path: string, source: string, folders: ImageFolders, context: ReaderContext): Promise<RawSample | undefined> {
   const regions: RawRegion[] = [];
   let lines = 0;
-  try {
-    for (const { text, line } of textLines(readTextFile(path))) {
-      lines = line;
-      if (text.trim() === '') continue;
-      const parsed = parseIcdarLine(text);
-      if (typeof parsed === 'string') context.report({ kind: 'bad-record', file: path, line, message: `${parsed}; line skipped`, skipped: true });
-      else regions.push({ ...parsed, line });
-    }
-  } catch (error) {
-    context.report({ kind: 'bad-file', file: path, message: `cannot read (${(error as Error).message})`, skipped: true });
+  const content = readAnnotationText(path, context);
+  if (content === undefined) return undefined;
+  for (const { text, line } of textLines(content)) {
+    lines = line;
+    if (text.trim() === '') continue;
+    const parsed = parseIcdarLine(text);
+    if (typeof parsed === 'string') context.report({ kind: 'bad-record', file: path, line, message: `${parsed}; line skipped`, skipped: true });
+    else regions.push({ ...parsed, line });
   }
   if (lines === 0) context.report({ kind: 'bad-file', file: path, message: 'empty file: read as an image without text' });
   return {
@@ -115,7 +114,8 @@ async function* read(path: string, context: ReaderContext): AsyncGenerator<Sampl
     ? [{ path, relDir: '' }]
     : walkFiles(path, (name) => name.toLowerCase().endsWith('.txt'));
   for await (const file of files) {
-    yield await context.finish(await readGroundTruth(file.path, file.relDir, folders, context));
+    const raw = await readGroundTruth(file.path, file.relDir, folders, context);
+    if (raw) yield await context.finish(raw);
   }
 }
 

@@ -12,7 +12,7 @@
  */
 import { basename, dirname, extname, join } from 'node:path';
 import type { Sample } from '../../core/types.js';
-import { IMAGE_EXTENSIONS, isImageName, jsonErrorAt, pathKind, readHead, readTextFile, walkFiles } from '../files.js';
+import { IMAGE_EXTENSIONS, isImageName, jsonErrorAt, pathKind, readAnnotationText, readHead, walkFiles } from '../files.js';
 import { normaliseRef } from '../images.js';
 import type { DatasetReader, ImageRef, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
@@ -56,13 +56,8 @@ function imageOf(json: Record<string, unknown>, file: string): ImageRef {
 }
 
 async function readLabelMe(file: string, source: string, context: ReaderContext): Promise<RawSample | undefined> {
-  let content: string;
-  try {
-    content = readTextFile(file);
-  } catch (error) {
-    context.report({ kind: 'bad-file', file, message: `cannot read (${(error as Error).message})`, skipped: true });
-    return undefined;
-  }
+  const content = readAnnotationText(file, context);
+  if (content === undefined) return undefined;
   if (content.trim() === '') {
     context.report({ kind: 'bad-file', file, message: 'empty file', skipped: true });
     return undefined;

@@ -15,7 +15,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Sample } from '../../core/types.js';
-import { pathKind, readHead, readLines, walkFiles } from '../files.js';
+import { describeBytes, pathKind, readHead, readLines, walkFiles } from '../files.js';
 import { normaliseRef } from '../images.js';
 import { quoteValue } from '../problems.js';
 import type { DatasetReader, RawRegion, RawSample, ReaderContext } from '../reader.js';
@@ -60,15 +60,30 @@ function parseLabelLine(text: string, file: string, line: number, context: Reade
 
 async function* readLabelFile(file: string, context: ReaderContext): AsyncGenerator<Sample> {
   let lines = 0;
+  /** Lines with bytes that are not UTF-8: said once per file, at its first such line. */
+  const invalid = { first: 0, count: 0 };
+  const maxLineBytes = context.options.maxAnnotationBytes;
   try {
-    for await (const { text, line } of readLines(file)) {
+    for await (const { text, line, invalid: bad, tooLongBytes } of readLines(file, { maxLineBytes })) {
       lines = line;
+      if (tooLongBytes !== undefined) {
+        context.report({ kind: 'bad-record', file, line, message: `a line of ${tooLongBytes} bytes, more than one image's annotations may be (${describeBytes(maxLineBytes)}); line skipped`, skipped: true });
+        continue;
+      }
+      if (bad) {
+        invalid.first ||= line;
+        invalid.count++;
+      }
       if (text.trim() === '') continue;
       const raw = parseLabelLine(text, file, line, context);
       if (raw) yield await context.finish(raw);
     }
   } catch (error) {
     context.report({ kind: 'bad-file', file, message: `cannot read (${(error as Error).message})`, skipped: true });
+  }
+  if (invalid.count > 0) {
+    const more = invalid.count > 1 ? ` (and on ${invalid.count - 1} more line${invalid.count === 2 ? '' : 's'})` : '';
+    context.report({ kind: 'encoding', file, line: invalid.first, message: `bytes not valid in UTF-8${more}, replaced by U+FFFD; PaddleOCR writes Label.txt in UTF-8: is it in another encoding?` });
   }
   if (lines === 0) context.report({ kind: 'bad-file', file, message: 'empty file', skipped: true });
 }

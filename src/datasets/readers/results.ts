@@ -28,6 +28,7 @@ import { dirname } from 'node:path';
 import type { Detection, Sample } from '../../core/types.js';
 import { pathKind, readHead } from '../files.js';
 import { readResultEntries } from '../results.js';
+import type { DatasetProblem } from '../problems.js';
 import type { DatasetReader, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
 export const RESULTS_DEFAULTS = Object.freeze({
@@ -72,7 +73,8 @@ function rawSample(detection: Detection, file: string, where: { line?: number; e
 }
 
 async function* read(path: string, context: ReaderContext): AsyncGenerator<Sample> {
-  for await (const { detection, line, element } of readResultEntries(path, { onProblem: (problem) => context.report(problem) })) {
+  const options = { onProblem: (problem: DatasetProblem) => context.report(problem), maxBytes: context.options.maxAnnotationBytes };
+  for await (const { detection, line, element } of readResultEntries(path, options)) {
     const where = { ...(line !== undefined ? { line } : {}), ...(element !== undefined ? { element } : {}) };
     if (detection.error) {
       const { code, message } = detection.error;

@@ -13,12 +13,17 @@
  * 000001.xml says 000002.jpg). Images without annotation and annotations without image are reported.
  * Frame: STORED pixels. VOC tools (labelImg and its descendants) draw on `QImage.fromData`, which does not
  * apply EXIF orientation; the sample builder notices annotations whose size is already the oriented one.
+ * Text: in the encoding the XML declaration names (GBK is common in Chinese sets; ../text.ts), with numeric
+ * character references (`&#x4E2D;`) decoded.
+ * Hostile files are one `bad-file` each, never the end of a run: entity declarations (a DOCTYPE's internal
+ * subset: external entities read other files, nested ones expand without end) are refused before parsing,
+ * nesting deeper than `MAX_NESTED_TAGS` stops the parser, and files over the size limit are not read.
  */
 import { opendir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { Sample } from '../../core/types.js';
-import { CaseInsensitiveIndex, IMAGE_EXTENSIONS, firstEntries, isFile, isImageName, pathKind, readTextFile, walkFiles } from '../files.js';
+import { CaseInsensitiveIndex, IMAGE_EXTENSIONS, firstEntries, isFile, isImageName, pathKind, readAnnotationText, walkFiles } from '../files.js';
 import type { DatasetReader, RawRegion, RawSample, ReaderContext } from '../reader.js';
 
 interface Layout {
@@ -32,10 +37,17 @@ interface Layout {
 
 const IMAGE_FOLDERS = ['images', 'jpegimages', 'imgs', 'image', 'img'];
 
+/** VOC files nest 4 deep (annotation › object › bndbox › x0); 64 leaves room for any tool's extra wrapping. */
+const MAX_NESTED_TAGS = 64;
+
 const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   trimValues: true,
+  // Numeric character references (&#x4E2D;) are decoded only with this option (fast-xml-parser 5); it also
+  // decodes HTML's named entities (&copy;). Declared entities never get here: files declaring any are refused.
+  htmlEntities: true,
+  maxNestedTags: MAX_NESTED_TAGS,
   // Only <annotation><object> repeats in these files; matching by name spares building a path string per tag
   // (jPath: false), which was a fifth of the parse time.
   jPath: false,
@@ -123,28 +135,38 @@ function objectRegion(object: Record<string, unknown>, element: string): RawRegi
   return { ...base, points: undefined, problem: `no <bndbox> with <x0>…<y3> or <xmin>…<ymax>` };
 }
 
-async function readAnnotation(xmlPath: string, layout: Layout, context: ReaderContext): Promise<RawSample | undefined> {
-  let content: string;
-  try {
-    content = readTextFile(xmlPath);
-  } catch (error) {
-    context.report({ kind: 'bad-file', file: xmlPath, message: `cannot read (${(error as Error).message})`, skipped: true });
+/** A DOCTYPE with an internal subset, or an entity declaration anywhere: what XML entity attacks need. */
+const DECLARES_ENTITIES = /<!DOCTYPE[^>[]*\[|<!ENTITY/i;
+
+/** The `<annotation>` element of an XML file, or undefined after reporting why it cannot be used. */
+function parseAnnotation(xmlPath: string, content: string, context: ReaderContext): Record<string, unknown> | undefined {
+  const badFile = (message: string, line?: number) => {
+    context.report({ kind: 'bad-file', file: xmlPath, ...(line ? { line } : {}), message, skipped: true });
     return undefined;
-  }
-  if (content.trim() === '') {
-    context.report({ kind: 'bad-file', file: xmlPath, message: 'empty file', skipped: true });
-    return undefined;
+  };
+  if (content.trim() === '') return badFile('empty file');
+  if (DECLARES_ENTITIES.test(content)) {
+    return badFile('declares entities (<!DOCTYPE … [ … ]> or <!ENTITY>): annotations have none, and they can read other files or expand without end; not read');
   }
   const valid = XMLValidator.validate(content);
-  if (valid !== true) {
-    context.report({ kind: 'bad-file', file: xmlPath, line: valid.err.line, message: `broken XML: ${valid.err.msg}`, skipped: true });
-    return undefined;
+  if (valid !== true) return badFile(`broken XML: ${valid.err.msg}`, valid.err.line);
+  let parsed: { annotation?: unknown };
+  try {
+    parsed = parser.parse(content) as { annotation?: unknown };
+  } catch (error) {
+    const reason = (error as Error).message;
+    return badFile(/nested tags/i.test(reason) ? `elements nested more than ${MAX_NESTED_TAGS} deep; not read` : `cannot parse the XML (${reason})`);
   }
-  const annotation = (parser.parse(content) as { annotation?: unknown }).annotation;
-  if (!annotation || typeof annotation !== 'object') {
-    context.report({ kind: 'bad-file', file: xmlPath, message: 'no <annotation> root element', skipped: true });
-    return undefined;
-  }
+  const annotation = parsed.annotation;
+  if (!annotation || typeof annotation !== 'object') return badFile('no <annotation> root element');
+  return annotation as Record<string, unknown>;
+}
+
+async function readAnnotation(xmlPath: string, layout: Layout, context: ReaderContext): Promise<RawSample | undefined> {
+  const content = readAnnotationText(xmlPath, context, { xml: true });
+  if (content === undefined) return undefined;
+  const annotation = parseAnnotation(xmlPath, content, context);
+  if (!annotation) return undefined;
   const doc = annotation as Record<string, unknown>;
   const size = doc.size as Record<string, unknown> | undefined;
   const filename = text(doc.filename);

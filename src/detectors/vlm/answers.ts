@@ -87,9 +87,22 @@ export function regionsFromAnswers(parts: readonly RawAnswer[], dialect: Groundi
   return { regions: mergeFrameRegions(perFrame), warnings };
 }
 
-/** The warning for answers that hold text but no box (wrong dialect, prompt or system prompt), or undefined. */
-export function noBoxesWarning(parts: readonly RawAnswer[], regionCount: number): string | undefined {
-  if (regionCount > 0 || parts.every((part) => part.answer.trim() === '')) return undefined;
+/**
+ * Whether an answer is the dialect's own way of saying "nothing here": what its `format` writes for no
+ * regions (Qwen2.5-VL's fenced `[]`), fenced or not, whitespace aside.
+ */
+export function isEmptyInDialect(answer: string, dialect: GroundingDialect): boolean {
+  const bare = (text: string) => text.replace(/^\s*```[\w-]*\s*|\s*```\s*$/g, '').replace(/\s+/g, '');
+  const empty = bare(dialect.format([], { width: 1, height: 1 }));
+  return bare(answer) === empty;
+}
+
+/**
+ * The warning for answers that hold text but no box (wrong dialect, prompt or system prompt), or undefined.
+ * A dialect's own empty answer is a model that found nothing, not a wrong dialect.
+ */
+export function noBoxesWarning(parts: readonly RawAnswer[], regionCount: number, dialect?: GroundingDialect): string | undefined {
+  if (regionCount > 0 || parts.every((part) => part.answer.trim() === '' || (dialect !== undefined && isEmptyInDialect(part.answer, dialect)))) return undefined;
   const text = parts.map((part) => part.answer).join(' ').replace(/\s+/g, ' ').trim();
   const check = ['dialect', 'prompt', 'system'].map((key) => optionName(key));
   return `no boxes in the answer ("${text.length > 60 ? `${text.slice(0, 59)}…` : text}"); check ${check[0]}, ${check[1]} and ${check[2]}`;

@@ -5,7 +5,8 @@
  *   ./retry.ts, ./limiter.ts) → parse each answer and map it back to original pixels, merging tiles
  *   (./answers.ts) → Detection.
  *
- * An image whose requests fail after the last retry becomes a Detection with `error`; the batch goes on.
+ * An image whose requests fail after the last retry becomes a Detection with `error`; the batch goes on. An
+ * answer with no content is such a failure (OCRDET_EMPTY_ANSWER), never "no text", unless `acceptEmpty`.
  * A refused key or a wrong URL/model (401/403/404) throws ConfigError: no image could succeed, so the batch
  * stops. Detection fields beyond the core ones: `dialect`, `requests` (frames asked), `retries`, and with
  * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
@@ -20,15 +21,16 @@ import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { vlmBackend } from './backend.js';
-import { ModelClient, type ChatAnswer, type ClientOptions } from './client.js';
+import { EmptyAnswerFailure, ModelClient, type ChatAnswer, type ClientOptions, type EmptyAnswerFacts } from './client.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmOptions } from './options.js';
-import { chatRequestBody } from './request.js';
+import { answerTokenLimit, chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 import { checkRegions, createTextChecker } from './text-check.js';
 import type { TextMap, TextMapper } from '../ppocr/text-map.js';
+import { splitCredentials } from './secrets.js';
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -80,10 +82,19 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
  * the server cannot be reached).
  */
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
-  const resolved = resolveVlmOptions(options);
-  const baseUrl = normaliseBaseUrl(resolved.baseUrl);
-  const key = readApiKey(resolved.apiKeyEnv);
-  const client = new ModelClient({ baseUrl, ...(key ? { key } : {}) });
+  const given = resolveVlmOptions(options);
+  const key = readApiKey(given.apiKeyEnv);
+  const credentials = splitCredentials(normaliseBaseUrl(given.baseUrl), Boolean(key));
+  const baseUrl = credentials.url;
+  // From here on the options hold the base URL without its credentials: nothing can print them.
+  const resolved: ResolvedVlmOptions = Object.freeze({ ...given, baseUrl });
+  const client = new ModelClient({
+    baseUrl,
+    ...(key ? { key } : {}),
+    ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
+    secrets: credentials.secrets,
+    maxTokens: answerTokenLimit(resolved),
+  });
   let model = resolved.model;
   if (!model) {
     try {
@@ -165,11 +176,13 @@ export class VlmDetector implements Detector {
     } catch (error) {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);
-      if (e.code !== 'OCRDET_SERVER') throw e;
+      if (e.code !== 'OCRDET_SERVER' && e.code !== 'OCRDET_EMPTY_ANSWER') throw e;
       timings.request = round2(performance.now() - askedMs);
       timings.total = round2(performance.now() - startedMs);
       const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';
-      return this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+      const detection = this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
+      if (error instanceof EmptyAnswerFailure) detection.warnings = [...(detection.warnings ?? []), ...this.emptyAnswerWarnings(error.facts)];
+      return detection;
     }
     timings.request = round2(performance.now() - askedMs);
     const checked = textMap ? await textMap : undefined;
@@ -188,7 +201,7 @@ export class VlmDetector implements Detector {
       finishReason: answers[i].finishReason,
     }));
     const { regions, warnings } = regionsFromAnswers(raw, this.dialect, { task: this.options.task, coordinateScale: this.options.coordinateScale, ...(this.options.record ? { image: this.options.image } : {}) });
-    const empty = noBoxesWarning(raw, regions.length);
+    const empty = noBoxesWarning(raw, regions.length, this.dialect);
     if (empty) warnings.push(empty);
     if (tally.retries > 0) warnings.push(`${tally.retries} request(s) retried: ${tally.reasons.join('; ')}`);
     timings.parse = round2(performance.now() - parsedMs);
@@ -249,6 +262,18 @@ export class VlmDetector implements Detector {
     return detection;
   }
 
+  /** What an empty answer says about the model, as warnings: cut at the token limit, or reasoning only. */
+  private emptyAnswerWarnings(facts: EmptyAnswerFacts): string[] {
+    const warnings: string[] = [];
+    if (facts.reasoningChars > 0) {
+      warnings.push(
+        `the model answered only in its reasoning (${facts.reasoningChars} characters), with no content: turn its thinking off (e.g. ${optionName('extraBody')} '{"chat_template_kwargs":{"enable_thinking":false}}' for Qwen3 under vLLM) or raise ${optionName('maxTokens')}`,
+      );
+    }
+    if (facts.finishReason === 'length') warnings.push(`the answer was cut off at the answer-token limit (${optionName('maxTokens')} ${answerTokenLimit(this.options)}) before any content`);
+    return warnings;
+  }
+
   /** Asks every frame at once (within the limiter); the first failure stops the others, and is thrown. */
   private async askAll(frames: readonly PreparedFrame[], call: DetectCallOptions, tally: Tally): Promise<ChatAnswer[]> {
     const stopOthers = new AbortController();
@@ -275,7 +300,7 @@ export class VlmDetector implements Detector {
         const release = await this.limiter.acquire(signal);
         try {
           call.onCounter?.('requests', 1);
-          const answer = await this.client.chat(body, this.options.timeoutMs, signal);
+          const answer = await this.client.chat(body, this.options.timeoutMs, { signal, acceptEmpty: this.options.acceptEmpty });
           if (answer.completionTokens) call.onCounter?.('tokens', answer.completionTokens);
           return answer;
         } finally {

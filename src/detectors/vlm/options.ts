@@ -44,6 +44,13 @@ export const DEFAULTS = Object.freeze({
   tileOverview: true,
   /** Keep each raw model answer in the Detection (`raw`), for `ocrdet reparse`. */
   saveRaw: false,
+  /**
+   * An answer with no content is a failed attempt (retried, then the image's error OCRDET_EMPTY_ANSWER): servers
+   * under load, and reasoning models that spend every token thinking, answer empty. True: it means "no text",
+   * for a model trained to answer nothing on images without text (`data convert --keep-empty`, tag dialects);
+   * an empty answer cut off at the token limit (finish_reason "length") is still a failure.
+   */
+  acceptEmpty: false,
   /** `auto`: PNG for PNG inputs up to 4 MP sent (screenshots, rendered pages stay lossless), else JPEG. */
   imageFormat: 'auto' as 'auto' | 'jpeg' | 'png',
   /** JPEG quality of images sent. */
@@ -114,6 +121,7 @@ export const vlmOptionsSchema = z.strictObject({
   maxTiles: z.number().int().min(2).max(64).default(DEFAULTS.maxTiles),
   tileOverview: z.boolean().default(DEFAULTS.tileOverview),
   saveRaw: z.boolean().default(DEFAULTS.saveRaw),
+  acceptEmpty: z.boolean().default(DEFAULTS.acceptEmpty),
   imageFormat: z.enum(['auto', 'jpeg', 'png']).default(DEFAULTS.imageFormat),
   jpegQuality: z.number().int().min(1).max(100).default(DEFAULTS.jpegQuality),
   maxPixels: positiveInt.default(DEFAULTS.maxPixels),

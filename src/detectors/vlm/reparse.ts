@@ -60,7 +60,7 @@ export function reparseRecord(record: Record<string, unknown>, options: Omit<Rep
   const started = performance.now();
   const parts = raw as RawAnswer[];
   const { regions, warnings } = regionsFromAnswers(parts, dialect, { task: options.task, coordinateScale: options.coordinateScale });
-  const empty = noBoxesWarning(parts, regions.length);
+  const empty = noBoxesWarning(parts, regions.length, dialect);
   if (empty) warnings.push(empty);
   const checked = textMap ? checkRegions(regions, textMap, { snap: options.snap === true }) : undefined;
   const timings = typeof record.timings === 'object' && record.timings !== null ? (record.timings as Record<string, number>) : {};
@@ -135,6 +135,6 @@ async function reparseLine(text: string, where: string, lineNumber: number, opti
   }
   summary.reparsed++;
   summary.snapped += (result.regions as { snapped?: boolean }[]).filter((region) => region.snapped).length;
-  if ((result.regions as unknown[]).length === 0 && noBoxesWarning(record.raw as RawAnswer[], 0)) summary.withoutBoxes++;
+  if ((result.regions as unknown[]).length === 0 && noBoxesWarning(record.raw as RawAnswer[], 0, getDialect(result.dialect as string))) summary.withoutBoxes++;
   await options.onRecord(result, lineNumber);
 }

@@ -36,3 +36,13 @@ export function chatRequestBody(parts: RequestParts, options: ResolvedVlmOptions
     ...(options.extraBody ?? {}),
   };
 }
+
+/**
+ * The answer-token limit a request asks for: `maxTokens`, or what `extraBody` puts in its place
+ * (`max_tokens`, or `max_completion_tokens`, OpenAI's newer name), the larger when both are there.
+ */
+export function answerTokenLimit(options: Pick<ResolvedVlmOptions, 'maxTokens' | 'extraBody'>): number {
+  const extra = options.extraBody ?? {};
+  const limit = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : 0);
+  return Math.max(limit(extra.max_tokens) || options.maxTokens, limit(extra.max_completion_tokens));
+}

@@ -11,7 +11,7 @@ import { createWriteStream, readdirSync, renameSync, rmSync, statSync, type Writ
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OcrdetError } from '../../core/errors.js';
-import { makeOutputDir } from '../../datasets/files.js';
+import { isDir, makeOutputDir } from '../../datasets/files.js';
 import { makeThumbnail, THUMBNAIL_DEFAULTS } from '../../image/thumbnail.js';
 import type { CompareReport } from '../compare.js';
 import type { ScoredImage } from '../runs.js';
@@ -80,14 +80,14 @@ export class ReportWriter {
     private readonly errors: WriteStream,
   ) {}
 
-  /** Creates DIR (a usage error names `flag` when it cannot be) and starts the files. */
-  static async open(dir: string, options: ReportOptions, flag = '--report'): Promise<ReportWriter> {
-    const madeDir = !statSync(dir, { throwIfNoEntry: false });
-    makeOutputDir(dir, flag);
+  /** Creates DIR (an error names the option `option` when it cannot be) and starts the files. */
+  static async open(dir: string, options: ReportOptions, option = 'report'): Promise<ReportWriter> {
+    const madeDir = !isDir(dir);
+    makeOutputDir(dir, option);
     const settings = { ...REPORT_DEFAULTS, ...options };
     const partialPictures = path.join(dir, PICTURE_DIR + PARTIAL);
     rmSync(partialPictures, { recursive: true, force: true }); // a stopped run's, never the user's
-    if (settings.maxSidePx > 0) makeOutputDir(partialPictures, flag);
+    if (settings.maxSidePx > 0) makeOutputDir(partialPictures, option);
     const page = createWriteStream(path.join(dir, `index.html${PARTIAL}`));
     const errors = createWriteStream(path.join(dir, `errors.jsonl${PARTIAL}`));
     const writer = new ReportWriter(dir, madeDir, settings, page, errors);
