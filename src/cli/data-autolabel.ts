@@ -7,6 +7,7 @@
  * (or one JSON object with --json). Exit 0 everything used; 1 some images failed or something was left out;
  * 2 usage errors; 130 interrupted (rerun to finish).
  */
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
 import { InterruptedError } from '../core/errors.js';
@@ -126,18 +127,25 @@ async function runAutolabel(flags: Flags): Promise<number> {
   return failed > 0 || (result.convert?.problems.skipped ?? 0) > 0 || (result.preview?.failed ?? 0) > 0 ? 1 : 0;
 }
 
+/** A path as a person typed it: relative to the working folder when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
 function printResult(result: AutolabelResult, out: string): void {
   const { detect, convert, review, preview } = result;
-  printLine(`detect   ${count(detect.done, 'image')} labelled, ${detect.failed} failed, ${detect.skipped} already in ${result.detections} (${(detect.elapsedMs / 1000).toFixed(1)} s)`);
+  printLine(`detect   ${count(detect.done, 'image')} labelled, ${detect.failed} failed, ${detect.skipped} already in ${shown(result.detections)} (${(detect.elapsedMs / 1000).toFixed(1)} s)`);
   if (convert) printSummary(convert);
   if (review) {
     const kept = review.kept > 0 ? `; ${count(review.kept, 'image')} kept as they were (label files there already)` : '';
-    printLine(`review   ${count(review.written, 'image')} given label files in ${Object.values(review.folders).join(', ')}${kept}`);
+    printLine(`review   ${count(review.written, 'image')} given label files in ${Object.values(review.folders).map(shown).join(', ')}${kept}`);
   }
-  if (preview) printLine(`preview  ${count(preview.pictures.length, 'picture')} in ${preview.out} (index.md)${preview.failed ? `; ${preview.failed} could not be drawn` : ''}`);
+  if (preview) printLine(`preview  ${count(preview.pictures.length, 'picture')} in ${shown(preview.out)} (index.md)${preview.failed ? `; ${preview.failed} could not be drawn` : ''}`);
   printLine('next');
-  if (review?.folders.labelme) printLine(`  labelme ${review.folders.labelme} --labelflags '{".*": ["difficult"]}'     # correct, mark unsure text difficult`);
-  if (review?.folders.ppocr) printLine(`  PPOCRLabel: open ${review.folders.ppocr} (File → Open Dir), correct, Check each image; ### = don't care`);
-  if (review) printLine(`  ocrdet data convert ${review.folders.labelme ?? review.folders.ppocr} --out ${out}/reviewed   # the reviewed labels → training data`);
-  printLine(`  ocrdet train --data ${out} --out runs/autolabel --dry-run          # or train on the labels as they are`);
+  const { labelme, ppocr } = review?.folders ?? {};
+  if (labelme) printLine(`  labelme ${shown(labelme)} --labelflags '{".*": ["difficult"]}'   # correct; untick difficult to accept a region`);
+  if (ppocr) printLine(`  PPOCRLabel: open a folder of ${shown(ppocr)}, correct, Check each image (### = don't care)`);
+  if (labelme ?? ppocr) printLine(`  ocrdet data convert ${shown((labelme ?? ppocr)!)} --out ${shown(join(resolve(out), 'reviewed'))}   # the reviewed labels → training data`);
+  printLine(`  ocrdet train --data ${shown(resolve(out))} --out runs/autolabel --dry-run   # or train on the labels as they are`);
 }
