@@ -29,7 +29,7 @@ import { readDataset } from '../dist/datasets/index.js';
 import { createTextMapper } from '../dist/detectors/ppocr/text-map.js';
 import { snapRegions } from '../dist/detectors/vlm/snap.js';
 import { createVlmDetector, reparseRecord } from '../dist/detectors/vlm/index.js';
-import { evaluate } from '../dist/eval/index.js';
+import { evaluate, seededRandom } from '../dist/eval/index.js';
 import { dialects } from '../dist/grounding/index.js';
 import { SEED_TEST } from './lib/seed-test.js';
 import { injectedBoxes } from '../test/helpers/truth-answers.js';
@@ -167,7 +167,7 @@ function spearman(a, b) {
   for (const d of run.detections) {
     const sample = byImage.get(d.image);
     const care = sample.regions.filter((r) => !r.ignore);
-    const injected = injectedBoxes(sample, SEED);
+    const injected = injectedBoxes(sample, SEED, { seededRandom, boxIoU });
     let rightCount = 0;
     for (const region of d.regions) {
       const isRight = care.some((g) => boxIoU(g.box, region.box) >= 0.5);

@@ -14,7 +14,7 @@ import { agreementOf } from '../src/detectors/vlm/agreement.js';
 import { createVlmDetector } from '../src/detectors/vlm/backend.js';
 import { reparseRecord } from '../src/detectors/vlm/reparse.js';
 import { snapBox, snapRegions } from '../src/detectors/vlm/snap.js';
-import { evaluate } from '../src/eval/index.js';
+import { evaluate, seededRandom } from '../src/eval/index.js';
 import { dialects, getDialect } from '../src/grounding/index.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 import { renderTextLines } from './helpers/text-images.js';
@@ -180,7 +180,7 @@ describe('--snap and agreement through the vlm backend, against a server answeri
   it('agreement ranks wrong regions (shifted, invented) below right ones: AUC ≥ 0.8 over 20 photos', async () => {
     const photos = samples.slice(0, 20);
     const seed = 3;
-    const server = await truthServer('internvl2', (s) => injectedBoxes(s, seed).boxes, photos);
+    const server = await truthServer('internvl2', (s) => injectedBoxes(s, seed, { seededRandom, boxIoU }).boxes, photos);
     try {
       const detections = await detectAll(server.url, 'internvl2', photos, { agreement: true });
       const right: number[] = [];

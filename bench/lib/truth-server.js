@@ -5,7 +5,9 @@
  * in a grounding dialect (test/helpers/truth-answers.js): exactly, or with injected errors.
  * argv: dialect, mode (exact | errors), seed, latencyMs. Prints `{"url": …}` once listening; stops when stdin closes.
  */
+import { boxIoU } from '../../dist/core/geometry.js';
 import { readDataset } from '../../dist/datasets/index.js';
+import { seededRandom } from '../../dist/eval/index.js';
 import { getDialect } from '../../dist/grounding/index.js';
 import { startTruthDouble } from '../../test/helpers/truth-double.js';
 import { SEED_TEST } from './seed-test.js';
@@ -21,7 +23,7 @@ const server = await startTruthDouble({
   record: false,
   answer: (key, request) => {
     const sample = samples.get(key);
-    const boxes = mode === 'errors' ? injectedBoxes(sample, Number(seed)).boxes : exactBoxes(sample);
+    const boxes = mode === 'errors' ? injectedBoxes(sample, Number(seed), { seededRandom, boxIoU }).boxes : exactBoxes(sample);
     return answerText(dialect, boxes, sample, { width: request.image.width, height: request.image.height });
   },
 });

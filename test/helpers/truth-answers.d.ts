@@ -9,7 +9,11 @@ export interface AnswerBox {
   kind: AnswerKind;
 }
 
-export function boxIoU(a: Box, b: Box): number;
+export interface AnswerTools {
+  seededRandom(seed: number): () => number;
+  boxIoU(a: Box, b: Box): number;
+}
+
 export function exactBoxes(sample: Sample): AnswerBox[];
-export function injectedBoxes(sample: Sample, seed: number): { boxes: AnswerBox[]; dropped: number; rate: number };
+export function injectedBoxes(sample: Sample, seed: number, tools: AnswerTools): { boxes: AnswerBox[]; dropped: number; rate: number };
 export function answerText(dialect: Pick<GroundingDialect, 'format'>, boxes: readonly AnswerBox[], original: ImageSize, sent: ImageSize): string;

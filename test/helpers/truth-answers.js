@@ -9,30 +9,10 @@
  * everything is drawn from a generator seeded by the seed and the image's name, so every process (the server,
  * the test or bench that scores the answers) computes the same answers whatever order the images come in.
  *
- * Plain JavaScript with no import of ocrdet (with ./truth-answers.d.ts): tests (src) and benches (dist) share it.
+ * Plain JavaScript with no import of ocrdet (with ./truth-answers.d.ts): tests (src) and benches (dist) share it,
+ * each handing in ocrdet's seeded generator and box IoU (`tools`: src/eval/bootstrap.ts, src/core/rectangles.ts).
  */
 import { basename } from 'node:path';
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** IoU of two [x1, y1, x2, y2] boxes. */
-export function boxIoU(a, b) {
-  const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (w <= 0 || h <= 0) return 0;
-  const inter = w * h;
-  return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
-}
 
 const RATES = [0, 0.1, 0.3, 0.5];
 
@@ -49,8 +29,11 @@ export function exactBoxes(sample) {
   return sample.regions.filter((r) => !r.ignore).map((r) => ({ box: clip(r.box, sample), text: r.text ?? 'text', kind: 'right' }));
 }
 
-/** The answer with injected errors: boxes with their kind ('right' | 'shifted' | 'invented'), and how many were dropped. */
-export function injectedBoxes(sample, seed) {
+/**
+ * The answer with injected errors: boxes with their kind ('right' | 'shifted' | 'invented'), and how many were
+ * dropped. `tools`: `{ seededRandom, boxIoU }` of ocrdet.
+ */
+export function injectedBoxes(sample, seed, { seededRandom, boxIoU }) {
   const random = seededRandom(seedOf(basename(sample.image), seed));
   const rate = RATES[Math.floor(random() * RATES.length)];
   const care = exactBoxes(sample);
