@@ -44,6 +44,8 @@ describe('data autolabel: detect → convert → review files → preview', () =
     const regions = detections.flatMap((d) => d.regions);
     const unsure = regions.filter((r) => r.score! < 0.7 || r.textScore! < 0.5);
     expect(unsure.length).toBeGreaterThan(0);
+    // A region the recogniser could not read is kept (to be don't care), not dropped as no text.
+    expect(regions.some((r) => r.score! >= 0.7 && r.textScore! < 0.5)).toBe(true);
     expect(result.convert).toMatchObject({ format: 'results', images: { read: 3, written: 3 }, regions: { inAnswers: regions.length - unsure.length } });
     expect(result.convert!.regions.dropped['dont-care']).toBe(unsure.length);
     expect(readJsonl(join(out, 'train.jsonl'))).toHaveLength(3);
