@@ -1,7 +1,11 @@
 /**
  * ocrdet's library API. Every CLI command is a thin shell over these functions.
  */
-export type { Point, Box, ImageSize, Region, Sample, Detection, DetectionError } from './core/types.js';
+export type { Point, Box, ImageSize, Region, Sample, Detection, DetectionError, Block, Orientation } from './core/types.js';
+export { groupBlocks } from './core/blocks.js';
+export { formatDetections, OUTPUT_FORMATS, type OutputFormat, type FormatContext } from './formats/index.js';
+export { PageReader, PAGE_DEFAULTS, parsePageRanges, selectPages, type PageSelection, type PageCount, type PagedKind } from './image/pages.js';
+export { expandPages, type PageInput } from './batch/pages.js';
 export * from './core/errors.js';
 export { createRegistry, type Registry, type Named } from './core/registry.js';
 export * from './eval/index.js';

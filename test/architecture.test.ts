@@ -1,8 +1,8 @@
 /**
  * The layering of src/, checked on the source: arrows point one way
- * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core), `core` imports nothing of
- * ours, no module imports `cli` or `server`, each native library has one door, and model servers are reached
- * through one client.
+ * (cli/server → batch/train/eval/datasets → detectors/grounding → image → core; formats → core, used by
+ * cli/server), `core` imports nothing of ours, no module imports `cli` or `server`, each native library has
+ * one door, and model servers are reached through one client.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname } from 'node:path';
@@ -22,8 +22,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   batch: ['core', 'image', 'detectors', 'datasets'],
   // train reaches model servers (deploy's readiness probe) through the vlm backend's client.
   train: ['core', 'image', 'datasets', 'grounding', 'detectors'],
-  server: ['core', 'image', 'detectors'],
-  cli: ['core', 'image', 'grounding', 'detectors', 'datasets', 'eval', 'batch', 'train', 'server'],
+  formats: ['core'],
+  server: ['core', 'image', 'detectors', 'formats'],
+  cli: ['core', 'image', 'grounding', 'detectors', 'datasets', 'eval', 'batch', 'train', 'server', 'formats'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -218,7 +218,7 @@ describe('runBatch', () => {
   it('rejects usage errors: --out is a directory, concurrency 0, an input that matches nothing', async () => {
     await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), out: dir })).rejects.toThrow(/is a directory/);
     await expect(runBatch({ inputs: [dir], detector: new HeaderDetector(), concurrency: 0 })).rejects.toThrow(UsageError);
-    await expect(runBatch({ inputs: [join(dir, 'nope-*.png')], detector: new HeaderDetector() })).rejects.toThrow(/matched no image files/);
+    await expect(runBatch({ inputs: [join(dir, 'nope-*.png')], detector: new HeaderDetector() })).rejects.toThrow(/matched no image or PDF files/);
   });
 });
 

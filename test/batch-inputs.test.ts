@@ -19,7 +19,7 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'ocrdet-inputs-'));
   const files = [
     'scans/b.png', 'scans/a.JPG', 'scans/sub/c.webp', 'scans/sub/deeper/d.tiff', 'scans/notes.txt', 'scans/.hidden/e.png',
-    'scans/Z.heic', 'scans/y.bmp', 'scans/._b.png', 'other/a.png', 'other/x.avif', 'single.gif', 'label.json',
+    'scans/Z.heic', 'scans/y.bmp', 'scans/._b.png', 'scans/sub/report.PDF', 'other/a.png', 'other/x.avif', 'single.gif', 'label.json',
   ];
   for (const file of files) {
     mkdirSync(join(root, file, '..'), { recursive: true });
@@ -29,13 +29,13 @@ beforeAll(() => {
 });
 
 describe('expandInputs', () => {
-  it('lists a directory recursively, image extensions only (any case), no hidden ones, sorted by code point', async () => {
+  it('lists a directory recursively, image and PDF extensions only (any case), no hidden ones, sorted by code point', async () => {
     const images = await expandInputs([join(root, 'scans')]);
     // BMP and HEIC are listed on purpose: sharp cannot read them, and each gets a clear error, not silence.
     expect(rel(images)).toEqual([
-      'scans/Z.heic', 'scans/a.JPG', 'scans/b.png', 'scans/sub/c.webp', 'scans/sub/deeper/d.tiff', 'scans/y.bmp',
+      'scans/Z.heic', 'scans/a.JPG', 'scans/b.png', 'scans/sub/c.webp', 'scans/sub/deeper/d.tiff', 'scans/sub/report.PDF', 'scans/y.bmp',
     ]);
-    expect(images.map((i) => i.relativePath)).toEqual(['Z.heic', 'a.JPG', 'b.png', 'sub/c.webp', 'sub/deeper/d.tiff', 'y.bmp']);
+    expect(images.map((i) => i.relativePath)).toEqual(['Z.heic', 'a.JPG', 'b.png', 'sub/c.webp', 'sub/deeper/d.tiff', 'sub/report.PDF', 'y.bmp']);
   });
 
   it('keeps inputs in the order given, and a file reached twice at its first place', async () => {
@@ -57,8 +57,8 @@ describe('expandInputs', () => {
   it('treats an input that matches nothing as a usage error naming it', async () => {
     await expect(expandInputs([])).rejects.toThrow(UsageError);
     await expect(expandInputs([join(root, 'missing.jpg')])).rejects.toThrow(/missing\.jpg: no such file or directory/);
-    await expect(expandInputs([join(root, 'empty')])).rejects.toThrow(/directory has no image files/);
-    await expect(expandInputs([`${root}/**/*.jp2`])).rejects.toThrow(/matched no image files/);
+    await expect(expandInputs([join(root, 'empty')])).rejects.toThrow(/directory has no image or PDF files/);
+    await expect(expandInputs([`${root}/**/*.jp2`])).rejects.toThrow(/matched no image or PDF files/);
   });
 });
 

@@ -123,7 +123,7 @@ describe('ocrdet detect --overlay', () => {
 describe('ocrdet detect usage errors exit 2 and do nothing', () => {
   const cases: [string, string[], RegExp][] = [
     ['no inputs', ['detect'], /missing required argument/],
-    ['an input that matches nothing', ['detect', 'nope/*.jpg'], /OCRDET_USAGE: nope\/\*\.jpg: the pattern matched no image files/],
+    ['an input that matches nothing', ['detect', 'nope/*.jpg'], /OCRDET_USAGE: nope\/\*\.jpg: the pattern matched no image or PDF files/],
     ['a missing file', ['detect', 'missing.jpg'], /OCRDET_NOT_FOUND: missing\.jpg: no such file or directory/],
     ['--out is a directory', ['detect', 'mixed', '--out', 'mixed'], /OCRDET_USAGE: --out mixed: is a directory/],
     ['--concurrency 0', ['detect', 'mixed', '--concurrency', '0'], /--concurrency expects a positive integer/],

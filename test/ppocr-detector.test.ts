@@ -68,7 +68,9 @@ describe('rendered text', () => {
       expect(result.regions[i].textScore).toBeGreaterThan(0.8);
     });
     for (const key of ['decode', 'det', 'rec', 'total']) expect(result.timings[key]).toBeGreaterThanOrEqual(0);
-    expect(result.model).toBe('ch_PP-OCRv4_det_infer.onnx+ch_PP-OCRv4_rec_infer.onnx');
+    // Orientation (on by default with text) uses the direction classifier: it is part of the model identity.
+    expect(result.model).toBe('ch_PP-OCRv4_det_infer.onnx+ch_ppocr_mobile_v2.0_cls_infer.onnx+ch_PP-OCRv4_rec_infer.onnx');
+    expect(result.orientation).toBe(0);
   });
 
   it('keeps the angle of a line rotated by 25°', async () => {
@@ -167,6 +169,38 @@ describe('real photos (seed-test, sources in test/fixtures/README.md)', () => {
       expect(matchedCare(gt, result.regions)).toBeGreaterThanOrEqual(floor);
     });
   }
+});
+
+describe("recognition filter (minTextScore, PaddleOCR's drop_score)", () => {
+  const photo = 'test/fixtures/ppocr/MSRA_TD500_IMG_0769';
+
+  it('drops by default exactly the regions whose text score is under 0.5, mostly ones the annotation does not have', async () => {
+    const keepAll = await createPpocrDetector({ minTextScore: 0 });
+    try {
+      const [kept, every] = [await detector.detect(`${photo}.jpg`), await keepAll.detect(`${photo}.jpg`)];
+      const confident = every.regions.filter((r) => r.textScore! >= 0.5);
+      expect(kept.regions.map((r) => r.points)).toEqual(confident.map((r) => r.points));
+      // This photo has 4 regions read with less than 0.5 confidence; at most one of them is a line the
+      // annotation has, so precision goes up (on all of seed-test: hmean 0.680 → 0.698, README).
+      expect(every.regions.length - kept.regions.length).toBeGreaterThanOrEqual(3);
+      const gt = await readVocQuads(`${photo}.xml`);
+      const [matchedKept, matchedEvery] = [matchedCare(gt, kept.regions), matchedCare(gt, every.regions)];
+      expect(matchedEvery - matchedKept).toBeLessThanOrEqual(1);
+      expect(matchedKept / kept.regions.length).toBeGreaterThan(matchedEvery / every.regions.length);
+    } finally {
+      await keepAll.close();
+    }
+  });
+
+  it('keeps every box with text off (no text, no text score to filter on)', async () => {
+    const keepAll = await createPpocrDetector({ minTextScore: 0, text: false });
+    try {
+      const [boxes, every] = [await detOnly.detect(`${photo}.jpg`), await keepAll.detect(`${photo}.jpg`)];
+      expect(boxes.regions.map((r) => r.points)).toEqual(every.regions.map((r) => r.points));
+    } finally {
+      await keepAll.close();
+    }
+  });
 });
 
 describe('bad images come back as Detections with an error, never as throws', () => {

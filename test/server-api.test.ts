@@ -107,7 +107,7 @@ describe('POST /v1/detect: what a client is told', () => {
     const response = await app.inject({ method: 'POST', url: '/v1/detect', headers: { 'content-type': 'text/csv', host: 'ocr.example:8098' }, payload: 'a,b' });
     expect(response.statusCode).toBe(415);
     expect(response.json().message).toBe(
-      'Content-Type "text/csv" is not accepted: send the image as the body (Content-Type: image/* or application/octet-stream), ' +
+      'Content-Type "text/csv" is not accepted: send the image or PDF as the body (Content-Type: image/*, application/pdf or application/octet-stream), ' +
         'as multipart/form-data with a file field "image", or as JSON {"image": "<a base64 string or data: URL>"}; ' +
         "e.g. curl --data-binary @photo.jpg -H 'Content-Type: image/jpeg' http://ocr.example:8098/v1/detect",
     );

@@ -12,12 +12,15 @@ import { createDetector } from '../src/detectors/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { buildServer } from '../src/server/app.js';
 import { launchBrowser } from './helpers/browser.js';
+import { numberedPdf } from './helpers/pdfs.js';
 
 // Real photos from seed-test (MTWI2018), see test/fixtures/README.md "ppocr": a product ad, and one dense with lines.
 const PHOTO = new URL('./fixtures/ppocr/MTWI2018_TB16GBCLXXXXXcXXFXXunYpLFXX.jpg', import.meta.url).pathname;
 const DENSE = new URL('./fixtures/ppocr/MTWI2018_TB15GFULXXXXXaBXXXXunYpLFXX.jpg', import.meta.url).pathname;
 const NOT_AN_IMAGE = { name: 'notes.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a jpeg at all') };
 const SCREENSHOTS = new URL('../tmp/screenshots/', import.meta.url).pathname;
+// A PDF made by pdf-lib (test/fixtures/README.md "pdf").
+const TWO_COLUMNS = new URL('./fixtures/pdf/two-columns.pdf', import.meta.url).pathname;
 
 let detector: Detector;
 let app: FastifyInstance;
@@ -181,6 +184,33 @@ describe('the web page', () => {
     expect(await page.isHidden('#error')).toBe(true);
     expect(await regionRows(page).count()).toBeGreaterThan(3);
     expect(await regionRows(page).count()).not.toBe(denseRows);
+    await page.close();
+  });
+
+  it('takes a PDF and shows it page by page: one entry per page, each drawn from its rendered picture', async () => {
+    const { page, failures } = await openPage();
+    await page.setInputFiles('#file', { name: 'two-columns.pdf', mimeType: 'application/pdf', buffer: readFileSync(TWO_COLUMNS) });
+    await page.setInputFiles('#file', { name: 'three.pdf', mimeType: 'application/pdf', buffer: await numberedPdf(3) });
+    const files = page.locator('#files li');
+    await expect.poll(() => files.allTextContents(), { timeout: 120_000 }).toEqual([
+      expect.stringMatching(/^two-columns\.pdf — page 1 2\d regions$/),
+      ...[1, 2, 3].map((n) => expect.stringMatching(new RegExp(`^three\\.pdf — page ${n} [23] regions$`))),
+    ]);
+    await page.click('#files button:text-is("two-columns.pdf — page 1")');
+    await expect.poll(() => page.textContent('#name')).toBe('two-columns.pdf — page 1');
+    // The picture is the page as the server rendered it (200 dpi): the outlines sit in its pixels.
+    expect(await page.getAttribute('#image', 'src')).toMatch(/^data:image\/jpeg;base64,/);
+    await expect.poll(() => page.getAttribute('#overlay', 'viewBox')).toBe('0 0 1653 2339');
+    expect(await page.$eval('#image', (img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(1653);
+    expect(await regionRows(page).count()).toBeGreaterThan(20);
+    // The list reads column by column: regions are numbered line by line across the page (1 left, 2 right,
+    // 3 left…), and listed in reading order (1, 3, 5… down the left column first).
+    expect((await page.locator('tr.region td.num').allTextContents()).slice(0, 4)).toEqual(['0', '1', '3', '5']);
+    await page.screenshot({ path: `${SCREENSHOTS}page-pdf.png`, fullPage: true });
+    await page.click('#files button:text-is("three.pdf — page 2")');
+    await expect.poll(() => page.textContent('#name')).toBe('three.pdf — page 2');
+    await expect.poll(() => page.locator('tr.region td.text').allTextContents()).toContain('Page 2 of 3');
+    expect(failures).toEqual([]);
     await page.close();
   });
 });

@@ -1,5 +1,6 @@
-// The ocrdet web page: send images to POST /v1/detect, one at a time in the order given, and show each one's
-// regions over the image. Coordinates in a Detection are pixels of the image as a person sees it (EXIF
+// The ocrdet web page: send images and PDFs to POST /v1/detect, one at a time in the order given, and show each
+// one's regions over the image. A PDF comes back as one Detection per page, each with the rendered page as a
+// picture (?pictures=1): every page becomes an entry of its own, shown like an image. Coordinates in a Detection are pixels of the image as a person sees it (EXIF
 // orientation applied), which is also how browsers display <img>, so the SVG's viewBox is simply the
 // Detection's width × height.
 const $ = (id) => document.getElementById(id);
@@ -7,7 +8,7 @@ const SVG = 'http://www.w3.org/2000/svg';
 /** Smallest label, in screen pixels: smaller text on a shrunken photo cannot be read. */
 const MIN_LABEL_PX = 11;
 
-/** Every image sent, in order: { id, name, file, url, state: waiting|detecting|done|failed, detection?, error?, ms? }. */
+/** Every image (or PDF page) sent, in order: { id, name, file, url, state: waiting|detecting|done|failed, detection?, error?, ms? }. */
 const entries = [];
 /** The entry on display. */
 let shown = null;
@@ -34,9 +35,12 @@ function setError(message) {
   $('error').textContent = message || '';
 }
 
+const isPdf = (file) => file.type === 'application/pdf' || /\.pdf$/i.test(file.name || '');
+
 function addFiles(files) {
   const added = files.map((file) => {
-    const entry = { id: entries.length, name: file.name || 'pasted image', file, url: URL.createObjectURL(file), state: 'waiting' };
+    const pdf = isPdf(file);
+    const entry = { id: entries.length, name: file.name || 'pasted image', file, pdf, url: pdf ? null : URL.createObjectURL(file), state: 'waiting' };
     entries.push(entry);
     return entry;
   });
@@ -51,9 +55,10 @@ async function detect(entry) {
   const started = performance.now();
   let response;
   try {
-    response = await fetch(`v1/detect?name=${encodeURIComponent(entry.name)}`, {
+    // pictures=1: a document (PDF, multi-page TIFF) comes back with each page as the server drew it.
+    response = await fetch(`v1/detect?name=${encodeURIComponent(entry.name)}&pictures=1`, {
       method: 'POST',
-      headers: { 'content-type': entry.file.type || 'application/octet-stream' },
+      headers: { 'content-type': entry.pdf ? 'application/pdf' : entry.file.type || 'application/octet-stream' },
       body: entry.file,
     });
   } catch {
@@ -63,9 +68,30 @@ async function detect(entry) {
     return;
   }
   const body = await response.json().catch(() => ({ code: 'OCRDET_SERVER', message: `HTTP ${response.status} ${response.statusText}` }));
+  const ms = Math.round(performance.now() - started);
   if (!response.ok) finish(entry, { error: `${body.code}: ${body.message}` });
-  else finish(entry, { detection: body, ms: Math.round(performance.now() - started) });
+  else if (Array.isArray(body)) splitPages(entry, body, ms);
+  else finish(entry, { detection: body, ms });
   if ($('engine').classList.contains('down')) showEngine();
+}
+
+/** A PDF's answer: the entry becomes its first page, and every other page an entry right after it. */
+function splitPages(entry, pages, ms) {
+  const fileName = entry.name;
+  const [first, ...rest] = pages.map(({ picture, ...detection }) => ({
+    name: `${fileName} — page ${detection.page}`,
+    url: picture,
+    detection,
+    ms,
+    state: detection.error ? 'failed' : 'done',
+    error: detection.error ? `${detection.error.code}: ${detection.error.message}` : undefined,
+  }));
+  if (!first) return finish(entry, { error: `${fileName}: the PDF gave no pages` });
+  const extra = rest.map((page) => ({ ...page, id: 0, file: entry.file, pdf: true }));
+  entries.splice(entries.indexOf(entry) + 1, 0, ...extra);
+  entries.forEach((e, i) => (e.id = i));
+  Object.assign(entry, first);
+  changed(entry);
 }
 
 function finish(entry, outcome) {
@@ -184,7 +210,13 @@ async function render(entry) {
     rows.push(row);
   });
   svg.replaceChildren(...groups);
-  $('regions').replaceChildren(...rows);
+  // The list reads in reading order, block by block (a line between blocks); numbers stay the region indices.
+  const blocks = detection.blocks ?? [{ lines: rows.map((_, i) => i) }];
+  const ordered = blocks.flatMap((block) => block.lines.map((index, k) => {
+    rows[index].classList.toggle('block-start', k === 0);
+    return rows[index];
+  }));
+  $('regions').replaceChildren(...ordered, ...rows.filter((row) => !ordered.includes(row)));
   $('name').textContent = entry.name;
   const timings = Object.entries(detection.timings || {}).map(([k, v]) => `${k} ${Math.round(v)} ms`).join(', ');
   $('summary').textContent = `${count(detection.regions.length, 'region')} · ${detection.width}×${detection.height} · ${timings} · round trip ${entry.ms} ms`;

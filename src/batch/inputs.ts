@@ -13,13 +13,13 @@ import { glob, isDynamicPattern } from 'tinyglobby';
 import { NotFoundError, UsageError } from '../core/errors.js';
 
 /**
- * File extensions picked up from directories and globs. The formats sharp's prebuilt libvips reads (JPEG,
- * PNG, WebP, TIFF, GIF, AVIF), plus BMP and HEIC: sharp cannot read those (no BMP loader; HEIC needs a HEVC
+ * File extensions picked up from directories and globs. PDF (each page rendered: ./pages.ts); the formats
+ * sharp's prebuilt libvips reads (JPEG, PNG, WebP, TIFF, GIF, AVIF), plus BMP and HEIC: sharp cannot read those (no BMP loader; HEIC needs a HEVC
  * decoder the prebuilt binaries leave out), but an image the user has should end with a clear error
  * rather than be skipped in silence.
  */
 export const IMAGE_EXTENSIONS: readonly string[] = Object.freeze([
-  '.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif', '.bmp',
+  '.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.heic', '.heif', '.bmp', '.pdf',
 ]);
 
 export interface ImageInput {
@@ -94,7 +94,7 @@ async function expandOne(input: string): Promise<ImageInput[]> {
   if (info?.isDirectory()) {
     const found = await listImagesBelow(input);
     if (found.length === 0) {
-      throw new UsageError(`${input}: directory has no image files (looked for ${IMAGE_EXTENSIONS.join(' ')}, recursively)`);
+      throw new UsageError(`${input}: directory has no image or PDF files (looked for ${IMAGE_EXTENSIONS.join(' ')}, recursively)`);
     }
     return found.map((rel) => ({ path: join(input, rel), relativePath: rel }));
   }
@@ -103,7 +103,7 @@ async function expandOne(input: string): Promise<ImageInput[]> {
   // An absolute pattern gives absolute paths, a relative one paths relative to the working directory.
   const options = { onlyFiles: true, dot: false, expandDirectories: false, absolute: isAbsolute(input) };
   const matches = (await glob(input, options)).filter(isImagePath);
-  if (matches.length === 0) throw new UsageError(`${input}: the pattern matched no image files`);
+  if (matches.length === 0) throw new UsageError(`${input}: the pattern matched no image or PDF files`);
   const base = globBase(input);
   return matches.sort(byCodePoint).map((path) => ({ path, relativePath: base ? relative(base, path).split(sep).join('/') : path }));
 }

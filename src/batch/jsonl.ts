@@ -26,12 +26,14 @@ const LINE_START = '{"image":';
 export interface RecordedImage {
   /** The image as recorded in the file. */
   image: string;
+  /** Its page, for a page of a document. */
+  page?: number;
   /** At least one line for this image has no `error`. */
   ok: boolean;
 }
 
 export interface ResultsScan {
-  /** Recorded images, keyed by absolute path (resolved against the working directory). */
+  /** Recorded images, keyed by `imageKey`: absolute path (resolved against the working directory) and page. */
   images: Map<string, RecordedImage>;
   /** Complete, valid lines. */
   lines: number;
@@ -41,9 +43,9 @@ export interface ResultsScan {
   brokenTailBytes: number;
 }
 
-/** The key results and inputs are matched by. */
-export function imageKey(image: string): string {
-  return resolve(image);
+/** The key results and inputs are matched by: the absolute path, and `#page` for a page of a document. */
+export function imageKey(image: string, page?: number): string {
+  return page === undefined ? resolve(image) : `${resolve(image)}#${page}`;
 }
 
 /** A torn line is a prefix of one of our lines, or the NUL bytes some filesystems leave after a crash. */
@@ -75,9 +77,9 @@ export async function scanResults(path: string): Promise<ResultsScan> {
         details: optionDetails('out'),
       });
     }
-    const key = imageKey(line.image);
+    const key = imageKey(line.image, line.page);
     const known = scan.images.get(key);
-    scan.images.set(key, { image: line.image, ok: line.error === undefined || Boolean(known?.ok) });
+    scan.images.set(key, { image: line.image, ...(line.page === undefined ? {} : { page: line.page }), ok: line.error === undefined || Boolean(known?.ok) });
     scan.lines++;
   }
   return scan;
@@ -111,7 +113,7 @@ export async function dropErrorLines(path: string, dropImages: ReadonlySet<strin
   try {
     for await (const { text, bytes } of readLines(path)) {
       const { line } = bytes.length > 0 ? checkResultLine(text) : {};
-      if (line && line.error !== undefined && dropImages.has(imageKey(line.image))) dropped++;
+      if (line && line.error !== undefined && dropImages.has(imageKey(line.image, line.page))) dropped++;
       else if (bytes.length > 0) await out.write(Buffer.concat([bytes, Buffer.from('\n')]));
     }
     await out.sync();

@@ -14,6 +14,7 @@ import type { Detection, DetectionError } from '../core/types.js';
 import { drawOverlay } from '../image/overlay.js';
 import type { ImageInput } from './inputs.js';
 import { imageKey } from './jsonl.js';
+import type { PageInput } from './pages.js';
 
 /** Replaces the extension (if any) of the last path segment with `.png`. */
 function withPngExtension(path: string): string {
@@ -62,11 +63,12 @@ export function overlayNames(images: readonly ImageInput[]): string[] {
 }
 
 /**
- * Draws the regions of a finished detection and writes the PNG to `file` (parents created). A write that
- * fails (a full disk) removes what it left, so that no truncated PNG passes for a written overlay.
+ * Draws the regions of a finished detection and writes the PNG to `file` (parents created). `picture` is what
+ * the regions were found on: the image file (default), or a page's decoded pixels. A write that fails (a full
+ * disk) removes what it left, so that no truncated PNG passes for a written overlay.
  */
-export async function writeOverlay(detection: Detection, file: string, maxPixels?: number): Promise<void> {
-  const png = await drawOverlay(detection.image, detection.regions, maxPixels === undefined ? {} : { maxPixels });
+export async function writeOverlay(detection: Detection, file: string, maxPixels?: number, picture: string | Buffer = detection.image): Promise<void> {
+  const png = await drawOverlay(picture, detection.regions, maxPixels === undefined ? {} : { maxPixels });
   makeDirectory(dirname(file));
   try {
     await writeFile(file, png);
@@ -83,6 +85,8 @@ export function overlayPath(overlayDir: string, name: string): string {
 export interface RedrawOptions {
   overlayDir?: string;
   maxPixels?: number;
+  /** The picture a page of a document was detected on (its decoded pixels); images are read from their path. */
+  pagePicture?: (image: PageInput) => Promise<Buffer>;
   onImageError?: (image: string, error: DetectionError) => void;
   onNotice?: (message: string) => void;
 }
@@ -92,29 +96,31 @@ export interface RedrawOptions {
  * earlier run could not write it (a full disk), or ran without an overlay folder. The regions come from the
  * results file, read once, so nothing is detected again. Returns how many could not be written.
  */
-export async function redrawMissingOverlays(out: string, images: readonly ImageInput[], names: readonly string[], succeeded: ReadonlySet<string>, options: RedrawOptions): Promise<{ failed: number }> {
+export async function redrawMissingOverlays(out: string, images: readonly PageInput[], names: readonly string[], succeeded: ReadonlySet<string>, options: RedrawOptions): Promise<{ failed: number }> {
   const overlayDir = options.overlayDir;
   if (!overlayDir || succeeded.size === 0) return { failed: 0 };
-  const missing = new Map<string, string>();
+  const missing = new Map<string, { file: string; image: PageInput }>();
   images.forEach((image, i) => {
-    const key = imageKey(image.path);
+    const key = imageKey(image.path, image.page);
     const file = overlayPath(overlayDir, names[i]);
-    if (succeeded.has(key) && !existsSync(file)) missing.set(key, file);
+    if (succeeded.has(key) && !existsSync(file)) missing.set(key, { file, image });
   });
   if (missing.size === 0) return { failed: 0 };
   let drawn = 0;
   let failed = 0;
   for await (const { text } of readLines(out)) {
     const { line } = checkResultLine(text);
-    const file = line && line.error === undefined ? missing.get(imageKey(line.image)) : undefined;
-    if (!line || !file) continue;
-    missing.delete(imageKey(line.image));
+    const wanted = line && line.error === undefined ? missing.get(imageKey(line.image, line.page)) : undefined;
+    if (!line || !wanted) continue;
+    missing.delete(imageKey(line.image, line.page));
+    const { file, image } = wanted;
     try {
-      await writeOverlay(detectionOf(line), file, options.maxPixels);
+      const picture = image.page !== undefined && options.pagePicture ? await options.pagePicture(image) : line.image;
+      await writeOverlay(detectionOf(line), file, options.maxPixels, picture);
       drawn++;
     } catch (error) {
       failed++;
-      options.onImageError?.(line.image, overlayFailure(error, file));
+      options.onImageError?.(line.page === undefined ? line.image : `${line.image} page ${line.page}`, overlayFailure(error, file));
     }
   }
   if (drawn > 0) options.onNotice?.(`${out}: drew ${count(drawn, 'overlay')} of images done before, from their recorded regions`);

@@ -17,7 +17,10 @@ import type { Detection, DetectionError } from '../core/types.js';
 import { failedDetection } from '../detectors/failed.js';
 import { BACKENDS, createBackendDetector, DEFAULT_BACKEND } from '../detectors/index.js';
 import type { Detector } from '../detectors/types.js';
+import { PageReader } from '../image/pages.js';
+import { rawImageInput } from '../image/sharp.js';
 import { expandInputs, unreadableFormatHint, type ImageInput } from './inputs.js';
+import { expandPages, parsePageRanges, type PageInput, type PageSelection } from './pages.js';
 import { JsonlWriter, cutBrokenTail, dropErrorLines, imageKey, scanResults } from './jsonl.js';
 import { lockResultsFile } from './lock.js';
 import { overlayFailure, overlayNames, overlayPath, redrawMissingOverlays, writeOverlay } from './overlays.js';
@@ -29,6 +32,14 @@ export interface RunBatchOptions {
   inputs?: readonly string[];
   /** Already expanded inputs (instead of `inputs`), e.g. from `expandInputs`. */
   images?: readonly ImageInput[];
+  /** Inputs already expanded into pages (instead of `inputs`/`images`), from `expandPages` with `pageReader`. */
+  pageInputs?: readonly PageInput[];
+  /** Reads PDF and TIFF pages (the caller closes it). Otherwise one is made from `dpi` and closed at the end. */
+  pageReader?: PageReader;
+  /** PDF rendering resolution for the reader made here. Default PAGE_DEFAULTS.dpi (200). */
+  dpi?: number;
+  /** Pages to read from each PDF and multi-page TIFF: `"1-3,7"` or parsed ranges. Default: every page. */
+  pages?: string | PageSelection;
   /** The detector to use (the caller closes it). Otherwise one is created from `backend` and closed at the end. */
   detector?: Detector;
   /** Backend name for the detector created here. Default `ppocr`. */
@@ -106,7 +117,7 @@ async function prepareOutPath(out: string): Promise<void> {
 }
 
 /** Reads the existing `out`, cuts a half-written tail, and drops the error lines of retried images. */
-async function prepareResults(out: string, images: readonly ImageInput[], options: RunBatchOptions): Promise<Resume> {
+async function prepareResults(out: string, images: readonly PageInput[], options: RunBatchOptions): Promise<Resume> {
   const scan = await scanResults(out).catch((error: unknown) => {
     // `out` names something that is not a results file: a usage error, and nothing was done (exit 2).
     throw error instanceof BadResultsError ? new UsageError(error.message, { cause: error, details: error.details }) : error;
@@ -115,7 +126,7 @@ async function prepareResults(out: string, images: readonly ImageInput[], option
     await cutBrokenTail(out, scan);
     options.onNotice?.(`${out}: removed a half-written last line (${scan.brokenTailBytes} bytes) left by an interrupted run; that image is redone`);
   }
-  const wanted = new Set(images.map((image) => imageKey(image.path)));
+  const wanted = new Set(images.map((image) => imageKey(image.path, image.page)));
   const failedBefore = new Set([...scan.images].filter(([key, r]) => wanted.has(key) && !r.ok).map(([key]) => key));
   if (options.retryErrors && failedBefore.size > 0) {
     const dropped = await dropErrorLines(out, failedBefore);
@@ -138,13 +149,23 @@ function checkOptions(options: RunBatchOptions): void {
   if (maxWaiting !== undefined && (!Number.isInteger(maxWaiting) || maxWaiting < 1)) {
     throw new UsageError(`runBatch: option "maxWaiting" expected a positive integer, received ${maxWaiting}`);
   }
-  if (!options.inputs && !options.images) throw new UsageError('runBatch: give "inputs" (paths, directories, globs) or "images"');
+  if (!options.inputs && !options.images && !options.pageInputs) throw new UsageError('runBatch: give "inputs" (paths, directories, globs), "images" or "pageInputs"');
 }
 
 /** Runs a batch to the end (or to a stop). Throws only for usage/config problems and a broken detector. */
 export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> {
   checkOptions(options);
-  const images = options.images ?? (await expandInputs(options.inputs ?? []));
+  const reader = options.pageReader ?? new PageReader({ dpi: options.dpi, maxPixels: options.maxPixels });
+  try {
+    const selection = typeof options.pages === 'string' ? parsePageRanges(options.pages) : options.pages;
+    const images = options.pageInputs ?? (await expandPages(options.images ?? (await expandInputs(options.inputs ?? [])), reader, selection, options.onNotice));
+    return await runPages(images, reader, options);
+  } finally {
+    if (!options.pageReader) await reader.close();
+  }
+}
+
+async function runPages(images: readonly PageInput[], reader: PageReader, options: RunBatchOptions): Promise<BatchSummary> {
   const names = options.overlayDir ? overlayNames(images) : [];
   if (options.out) await prepareOutPath(options.out);
   const release = options.out ? await lockResultsFile(options.out) : undefined;
@@ -155,14 +176,15 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
     // Only now, holding the lock: a run that held it just before may have written the whole file meanwhile.
     const outExists = options.out ? Boolean(await stat(options.out).catch(() => undefined)) : false;
     const resume: Resume = options.out && outExists ? await prepareResults(options.out, images, options) : { done: new Set(), succeeded: new Set(), previouslyFailed: 0 };
-    const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path)));
+    const todo = images.map((image, index) => ({ image, index })).filter(({ image }) => !resume.done.has(imageKey(image.path, image.page)));
     const stats = new BatchStats(images.length, images.length - todo.length);
     if (stats.skipped > 0) options.onNotice?.(`${options.out}: ${stats.skipped} of ${count(images.length, 'image')} already done; doing the other ${todo.length}`);
     // Overlays an earlier run could not write (a full disk) are drawn from the regions it recorded.
-    const redraw = options.out && options.overlayDir ? await redrawMissingOverlays(options.out, images, names, resume.succeeded, options) : { failed: 0 };
+    const pagePicture = async (image: PageInput) => rawImageInput(await reader.render(image.path, image.kind!, image.page!));
+    const redraw = options.out && options.overlayDir ? await redrawMissingOverlays(options.out, images, names, resume.succeeded, { ...options, pagePicture }) : { failed: 0 };
     if (todo.length > 0) detector ??= await createBackendDetector(options.backend ?? DEFAULT_BACKEND, options.detectorOptions ?? {});
     if (options.out && todo.length > 0) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
-    const outcome = detector ? await runTodo(todo, detector, names, stats, writer, options) : { interrupted: false };
+    const outcome = detector ? await runTodo(todo, { detector, reader, names, stats, writer }, options) : { interrupted: false };
     return {
       total: images.length,
       skipped: stats.skipped,
@@ -186,14 +208,17 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
   }
 }
 
-async function runTodo(
-  todo: readonly { image: ImageInput; index: number }[],
-  detector: Detector,
-  names: readonly string[],
-  stats: BatchStats,
-  writer: JsonlWriter | undefined,
-  options: RunBatchOptions,
-): Promise<{ interrupted: boolean }> {
+/** What a batch works with once it started: the detector, the page reader, overlay names, counts, the file. */
+interface BatchContext {
+  detector: Detector;
+  reader: PageReader;
+  names: readonly string[];
+  stats: BatchStats;
+  writer: JsonlWriter | undefined;
+}
+
+async function runTodo(todo: readonly { image: PageInput; index: number }[], context: BatchContext, options: RunBatchOptions): Promise<{ interrupted: boolean }> {
+  const { detector, names, stats, writer } = context;
   const stopSignals = [options.stopSignal, options.signal].filter((s): s is AbortSignal => Boolean(s));
   const stopSignal = stopSignals.length > 0 ? AbortSignal.any(stopSignals) : undefined;
   const onStop = () => {
@@ -211,15 +236,17 @@ async function runTodo(
       run: async ({ image, index }) => {
         stats.started();
         report();
-        const detection = await detectOne(image, detector, stats, options).catch((error: unknown) => {
+        const outcome = await detectOne(image, context, options).catch((error: unknown) => {
           stats.dropped();
           throw error;
         });
+        const detection = outcome?.detection;
         if (detection === undefined) stats.dropped();
         else {
-          if (detection.error) options.onImageError?.(detection.image, detection.error);
+          if (detection.error) options.onImageError?.(pageName(detection), detection.error);
           // An overlay that cannot be written fails the image (exit 1); its regions are still recorded.
-          const overlayFailed = !detection.error && options.overlayDir !== undefined && !(await addOverlay(detection, overlayPath(options.overlayDir, names[index]), options));
+          const overlayFailed =
+            !detection.error && options.overlayDir !== undefined && !(await addOverlay(detection, outcome?.pixels ?? detection.image, overlayPath(options.overlayDir, names[index]), options));
           stats.finished(Boolean(detection.error) || overlayFailed);
         }
         report();
@@ -236,12 +263,27 @@ async function runTodo(
   }
 }
 
-/** One image: the detector's Detection, an error Detection, or undefined when a hard abort cut it off. */
-async function detectOne(image: ImageInput, detector: Detector, stats: BatchStats, options: RunBatchOptions): Promise<Detection | undefined> {
+/** `path` or `path page N`: how messages name an image or a page. */
+export function pageName(detection: Pick<Detection, 'image' | 'page'>): string {
+  return detection.page === undefined ? detection.image : `${detection.image} page ${detection.page}`;
+}
+
+/**
+ * One image or page: the detector's Detection (with the page's pixels, for its overlay), an error
+ * Detection, or undefined when a hard abort cut it off.
+ */
+async function detectOne(image: PageInput, context: BatchContext, options: RunBatchOptions): Promise<{ detection: Detection; pixels?: Buffer } | undefined> {
+  const { detector, reader, stats } = context;
   const startMs = performance.now();
+  const fail = (error: unknown): Detection =>
+    failedDetection({ image: image.path, backend: detector.backend, model: detector.model, timings: { total: Math.round((performance.now() - startMs) * 100) / 100 } }, error);
   let detection: Detection;
+  let pixels: Buffer | undefined;
   try {
-    detection = await detector.detect(image.path, {
+    if (image.error) throw image.error;
+    if (image.page !== undefined && image.kind) pixels = rawImageInput(await reader.render(image.path, image.kind, image.page));
+    detection = await detector.detect(pixels ?? image.path, {
+      name: image.path,
       signal: options.signal,
       concurrency: options.concurrency ?? defaultConcurrency(detector),
       onCounter: (name, increment) => stats.count(name, increment),
@@ -250,32 +292,33 @@ async function detectOne(image: ImageInput, detector: Detector, stats: BatchStat
     if (options.signal?.aborted) return undefined;
     const e = toOcrdetError(error);
     if (FATAL_CODES.has(e.code)) throw e;
-    detection = failedDetection({ image: image.path, backend: detector.backend, model: detector.model, timings: { total: performance.now() - startMs } }, e);
+    detection = fail(e);
   }
   if (detection.error && options.signal?.aborted) return undefined;
   const { error } = detection;
   const hint = error?.code === 'OCRDET_BAD_IMAGE' ? unreadableFormatHint(image.path) : undefined;
   if (error && hint && !error.message.includes(hint)) detection = { ...detection, error: { ...error, message: `${error.message}; ${hint}` } };
-  // The path as given is the key a rerun matches on, whatever the backend wrote; `image` comes first.
-  const { image: _asRecorded, ...rest } = detection;
-  return { image: image.path, ...rest };
+  // The path as given (and the page) is the key a rerun matches on, whatever the backend wrote; `image` comes first.
+  const { image: _asRecorded, page: _page, dpi: _dpi, ...rest } = detection;
+  const page = image.page === undefined ? {} : { page: image.page, ...(image.kind === 'pdf' ? { dpi: reader.dpi } : {}) };
+  return { detection: { image: image.path, ...page, ...rest }, ...(pixels ? { pixels } : {}) };
 }
 
 /**
- * Draws and writes one overlay; false when it could not be written. The failure is the image's: said through
- * `onImageError`, and in the Detection's warnings (its regions are good and recorded; a rerun draws the
- * missing overlay from them).
+ * Draws and writes one overlay over `picture` (the image file, or a page's pixels); false when it could not be
+ * written. The failure is the image's: said through `onImageError`, and in the Detection's warnings (its regions
+ * are good and recorded; a rerun draws the missing overlay from them).
  */
-async function addOverlay(detection: Detection, file: string, options: RunBatchOptions): Promise<boolean> {
+async function addOverlay(detection: Detection, picture: string | Buffer, file: string, options: RunBatchOptions): Promise<boolean> {
   const startMs = performance.now();
   try {
-    await writeOverlay(detection, file, options.maxPixels);
+    await writeOverlay(detection, file, options.maxPixels, picture);
     detection.timings = { ...detection.timings, overlay: Math.round(performance.now() - startMs) };
     return true;
   } catch (error) {
     const failure = overlayFailure(error, file);
     detection.warnings = [...(detection.warnings ?? []), failure.message];
-    options.onImageError?.(detection.image, failure);
+    options.onImageError?.(pageName(detection), failure);
     return false;
   }
 }

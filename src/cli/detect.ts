@@ -18,11 +18,23 @@ import { count } from '../core/plural.js';
 import type { Detection, DetectionError } from '../core/types.js';
 import { makeOutputDir } from '../datasets/files.js';
 import { BACKENDS, DEFAULT_BACKEND } from '../detectors/index.js';
+import type { DetectorBackend } from '../detectors/types.js';
+import type { PageInput } from '../batch/pages.js';
+import type { PageReader } from '../image/pages.js';
+import { OUTPUT_FORMATS } from '../formats/index.js';
+import { packageVersion } from './program.js';
+import { PAGE_DEFAULTS } from '../image/pages.js';
 import { addBackendFlags, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
 import { inFlagText, parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
 
+/** `--format`: JSON Detections (one pretty object / an array), JSONL, or a document format of src/formats. */
+const FORMAT_NAMES = ['json', 'jsonl', 'text', 'hocr', 'alto'] as const;
+
 const detectFlagsSchema = z.object({
   backend: z.string().min(1),
+  format: z.enum(FORMAT_NAMES).optional(),
+  dpi: z.number().int().positive().max(2400).default(PAGE_DEFAULTS.dpi),
+  pages: z.string().min(1).optional(),
   out: z.string().min(1).optional(),
   overlay: z.string().min(1).optional(),
   concurrency: z.number().int().positive().optional(),
@@ -57,26 +69,52 @@ async function checkOverlayDir(overlay: string, inputs: readonly string[]): Prom
 }
 
 /**
- * JSONL on stdout with back-pressure; a closed pipe (`| head`) stops the batch quietly. `beforeWrite` lets
+ * Text on stdout with back-pressure; a closed pipe (`| head`) stops the batch quietly. `beforeWrite` lets
  * the progress bar step aside when stdout and stderr are the same terminal.
  */
-function stdoutSink(onClosed: () => void, beforeWrite?: () => void): (detection: Detection) => Promise<void> {
+function stdoutWriter(onClosed: () => void, beforeWrite?: () => void): (text: string) => Promise<void> {
   let closed = false;
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error;
     closed = true;
     onClosed();
   });
-  return async (detection) => {
-    if (closed) return;
-    const { image, ...rest } = detection;
+  return async (text) => {
+    if (closed || text === '') return;
     beforeWrite?.();
-    if (process.stdout.write(`${JSON.stringify({ image, ...rest })}\n`)) return;
+    if (process.stdout.write(text)) return;
     await new Promise<void>((done) => {
       process.stdout.once('drain', done);
       process.stdout.once('error', () => done());
     });
   };
+}
+
+/** A Detection as one JSON line, `image` first. */
+function jsonLine(detection: Detection): string {
+  const { image, ...rest } = detection;
+  return `${JSON.stringify({ image, ...rest })}\n`;
+}
+
+/** How results reach stdout in a format: what goes before the first, around each, and after the last. */
+interface StdoutFormat {
+  begin(): string;
+  item(detection: Detection, index: number): string;
+  end(count: number): string;
+}
+
+function stdoutFormat(format: (typeof FORMAT_NAMES)[number], files: readonly string[]): StdoutFormat {
+  if (format === 'jsonl') return { begin: () => '', item: jsonLine, end: () => '' };
+  if (format === 'json') {
+    return {
+      begin: () => '[\n',
+      item: (d, i) => `${i > 0 ? ',\n' : ''}${prettyDetectionJson(d, '  ').replace(/^/, '  ')}`,
+      end: (count) => (count > 0 ? '\n]\n' : ']\n'),
+    };
+  }
+  const entry = OUTPUT_FORMATS.get(format);
+  const context = { software: { name: 'ocrdet', version: packageVersion() }, files };
+  return { begin: () => entry.begin(context), item: (d, i) => entry.page(d, i), end: () => entry.end() };
 }
 
 /** SIGINT/SIGTERM: first → stop, second → abort, third → exit now. Returns the function that detaches it. */
@@ -105,11 +143,36 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const detectorOptions = backendOptions(command, entry.name);
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
   if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
-  const single = inputs.length === 1 && !flags.out && (await isFile(inputs[0]));
-  // Heavy modules (sharp, onnxruntime, the batch engine) load only now.
+  if (flags.out && flags.format && flags.format !== 'jsonl') {
+    throw new UsageError(`--format ${flags.format} writes to stdout; --out always writes resumable JSONL (drop --out and redirect: > result.${flags.format === 'text' ? 'txt' : flags.format === 'hocr' ? 'hocr' : 'xml'})`);
+  }
+  // Heavy modules (sharp, onnxruntime, PDFium, the batch engine) load only now.
   const { expandInputs } = await import('../batch/inputs.js');
+  const { expandPages, parsePageRanges } = await import('../batch/pages.js');
+  const { PageReader } = await import('../image/pages.js');
+  const selection = flags.pages === undefined ? undefined : parsePageRanges(flags.pages);
+  const maxPixels = typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined;
+  const reader = new PageReader({ dpi: flags.dpi, maxPixels });
+  try {
+    const pages = await expandPages(await expandInputs(inputs), reader, selection, (message) => (flags.quiet ? undefined : warn(`detect: ${message}`)));
+    // One file giving one Detection prints it as one pretty JSON object; anything else streams.
+    const single = inputs.length === 1 && !flags.out && pages.length === 1 && (await isFile(inputs[0]));
+    await detectPages(pages, reader, { ...flags, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions);
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Detects the pages (images, and pages of documents) and writes the results as the flags say. */
+async function detectPages(
+  pages: readonly PageInput[],
+  reader: PageReader,
+  flags: DetectFlags & { format: (typeof FORMAT_NAMES)[number] },
+  single: boolean,
+  entry: DetectorBackend<never>,
+  detectorOptions: Record<string, unknown>,
+): Promise<void> {
   const { runBatch } = await import('../batch/run.js');
-  const images = await expandInputs(inputs);
   const detector = await detectorFromFlags(entry.name, detectorOptions);
 
   const { ProgressBar } = await import('./progress.js');
@@ -121,31 +184,38 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   let singleResult: Detection | undefined;
   let pipeClosed = false;
   const onPipeClosed = () => ((pipeClosed = true), stop.abort());
-  const toStdout = single || flags.out ? undefined : stdoutSink(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
+  // stdout gets the results unless they go to --out, or a single Detection is printed pretty at the end.
+  const write = (single && flags.format === 'json') || flags.out ? undefined : stdoutWriter(onPipeClosed, process.stdout.isTTY ? () => bar?.clear() : undefined);
+  const format = stdoutFormat(flags.format, [...new Set(pages.map((p) => p.path))]);
+  let written = 0;
+  await write?.(format.begin());
   try {
     const summary = await runBatch({
-      images,
+      pageInputs: pages,
+      pageReader: reader,
       detector,
       concurrency: flags.concurrency,
       out: flags.out,
       retryErrors: flags.retryErrors,
       overlayDir: flags.overlay,
-      maxPixels: typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined,
+      maxPixels: reader.maxPixels,
       stopSignal: stop.signal,
       signal: abort.signal,
-      onDetection: (detection) => (single ? void (singleResult = detection) : toStdout?.(detection)),
+      onDetection: (detection) => (write ? write(format.item(detection, written++)) : single ? void (singleResult = detection) : undefined),
       onImageError: (image, error) => log(imageErrorLine(image, error)),
       onProgress: (progress) => bar?.update(progress),
       onNotice: (message) => (flags.quiet ? undefined : log(`detect: ${message}`)),
     });
     bar?.finish();
+    await write?.(format.end(written));
     if (singleResult) process.stdout.write(`${prettyDetectionJson(singleResult)}\n`);
     if (!single && !flags.quiet) {
       const rate = summary.elapsedMs > 0 ? (summary.done / summary.elapsedMs) * 1000 : 0;
       const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped (already in ${flags.out})` : '';
       // The backend's counters as totals (requests, retries, tokens…): the bar showed them while it ran.
       const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
-      warn(`detect: ${count(summary.done, 'image')} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} images/s)${counters ? `; ${counters}` : ''}`);
+      const unit = pages.some((p) => p.page !== undefined) ? 'page' : 'image';
+      warn(`detect: ${count(summary.done, unit)} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} ${unit}s/s)${counters ? `; ${counters}` : ''}`);
       if (summary.previouslyFailed > 0) {
         warn(`detect: ${count(summary.previouslyFailed, 'image')} failed in an earlier run and were not retried; add --retry-errors to redo them`);
       }
@@ -166,8 +236,11 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
 export function createCommand(): Command {
   const command = new Command('detect')
     .description('Detect text regions in images: one Detection (JSON) per image, in input order.')
-    .argument('<inputs...>', 'image files, directories (recursive) and glob patterns (quote them: \'scans/**/*.png\')')
+    .argument('<inputs...>', 'image and PDF files, directories (recursive) and glob patterns (quote them: \'scans/**/*.png\')')
     .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
+    .option('--format <name>', `output: ${FORMAT_NAMES.join(', ')} (default: json for one image, jsonl otherwise; text, hocr and alto are documents in reading order)`)
+    .option('--dpi <n>', `PDF pages are rendered at this resolution (default ${PAGE_DEFAULTS.dpi}: 10 pt text 28 px tall)`, positiveInt('--dpi'))
+    .option('--pages <ranges>', 'pages of each PDF or multi-page TIFF, e.g. 1-3,7 or 10- (default: all)')
     .option('--out <file>', 'write JSONL to this file; a rerun skips the images already in it')
     .option('--overlay <dir>', 'write one PNG per image with the regions drawn (names mirror the input paths)')
     .option('--concurrency <n>', `images in flight at once (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`, positiveInt('--concurrency'))
@@ -178,11 +251,13 @@ export function createCommand(): Command {
   addBackendFlags(command);
   command.addHelpText(
     'after',
-    '\nOutput: one input file → a Detection as JSON; several images → JSONL (one Detection per line, input order).\n' +
+    '\nOutput: one input file → a Detection as JSON; several images or pages → JSONL (one Detection per line, input order).\n' +
+      'A PDF gives one Detection per page (page, dpi); so does a TIFF of several pages.\n' +
       'Exit codes: 0 all done, 1 some images failed (each named on stderr), 2 usage error, 130 interrupted.',
   );
   return command.action(async (inputs: string[], raw: Record<string, unknown>, cmd: Command) => {
-    const flags = parseFlags(detectFlagsSchema, { ...raw, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false }, 'ocrdet detect');
+    const format = typeof raw.format === 'string' ? raw.format.toLowerCase() : raw.format;
+    const flags = parseFlags(detectFlagsSchema, { ...raw, format: format === 'txt' ? 'text' : format, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false }, 'ocrdet detect');
     await runDetect(inputs, { ...flags }, cmd);
   });
 }

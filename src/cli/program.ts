@@ -30,7 +30,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'serve', summary: 'HTTP API and web page over the detectors', load: () => import('./serve.js') },
 ];
 
-function packageVersion(): string {
+/** The version in package.json (0.0.0 when it cannot be read). */
+export function packageVersion(): string {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return pkg.version ?? '0.0.0';

@@ -48,6 +48,10 @@ export const ResultLineSchema = z.looseObject({
   model: z.string().optional().catch(undefined),
   timings: z.record(z.string(), z.number()).optional().catch(undefined),
   warnings: z.array(z.string()).optional().catch(undefined),
+  page: z.number().int().positive().optional().catch(undefined),
+  dpi: z.number().positive().optional().catch(undefined),
+  orientation: z.union([z.literal(0), z.literal(90), z.literal(180), z.literal(270)]).optional().catch(undefined),
+  blocks: z.array(z.object({ box: z.tuple([finite, finite, finite, finite]), lines: z.array(z.number().int().nonnegative()) })).optional().catch(undefined),
   // null, as some writers put for "no error", is no error.
   error: DetectionErrorSchema.nullish().transform((error) => error ?? undefined),
 });
@@ -123,6 +127,11 @@ export function detectionOf(line: ResultLine, onBadRegion: (index: number, reaso
     timings: line.timings ?? {},
   };
   if (line.source !== undefined) detection.source = line.source;
+  if (line.page !== undefined) detection.page = line.page;
+  if (line.dpi !== undefined) detection.dpi = line.dpi;
+  if (line.orientation !== undefined) detection.orientation = line.orientation;
+  // Blocks index the regions as written: kept only when every region was usable (none dropped, none shifted).
+  if (line.blocks !== undefined && regions.length === (line.regions ?? []).length) detection.blocks = line.blocks as Detection['blocks'];
   if (line.warnings !== undefined) detection.warnings = line.warnings;
   if (line.error !== undefined) detection.error = line.error;
   return detection;

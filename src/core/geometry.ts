@@ -20,5 +20,5 @@ export {
   signedArea,
 } from './polygon.js';
 export { boxArea, boxIoU, boxToPoints, clipPolygonToBox, minAreaRect, type RotatedRect } from './rectangles.js';
-export { applyExifOrientation, makeRegion, orderClockwise } from './orientation.js';
+export { applyExifOrientation, makeRegion, orderClockwise, turnPoints, turnedSize } from './orientation.js';
 export { sortReadingOrder } from './reading-order.js';

@@ -7,7 +7,7 @@
  * Pure functions, no dependencies: they run in the evaluator's inner loop and in post-processing.
  */
 import { EPS, boundsOf, cross, dedupePoints, isSimplePolygon, signedArea } from './polygon.js';
-import type { ImageSize, Point, Region } from './types.js';
+import type { ImageSize, Orientation, Point, Region } from './types.js';
 
 /** Every turn the same way, none straight: then the ring is a simple convex polygon (the cheap common case). */
 function isStrictlyConvex(ring: readonly Point[]): boolean {
@@ -76,4 +76,21 @@ export function applyExifOrientation(points: readonly Point[], orientation: numb
   };
   const f = map[orientation] ?? map[1];
   return points.map(([x, y]) => f(x, y));
+}
+
+/** The EXIF orientation that turns an upright image by each multiple of 90° clockwise. */
+const TURN_AS_EXIF: Record<Orientation, number> = { 0: 1, 90: 6, 180: 3, 270: 8 };
+
+/**
+ * Maps points of the UPRIGHT view of an image (size `upright`) to the image as given, which is that view
+ * turned `orientation` degrees clockwise (a page scanned with its top to the right is turned 90°). Pass
+ * the result through `makeRegion` to restore the clockwise-from-top-left order.
+ */
+export function turnPoints(points: readonly Point[], orientation: Orientation, upright: ImageSize): Point[] {
+  return applyExifOrientation(points, TURN_AS_EXIF[orientation], upright);
+}
+
+/** The size of an image of `size` turned by `orientation` degrees. */
+export function turnedSize(size: ImageSize, orientation: Orientation): ImageSize {
+  return orientation === 90 || orientation === 270 ? { width: size.height, height: size.width } : { width: size.width, height: size.height };
 }

@@ -48,8 +48,30 @@ export interface Sample {
 /** Why a detector could not process an image: a code of the error table (./errors.ts) and its one-line message. */
 export type DetectionError = Pick<ErrorPayload, 'code' | 'message'>;
 
-/** What a detector returns for one image. */
+/** How far a page or photo is turned: its text is turned this many degrees clockwise from upright. */
+export type Orientation = 0 | 90 | 180 | 270;
+
+/** A block of lines read together (a paragraph, a column's run of text, a vertical CJK column group). */
+export interface Block {
+  /** Axis-aligned bounds of its lines' points. */
+  box: Box;
+  /** Indices into `regions` of its lines, in reading order. */
+  lines: number[];
+}
+
+/** What a detector returns for one image (or one page of a document). */
 export interface Detection extends Sample {
+  /** 1-based page of a PDF or multi-page TIFF (`image` is then the document's path); absent for an image. */
+  page?: number;
+  /** Resolution a PDF page was rendered at; coordinates are pixels of that rendering. */
+  dpi?: number;
+  /**
+   * How the page or photo was turned, when orientation was detected: regions were found and read on the
+   * upright view, then mapped back to the pixels of the image as given.
+   */
+  orientation?: Orientation;
+  /** Lines grouped into blocks, in reading order (regions keep their own order). */
+  blocks?: Block[];
   backend: string;
   model: string;
   /** Milliseconds per stage: decode, det, rec, total (embedded); encode, request, parse (vlm). */

@@ -13,7 +13,7 @@ import { BadImageError, NotFoundError } from '../core/errors.js';
 import { optionDetails, optionName } from '../core/options.js';
 import type { ImageSize } from '../core/types.js';
 import { type RgbImage } from './decode.js';
-import { IMAGE_DEFAULTS, describeInput, explainSharpError, openImage, sharp, type OpenImageOptions } from './sharp.js';
+import { IMAGE_DEFAULTS, describeInput, explainSharpError, openImage, sharp, sharpInput, type OpenImageOptions } from './sharp.js';
 
 export type EncodedFormat = 'jpeg' | 'png';
 
@@ -88,7 +88,7 @@ export async function loadForEncoding(input: string | Buffer, options: OpenImage
   if (bytes.length === 0) throw new BadImageError(`${describeInput(input)}: empty file (0 bytes)`);
   let meta;
   try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+    meta = await sharpInput(bytes, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw explainSharpError(input, error);
   }

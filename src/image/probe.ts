@@ -3,7 +3,7 @@
  * know the oriented width/height and to move annotation coordinates into the oriented frame.
  */
 import type { ImageSize } from '../core/types.js';
-import { checkInputFile, explainSharpError, sharp } from './sharp.js';
+import { checkInputFile, explainSharpError, sharpInput } from './sharp.js';
 
 export interface ImageProbe extends ImageSize {
   /** Size as stored in the file, before EXIF orientation. */
@@ -20,7 +20,7 @@ export async function probeImage(input: string | Buffer): Promise<ImageProbe> {
   await checkInputFile(input);
   let meta;
   try {
-    meta = await sharp(input, { limitInputPixels: false }).metadata();
+    meta = await sharpInput(input, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw explainSharpError(input, error);
   }

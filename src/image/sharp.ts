@@ -19,10 +19,39 @@ export const IMAGE_DEFAULTS = Object.freeze({
 export interface OpenImageOptions {
   /** Largest image accepted, in pixels. Default IMAGE_DEFAULTS.maxPixels. */
   maxPixels?: number;
+  /** Page (0-based) of a multi-page file (TIFF, GIF, WebP). Default 0: the first. */
+  page?: number;
 }
 
 /** Names given to in-memory images (uploads, requests), so their errors say which image they are about. */
 const bufferNames = new WeakMap<Buffer, string>();
+
+/** Decoded pixels handed over as a Buffer (a rendered PDF page, a TIFF page): their geometry, for libvips. */
+const rawGeometry = new WeakMap<Buffer, { width: number; height: number; channels: 3 }>();
+
+/**
+ * Marks decoded packed-RGB pixels (a rendered PDF page, a page of a multi-page TIFF) as an input every
+ * image function reads like a file, without encoding them: detectors take `string | Buffer`, and this
+ * Buffer is read as raw pixels wherever an image is opened (`sharpInput`).
+ */
+export function rawImageInput(image: { data: Buffer; width: number; height: number }): Buffer {
+  if (image.data.length !== image.width * image.height * 3) throw new RangeError(`raw image: ${image.data.length} bytes is not ${image.width}×${image.height}×3`);
+  rawGeometry.set(image.data, { width: image.width, height: image.height, channels: 3 });
+  return image.data;
+}
+
+/** Whether `input` is decoded pixels marked by `rawImageInput`. */
+export function isRawImageInput(input: string | Buffer): boolean {
+  return typeof input !== 'string' && rawGeometry.has(input);
+}
+
+/** A sharp instance over a path, encoded bytes, or raw pixels marked by `rawImageInput`. */
+export function sharpInput(input: string | Buffer, options: sharp.SharpOptions = {}): Sharp {
+  const raw = typeof input === 'string' ? undefined : rawGeometry.get(input);
+  if (!raw) return sharp(input, options);
+  const { limitInputPixels } = options;
+  return sharp(input, { raw, ...(limitInputPixels === undefined ? {} : { limitInputPixels }) });
+}
 
 /** Gives an in-memory image the name its error messages should use (e.g. the upload's file name). */
 export function nameInput(input: string | Buffer, name: string | undefined): void {
@@ -56,7 +85,7 @@ export async function checkInputFile(input: string | Buffer): Promise<void> {
  */
 export function openImage(input: string | Buffer, options: OpenImageOptions = {}): Sharp {
   const maxPixels = options.maxPixels ?? IMAGE_DEFAULTS.maxPixels;
-  return sharp(input, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, page: 0 })
+  return sharpInput(input, { limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, page: options.page ?? 0 })
     .rotate()
     .flatten({ background: '#ffffff' })
     .toColourspace('srgb');

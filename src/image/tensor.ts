@@ -92,6 +92,22 @@ function orientedSize(meta: { width?: number; height?: number; autoOrient?: Imag
   return { width: size.width, height: size.height };
 }
 
+/** A decoded image as the det stage takes it (resized to the det input size), the full image kept. */
+export async function detImageFromRgb(full: RgbImage, options: Pick<LoadDetImageOptions, 'limitSideLen' | 'limitType' | 'kernel'>): Promise<DetImage> {
+  const target = detInputSize(full, options.limitSideLen, options.limitType);
+  const resized = await resizeRaw(full, target, options.kernel ?? 'linear');
+  return { original: { width: full.width, height: full.height }, resized, full };
+}
+
+/** A decoded image turned by 90, 180 or 270 degrees clockwise (libvips, exact: no resampling). */
+export async function turnRgb(image: RgbImage, degreesClockwise: 90 | 180 | 270): Promise<RgbImage> {
+  const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .rotate(degreesClockwise)
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
 async function resizeRaw(image: RgbImage, target: ImageSize, kernel: NonNullable<LoadDetImageOptions['kernel']>): Promise<RgbImage> {
   if (image.width === target.width && image.height === target.height) return image;
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })

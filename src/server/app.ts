@@ -1,10 +1,11 @@
 /**
  * The HTTP face of ocrdet: `POST /v1/detect`, `GET /healthz` and the web page, over any Detector.
  *
- * - `POST /v1/detect` takes the image as the raw request body (`Content-Type: image/*` or
- *   `application/octet-stream`, optional `?name=`), as JSON `{ "image": "<base64 or data: URL>", "name"? }`
+ * - `POST /v1/detect` takes the image as the raw request body (`Content-Type: image/*`, `application/pdf`
+ *   or `application/octet-stream`, optional `?name=`), as JSON `{ "image": "<base64 or data: URL>", "name"? }`
  *   or as `multipart/form-data` with a file field `image` (./upload.ts), and answers one `Detection` (the
- *   same JSON `ocrdet detect` prints). A bad image is 422, a bad request 400, a body over the limit 413, an
+ *   same JSON `ocrdet detect` prints); a PDF or multi-page TIFF, an array of them, one per page
+ *   (./documents.ts: `?dpi=`, `?pages=`, `?pictures=1`); `?format=text|hocr|alto` answers that document. A bad image is 422, a bad request 400, a body over the limit 413, an
  *   unsupported content type 415 (its message lists the accepted forms); every error body is
  *   `{ code, message, details? }` (the payload of src/core/errors.ts), so clients rebuild the same error.
  * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model server answers),
@@ -21,6 +22,8 @@ import { z } from 'zod';
 import { BadImageError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detector } from '../detectors/types.js';
+import { OUTPUT_FORMATS, formatDetections } from '../formats/index.js';
+import { detectDocument, parseDetectQuery } from './documents.js';
 import { HealthCache } from './health.js';
 import { Semaphore } from './semaphore.js';
 import { parseJsonBody, readMultipartUpload, unsupportedMediaMessage, type Upload } from './upload.js';
@@ -36,6 +39,8 @@ export const SERVER_DEFAULTS = Object.freeze({
   webRoot: new URL('../../web/', import.meta.url).pathname,
   /** How long a `/healthz` result is reused, ms: polls every second cost the model server one request per 5 s. */
   healthCacheMs: 5000,
+  /** Pages of one PDF (or TIFF) detected per request; more is a 400 that says to ask for some with ?pages=. */
+  maxPages: 100,
 });
 
 const serverOptionsSchema = z
@@ -44,6 +49,7 @@ const serverOptionsSchema = z
     concurrency: z.number().int().positive().default(SERVER_DEFAULTS.concurrency),
     webRoot: z.string().min(1).default(SERVER_DEFAULTS.webRoot),
     healthCacheMs: z.number().int().min(0).default(SERVER_DEFAULTS.healthCacheMs),
+    maxPages: z.number().int().positive().default(SERVER_DEFAULTS.maxPages),
     version: z.string().default('0.0.0'),
     logger: z.boolean().default(false),
   })
@@ -80,6 +86,7 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody);
   app.addContentTypeParser(/^image\/[\w.+-]+$/, { parseAs: 'buffer' }, rawBody);
+  app.addContentTypeParser('application/pdf', { parseAs: 'buffer' }, rawBody);
   // One file per request, as large as a raw body may be; a few small text fields (`name`).
   await app.register(multipart, { limits: { files: 1, fileSize: config.maxUploadBytes, fields: 4, fieldSize: 4096, parts: 8 } });
 
@@ -118,21 +125,26 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
   });
 
   app.post('/v1/detect', async (request, reply) => {
-    const query = request.query as { name?: unknown };
+    const query = parseDetectQuery(request.query);
     let upload: Upload;
     if (Buffer.isBuffer(request.body)) upload = { image: request.body };
     else if (request.isMultipart()) upload = await readMultipartUpload(request);
     else upload = parseJsonBody(request.body);
     const { image } = upload;
     // A name given in the body, then ?name=, then the uploaded file's own name.
-    const name = upload.name ?? (typeof query.name === 'string' && query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
+    const name = upload.name ?? (query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
     if (image.length === 0) return sendError(reply, new BadImageError(`${name}: empty request body`));
-    const detection = await gate.run(() => detector.detect(image, { name }));
-    if (detection.error) {
-      const { code, message } = detection.error;
-      return reply.code(STATUS[code] ?? 500).send({ code, message, details: { image: name } });
+    const pages = await detectDocument(image, name, query, { detector, gate, maxPages: config.maxPages });
+    const detections = pages ?? [await gate.run(() => detector.detect(image, { name }))];
+    const failed = pages ? undefined : detections[0].error;
+    if (failed) return reply.code(STATUS[failed.code] ?? 500).send({ code: failed.code, message: failed.message, details: { image: name } });
+    if (query.format !== 'json') {
+      const format = OUTPUT_FORMATS.get(query.format);
+      const documentText = formatDetections(format.name, detections, { software: { name: 'ocrdet', version: config.version }, files: [name] });
+      return reply.type(format.mediaType).send(documentText);
     }
-    return detection;
+    // A document is answered page by page (an array), an image with its one Detection.
+    return pages ?? detections[0];
   });
 
   for (const [route, file] of web) {

@@ -23,7 +23,7 @@ const WHERE = 'POST /v1/detect body';
 const IMAGE_FORMS = 'a base64 string or data: URL';
 
 const ACCEPTED_FORMS =
-  'send the image as the body (Content-Type: image/* or application/octet-stream), ' +
+  'send the image or PDF as the body (Content-Type: image/*, application/pdf or application/octet-stream), ' +
   `as multipart/form-data with a file field "image", or as JSON {"image": "<${IMAGE_FORMS}>"}`;
 
 /** An image, the name given for it (`name` field) and the name of the file it came from (multipart), if any. */

@@ -12,6 +12,8 @@ export const ppocrBackend: DetectorBackend<PpocrOptions> = Object.freeze({
   description: 'Embedded PaddleOCR PP-OCRv4 detection (DB) and recognition (CTC) on CPU via onnxruntime-node; no download at run time',
   flags: Object.freeze([
     { flags: '--no-text', key: 'text', type: 'boolean', description: 'detection only: skip text recognition (much faster)' },
+    { flags: '--orientation <mode>', key: 'orientation', description: 'auto: find pages and photos turned by 90/180/270° and read them upright; off: take them as given', defaultText: 'auto with text, off with --no-text' },
+    { flags: '--min-text-score <p>', key: 'minTextScore', type: 'number', description: "with text on: drop regions whose text confidence is below p, as PaddleOCR's drop_score (0 keeps all)" },
     { flags: '--model-dir <dir>', key: 'modelDir', description: 'directory of PP-OCR ONNX models (+ dictionary) instead of the bundled PP-OCRv4 ones' },
     { flags: '--threads <n>', key: 'intraOpThreads', type: 'integer', description: 'onnxruntime threads per model', defaultText: `all cores, up to 4: ${DEFAULTS.intraOpThreads} here` },
     { flags: '--max-pixels <n>', key: 'maxPixels', type: 'integer', description: 'largest image accepted, in pixels; larger ones get an error' },

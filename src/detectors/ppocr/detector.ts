@@ -8,11 +8,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { InterruptedError, ModelError, OcrdetError, UsageError } from '../../core/errors.js';
-import { makeRegion, sortReadingOrder } from '../../core/geometry.js';
+import { blockBox, groupBlocks } from '../../core/blocks.js';
+import { makeRegion, sortReadingOrder, turnPoints } from '../../core/geometry.js';
 import { parseOptions } from '../../core/options.js';
-import type { Detection, Region } from '../../core/types.js';
+import type { Detection, Orientation, Region } from '../../core/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
-import { IMAGENET_NORMALIZE, loadDetImage, rgbToChw, type DetImage } from '../../image/tensor.js';
+import { IMAGENET_NORMALIZE, detImageFromRgb, loadDetImage, rgbToChw, turnRgb, type DetImage } from '../../image/tensor.js';
 import { failedDetection } from '../failed.js';
 import type { DetectCallOptions, Detector } from '../types.js';
 import { ppocrBackend } from './backend.js';
@@ -21,13 +22,15 @@ import { charsetFromDictionary, type CtcCharset } from './ctc.js';
 import { boxesFromProbabilityMap, type DbBox } from './db-postprocess.js';
 import { modelIdentity, resolveModelFiles, type ModelFiles } from './models.js';
 import { ppocrOptionsSchema, type PpocrOptions, type ResolvedPpocrOptions } from './options.js';
+import { findOrientation } from './orientation.js';
 import { classifyDirections, recognizeCrops } from './recognize.js';
 import { SessionHandle } from './session.js';
 
 /** Validates options (UsageError naming each bad one), resolves model files (ModelError), loads nothing yet. */
 export async function createPpocrDetector(options: PpocrOptions = {}): Promise<PpocrDetector> {
   const resolved = parseOptions(ppocrOptionsSchema, options, 'ppocr');
-  const files = await resolveModelFiles(resolved);
+  // Orientation needs the direction classifier even when lines are not classified one by one.
+  const files = await resolveModelFiles({ ...resolved, cls: resolved.cls || orientationOn(resolved) });
   return new PpocrDetector(resolved, files);
 }
 
@@ -48,7 +51,12 @@ export class PpocrDetector implements Detector {
     this.model = modelIdentity(files);
     this.det = new SessionHandle(files.det, 'det', settings);
     if (options.text && files.rec) this.rec = new SessionHandle(files.rec, 'rec', settings);
-    if (options.text && options.cls && files.cls) this.cls = new SessionHandle(files.cls, 'cls', settings);
+    if (files.cls && ((options.text && options.cls) || orientationOn(options))) this.cls = new SessionHandle(files.cls, 'cls', settings);
+  }
+
+  /** Whether pages are checked for being turned (needs the classifier). */
+  private get orienting(): boolean {
+    return orientationOn(this.options) && this.cls !== undefined;
   }
 
   /** Loads the sessions now instead of on the first image (start-up cost paid up front). */
@@ -70,7 +78,7 @@ export class PpocrDetector implements Detector {
     let image: DetImage;
     try {
       call.signal?.throwIfAborted();
-      image = await loadDetImage(input, { ...this.options, keepFull: this.rec !== undefined });
+      image = await loadDetImage(input, { ...this.options, keepFull: this.rec !== undefined || this.orienting });
     } catch (error) {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       if (error instanceof OcrdetError && (error.code === 'OCRDET_BAD_IMAGE' || error.code === 'OCRDET_NOT_FOUND')) {
@@ -80,15 +88,41 @@ export class PpocrDetector implements Detector {
     }
     try {
       let t = lap('decode', started);
-      const boxes = await this.detectBoxes(image);
+      const given = image.original;
+      let boxes = await this.detectBoxes(image);
       t = lap('det', t);
-      const regions = await this.recognize(image, boxes, call.signal, timings);
+      let orientation: Orientation | undefined;
+      if (this.orienting && image.full) {
+        ({ image, boxes, orientation } = await this.uprightView(image, boxes));
+        t = lap('orientation', t);
+      }
+      let regions = await this.recognize(image, boxes, call.signal, timings);
+      const blocks = groupBlocks(regions);
+      if (orientation) {
+        // Found and read on the upright view; reported in the pixels of the image as given.
+        const upright = image.original;
+        regions = regions.map(({ points, box: _box, ...rest }) => makeRegion(turnPoints(points, orientation, upright), rest));
+        for (const block of blocks) block.box = blockBox(block.lines.map((i) => regions[i].points));
+      }
       timings.total = round2(performance.now() - started);
-      return { image: name, width: image.original.width, height: image.original.height, regions, backend: this.backend, model: this.model, timings };
+      const turned = orientation === undefined ? {} : { orientation };
+      return { image: name, width: given.width, height: given.height, ...turned, regions, blocks, backend: this.backend, model: this.model, timings };
     } catch (error) {
       if (isAbort(error, call.signal)) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       throw error;
     }
+  }
+
+  /**
+   * Finds how the image is turned (./orientation.ts) and, when it is, turns it upright and detects again:
+   * the det model and the reading order then see lines as they were printed.
+   */
+  private async uprightView(image: DetImage, boxes: DbBox[]): Promise<{ image: DetImage; boxes: DbBox[]; orientation: Orientation }> {
+    const [cls, rec, charset] = await Promise.all([this.cls!.get(), this.rec?.get(), this.loadCharset()]);
+    const { orientation } = await findOrientation(image.full!, boxes, { cls, rec, charset });
+    if (orientation === 0) return { image, boxes, orientation };
+    const upright = await detImageFromRgb(await turnRgb(image.full!, ((360 - orientation) % 360) as 90 | 180 | 270), this.options);
+    return { image: upright, boxes: await this.detectBoxes(upright), orientation };
   }
 
   /**
@@ -122,7 +156,8 @@ export class PpocrDetector implements Detector {
       return sortReadingOrder(regions);
     }
     let plans = boxes.map((box) => planCrop(box.points));
-    if (this.cls) {
+    // PaddleOCR's per-line 180° classifier (use_angle_cls), only when asked: orientation loads the model too.
+    if (this.cls && this.options.cls) {
       const t = performance.now();
       const cls = await this.cls.get();
       plans = (await classifyDirections(image.full, plans, cls, { ...this.options, signal })).plans;
@@ -137,7 +172,8 @@ export class PpocrDetector implements Detector {
       region.textScore = round4(texts[i].confidence);
     });
     timings.rec = round2(performance.now() - t);
-    return sortReadingOrder(regions);
+    // PaddleOCR's drop_score: a region whose text the recogniser is unsure of is most often no text at all.
+    return sortReadingOrder(regions.filter((_, i) => texts[i].confidence >= this.options.minTextScore));
   }
 
   private loadCharset(): Promise<CtcCharset> | undefined {
@@ -158,6 +194,11 @@ export class PpocrDetector implements Detector {
     this.closed = true;
     await Promise.all([this.det.release(), this.rec?.release(), this.cls?.release()]);
   }
+}
+
+/** Whether pages are checked for being turned: asked for, or by default with text on (see DEFAULTS.orientation). */
+function orientationOn(options: Pick<ResolvedPpocrOptions, 'orientation' | 'text'>): boolean {
+  return (options.orientation ?? (options.text ? 'auto' : 'off')) === 'auto';
 }
 
 function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {

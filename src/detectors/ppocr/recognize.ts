@@ -13,8 +13,8 @@ import type { ModelSession } from './session.js';
 /** PaddleOCR's rec input height (`rec_image_shape` 3,48,320) when the model does not fix it. */
 const DEFAULT_REC_HEIGHT_PX = 48;
 /** PaddleOCR's cls input (`cls_image_shape` 3,48,192). */
-const CLS_HEIGHT_PX = 48;
-const CLS_WIDTH_PX = 192;
+export const CLS_HEIGHT_PX = 48;
+export const CLS_WIDTH_PX = 192;
 /** Padding a rec batch may waste before it is cut (see splitBatches): about what batching saves per crop. */
 const REC_MAX_PADDING_WASTE = 0.2;
 
@@ -81,6 +81,11 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   signal?.throwIfAborted();
 }
 
+/** The rec model's input height: fixed by the model, or PaddleOCR's 48. */
+export function recInputHeight(rec: ModelSession): number {
+  return typeof rec.inputShape[2] === 'number' && rec.inputShape[2] > 0 ? rec.inputShape[2] : DEFAULT_REC_HEIGHT_PX;
+}
+
 /** Texts and confidences of the crops, in the order of `plans`. */
 export async function recognizeCrops(
   image: RgbPixels,
@@ -89,7 +94,7 @@ export async function recognizeCrops(
   charset: CtcCharset,
   options: RecognizeOptions,
 ): Promise<CtcResult[]> {
-  const height = typeof rec.inputShape[2] === 'number' && rec.inputShape[2] > 0 ? rec.inputShape[2] : DEFAULT_REC_HEIGHT_PX;
+  const height = recInputHeight(rec);
   const results: CtcResult[] = plans.map(() => ({ text: '', confidence: 0 }));
   const order = orderByAspectRatio(plans).filter((i) => plans[i].width > 0 && plans[i].height > 0);
   const resizedWidth = (plan: CropPlan) => Math.max(options.recMinWidthPx, Math.ceil((height * plan.width) / plan.height));
