@@ -68,6 +68,15 @@ describe('results as a dataset: which detections are labels', () => {
     expect(problems).toEqual([expect.objectContaining({ kind: 'bad-record', line: 2, element: 'broken.jpg', skipped: true, message: 'the detector failed on this image (OCRDET_BAD_IMAGE: broken.jpg: truncated JPEG); sample skipped' })]);
   });
 
+  it('leaves out a page of a document (its pixels are a rendering no dataset can name), and says so', async () => {
+    const dir = tempDataset({ 'scan.pdf': '%PDF-1.7\n' });
+    const line = { image: 'scan.pdf', page: 2, dpi: 200, width: 1654, height: 2339, regions: [{ points: quad([10, 10, 200, 60]), score: 0.9 }], backend: 'ppocr', model: 'm', timings: {} };
+    writeFileSync(join(dir, 'pages.jsonl'), `${JSON.stringify(line)}\n`);
+    const { samples, problems } = await readAll(join(dir, 'pages.jsonl'));
+    expect(samples).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ kind: 'bad-record', line: 1, element: 'scan.pdf page 2', skipped: true, message: expect.stringMatching(/^a page of a document, not an image file; sample skipped/) })]);
+  });
+
   it('takes other thresholds, and no text threshold where the task needs no text', async () => {
     const file = scoredResults();
     expect(care((await readAll(file, { minScore: 0.6 })).samples[0])).toEqual(['SURE', 'FAINT', 'VLM']);
@@ -117,7 +126,8 @@ describe('the embedded detector’s results as training data and as ground truth
   let detections: Detection[];
   beforeAll(async () => {
     dir = tempDataset({});
-    const detector = await createPpocrDetector();
+    // Every region kept (as autolabel keeps them): the ones the recogniser is unsure of too.
+    const detector = await createPpocrDetector({ minTextScore: 0 });
     try {
       detections = [];
       for (const name of PHOTOS) detections.push(await detector.detect(join(SEED_TEST, 'Images', name)));

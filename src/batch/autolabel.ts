@@ -24,13 +24,10 @@ import { checkConvertOptions, convertDataset } from '../datasets/convert.js';
 import { readDataset } from '../datasets/index.js';
 import { previewDataset, type PreviewResult } from '../datasets/preview.js';
 import { REVIEW_TOOLS, ReviewWriter, type ReviewSummary, type ReviewTool } from '../datasets/review.js';
-import { DEFAULTS as PPOCR_DEFAULTS, type PpocrOptions } from '../detectors/ppocr/options.js';
+import type { PpocrOptions } from '../detectors/ppocr/options.js';
 import { expandInputs, type ImageInput } from './inputs.js';
 import { safeRelative } from './overlays.js';
 import { runBatch, type BatchSummary, type RunBatchOptions } from './run.js';
-
-/** ppocr options that keep regions whose text the recogniser is unsure of (none when it has no such filter). */
-const KEEP_UNSURE_TEXT: Readonly<Record<string, number>> = 'minTextScore' in PPOCR_DEFAULTS ? { minTextScore: 0 } : {};
 
 /** The files and folders autolabel writes under its `out` folder. */
 export const AUTOLABEL_FILES = Object.freeze({ detections: 'detections.jsonl', review: 'review', preview: 'preview' });
@@ -109,9 +106,9 @@ export async function autolabel(options: AutolabelOptions): Promise<AutolabelRes
     images,
     out: detections,
     backend: 'ppocr',
-    // Every region is kept: the unsure ones become don't care when read back, never background. A recogniser
-    // filter of the backend (PaddleOCR's drop_score, when ppocr has it) would drop them: it is turned off.
-    detectorOptions: { ...KEEP_UNSURE_TEXT, ...options.detectorOptions, text: task !== 'boxes' },
+    // Every region is kept: the unsure ones become don't care when read back, never background. ppocr's own
+    // recognition filter (PaddleOCR's drop_score) would drop them: it is turned off.
+    detectorOptions: { minTextScore: 0, ...options.detectorOptions, text: task !== 'boxes' },
     ...pick(options, ['concurrency', 'retryErrors', 'onProgress', 'onNotice', 'onImageError', 'stopSignal', 'signal']),
   });
   if (detect.interrupted) return { detections, detect };

@@ -18,7 +18,8 @@
  * with score under 0.7, 20 % are text a person annotated (care), 17 % don't care, 63 % nothing; of those with
  * text score under 0.5, 12 % are care text and none was read right (bench/autolabel.bench.js).
  * A region without a score (a multimodal model's answer) is a label. A line recorded with an `error` is an
- * image the detector failed on: it is reported and left out, never read as an image without text.
+ * image the detector failed on: it is reported and left out, never read as an image without text; so is a
+ * page of a PDF or multi-page TIFF (`page`), whose pixels are a rendering no dataset can name.
  *
  * Image paths are as `ocrdet detect` records them: relative to the folder it ran in (the working folder),
  * else to the results file's folder. Frame: ORIENTED pixels (Detection coordinates are pixels of the image
@@ -79,6 +80,11 @@ async function* read(path: string, context: ReaderContext): AsyncGenerator<Sampl
     if (detection.error) {
       const { code, message } = detection.error;
       context.report({ kind: 'bad-record', file: path, ...where, element: detection.image, message: `the detector failed on this image (${code}: ${message}); sample skipped`, skipped: true });
+      continue;
+    }
+    if (detection.page !== undefined) {
+      // Its coordinates are pixels of a page rendered at `dpi`: there is no image file a dataset could name.
+      context.report({ kind: 'bad-record', file: path, ...where, element: `${detection.image} page ${detection.page}`, message: 'a page of a document, not an image file; sample skipped (save the pages as images and detect those to label them)', skipped: true });
       continue;
     }
     yield await context.finish(rawSample(detection, path, where, context));
