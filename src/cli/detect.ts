@@ -127,7 +127,7 @@ function stdoutFormat(format: (typeof FORMAT_NAMES)[number], files: readonly str
 }
 
 /** SIGINT/SIGTERM: first → stop, second → abort, third → exit now. Returns the function that detaches it. */
-function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
+export function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
   let count = 0;
   const onSignal = () => {
     count++;

@@ -38,6 +38,8 @@ export const vlmBackend: DetectorBackend<VlmOptions> = Object.freeze({
     { flags: '--retries <n>', key: 'retries', type: 'integer', description: 'retries on connection errors, timeouts, 408, 429, 5xx and empty answers' },
     { flags: '--extra-body <json>', key: 'extraBody', type: 'json', description: 'JSON fields added to every request, e.g. \'{"top_p":0.8,"repetition_penalty":1.05}\'' },
     { flags: '--tile <mode>', key: 'tile', description: 'auto | off | WxH: ask overlapping tiles of large images separately (small text)' },
+    { flags: '--snap', key: 'snap', type: 'boolean', description: "refine each box to the text's quadrilateral with the embedded det model (one det pass per image, on this CPU); regions record snapped, and agreement as with --agreement" },
+    { flags: '--agreement', key: 'agreement', type: 'boolean', description: 'score each region by its IoU with the embedded det model’s best match, and each page by the mean (one det pass per image)' },
     { flags: '--save-raw', key: 'saveRaw', type: 'boolean', description: 'keep the raw answers in each Detection ("raw"), for ocrdet reparse' },
     { flags: '--accept-empty', key: 'acceptEmpty', type: 'boolean', description: 'an empty answer means "no text" (a model trained with data convert --keep-empty); otherwise it is retried, then an error' },
     { flags: '--max-pixels <n>', key: 'maxPixels', type: 'integer', description: 'largest image accepted, in pixels; larger ones get an error' },

@@ -13,7 +13,7 @@
  */
 import { ConfigError, InterruptedError, OcrdetError, ServerError, UsageError, toOcrdetError, type ErrorCode } from '../../core/errors.js';
 import { optionDetails, optionName } from '../../core/options.js';
-import type { Detection } from '../../core/types.js';
+import type { Detection, Region } from '../../core/types.js';
 import { getDialect } from '../../grounding/index.js';
 import type { GroundingDialect } from '../../grounding/types.js';
 import { describeInput, nameInput } from '../../image/sharp.js';
@@ -30,6 +30,8 @@ import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmO
 import { answerTokenLimit, chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
 import { splitCredentials, type BaseUrlCredentials } from './secrets.js';
+import { checkRegions, createTextChecker } from './text-check.js';
+import type { TextMap, TextMapper } from '../ppocr/text-map.js';
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -40,6 +42,8 @@ export interface VlmDetection extends Detection {
   retries: number;
   /** With `saveRaw`: each answer and the frame it describes. */
   raw?: RawAnswer[];
+  /** With `agreement` or `snap`: the page's agreement with the embedded det model (./agreement.ts); each region has its own. */
+  agreement?: number;
 }
 
 /** GET /models is small and quick: a server that takes longer is not answering (the chat timeout is for long answers). */
@@ -50,6 +54,12 @@ const MODELS_TIMEOUT_MS = 30_000;
  * check (load balancers and Kubernetes probes give up after 1–10 s).
  */
 const HEALTH_TIMEOUT_MS = 2000;
+
+/**
+ * Det passes (snap, agreement) at once: onnxruntime-node runs them one after another on the main thread anyway,
+ * and two overlap one image's decoding with another's inference (the ppocr backend's default concurrency).
+ */
+const DET_PASSES_AT_ONCE = 2;
 
 function readApiKey(envName: string | undefined): ClientOptions['key'] {
   if (!envName) return undefined;
@@ -102,7 +112,9 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
       });
     }
   }
-  return new VlmDetector(resolved, servers, model);
+  // The embedded det model, for snapping and agreement: loaded now (its file checked), run on the first image.
+  const checker = resolved.snap || resolved.agreement ? await createTextChecker() : undefined;
+  return new VlmDetector(resolved, servers, model, checker);
 }
 
 /**
@@ -127,6 +139,7 @@ export class VlmDetector implements Detector {
   readonly dialect: GroundingDialect;
   private readonly limiter: RequestLimiter;
   private readonly budget: SendBudget;
+  private readonly detPasses = new RequestLimiter(DET_PASSES_AT_ONCE);
   private closed = false;
 
   /** Images in flight a batch keeps by default: the backend's number per server. */
@@ -136,6 +149,7 @@ export class VlmDetector implements Detector {
     readonly options: ResolvedVlmOptions,
     private readonly servers: ServerPool,
     readonly model: string,
+    private readonly checker?: TextMapper,
   ) {
     this.dialect = getDialect(options.dialect);
     this.defaultConcurrency = vlmBackend.defaultConcurrency * servers.size;
@@ -169,6 +183,8 @@ export class VlmDetector implements Detector {
     if (!this.options.maxConcurrentRequests && call.concurrency) this.limiter.setLimit(call.concurrency);
     const timings: Record<string, number> = {};
     const tally: Tally = { retries: 0, reasons: [] };
+    // The det pass runs while the model answers; its failure is looked at only once the answer is in.
+    const textMap = this.checker ? this.textMapOf(input, call.signal) : undefined;
     let prepared: PreparedImage;
     try {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`);
@@ -196,10 +212,13 @@ export class VlmDetector implements Detector {
       return detection;
     }
     timings.request = round2(performance.now() - askedMs);
-    return this.finish(name, prepared, answers, tally, timings, startedMs);
+    const checked = textMap ? await textMap : undefined;
+    // A det model that cannot run stops the batch, as it would for the ppocr backend.
+    if (checked instanceof OcrdetError && checked.code === 'OCRDET_MODEL') throw checked;
+    return this.finish(name, prepared, answers, tally, timings, startedMs, checked);
   }
 
-  private finish(name: string, prepared: PreparedImage, answers: ChatAnswer[], tally: Tally, timings: Record<string, number>, startedMs: number): VlmDetection {
+  private finish(name: string, prepared: PreparedImage, answers: ChatAnswer[], tally: Tally, timings: Record<string, number>, startedMs: number, textMap?: TextMap | OcrdetError): VlmDetection {
     const parsedMs = performance.now();
     const raw: RawAnswer[] = prepared.frames.map((frame, i) => ({
       answer: answers[i].answer,
@@ -213,12 +232,13 @@ export class VlmDetector implements Detector {
     if (empty) warnings.push(empty);
     if (tally.retries > 0) warnings.push(`${tally.retries} request(s) retried: ${tally.reasons.join('; ')}`);
     timings.parse = round2(performance.now() - parsedMs);
+    const checked = this.check(regions, textMap, timings, warnings);
     timings.total = round2(performance.now() - startedMs);
     const detection: VlmDetection = {
       image: name,
       width: prepared.size.width,
       height: prepared.size.height,
-      regions,
+      regions: checked?.regions ?? regions,
       backend: this.backend,
       model: this.model,
       dialect: this.dialect.name,
@@ -226,9 +246,38 @@ export class VlmDetector implements Detector {
       requests: prepared.frames.length,
       retries: tally.retries,
     };
+    if (checked) detection.agreement = checked.agreement;
     if (warnings.length > 0) detection.warnings = warnings;
     if (this.options.saveRaw) detection.raw = raw;
     return detection;
+  }
+
+  /** The det pass of an image (at most DET_PASSES_AT_ONCE at a time), or why it failed. Never rejects. */
+  private async textMapOf(input: string | Buffer, signal: AbortSignal | undefined): Promise<TextMap | OcrdetError> {
+    try {
+      const release = await this.detPasses.acquire(signal);
+      try {
+        return await this.checker!.textMap(input);
+      } finally {
+        release();
+      }
+    } catch (error) {
+      return toOcrdetError(error);
+    }
+  }
+
+  /** Agreement and snapping from the det pass (none without a checker; a warning when the pass failed on this image). */
+  private check(regions: Region[], textMap: TextMap | OcrdetError | undefined, timings: Record<string, number>, warnings: string[]) {
+    if (!textMap) return undefined;
+    if (textMap instanceof OcrdetError) {
+      warnings.push(`the embedded det model could not read the image (${textMap.message}); regions not ${this.options.snap ? 'snapped' : 'scored'}`);
+      return undefined;
+    }
+    const started = performance.now();
+    const checked = checkRegions(regions, textMap, { snap: this.options.snap });
+    timings.textMap = round2(textMap.timings.decode + textMap.timings.det);
+    timings[this.options.snap ? 'snap' : 'agreement'] = round2(performance.now() - started);
+    return checked;
   }
 
   /** The Detection of an image that failed; the message never shows the API key. */
@@ -310,5 +359,6 @@ export class VlmDetector implements Detector {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.checker?.close();
   }
 }

@@ -57,6 +57,13 @@ export const DEFAULTS = Object.freeze({
   jpegQuality: 90,
   /** Largest input image accepted, in pixels (src/image IMAGE_DEFAULTS). */
   maxPixels: IMAGE_DEFAULTS.maxPixels,
+  /**
+   * Refine each answer box to the text's quadrilateral from the embedded det model's probability map (one det
+   * pass per image on this machine's CPU; ./snap.ts). Implies `agreement`. Off: it costs a det pass per image.
+   */
+  snap: false,
+  /** Score each region (and the page) by its agreement with the embedded det model (one det pass per image; ./agreement.ts). */
+  agreement: false,
 });
 
 const positiveInt = z.number().int().positive();
@@ -123,6 +130,8 @@ export const vlmOptionsSchema = z.strictObject({
   imageFormat: z.enum(['auto', 'jpeg', 'png']).default(DEFAULTS.imageFormat),
   jpegQuality: z.number().int().min(1).max(100).default(DEFAULTS.jpegQuality),
   maxPixels: positiveInt.default(DEFAULTS.maxPixels),
+  snap: z.boolean().default(DEFAULTS.snap),
+  agreement: z.boolean().default(DEFAULTS.agreement),
   /** The value that stands for the full width/height in answers (e.g. 999 for ms-swift 2.x training data). */
   coordinateScale: z.number().positive().optional(),
   /**
