@@ -179,6 +179,24 @@ describe('ocrdet serve cuts slow and surplus connections', () => {
     for (const closed of [headers, body]) expect(closed.closedAfterMs).toBeLessThan(4000);
   });
 
+  it('stops at once on SIGTERM though a browser holds a connection it never used and an idle keep-alive one', async () => {
+    const address = await startServe([]);
+    const { hostname, port } = new URL(address);
+    // As a browser does: a connection opened ahead of a request it never sends (Node stops timing its headers once
+    // the server closes, so nothing else would end it), and one kept alive after its answer.
+    const unused = connect(Number(port), hostname);
+    const kept = connect(Number(port), hostname, () => kept.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    kept.setEncoding('utf8');
+    await new Promise<void>((resolve) => kept.on('data', (chunk: string) => chunk.includes('"status"') && resolve()));
+    for (const socket of [unused, kept]) socket.on('error', () => undefined);
+    const started = performance.now();
+    const exited = new Promise<number | null>((resolve) => serve!.once('exit', (code) => resolve(code)));
+    serve!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    // Well under the header timeout (10 s) and the keep-alive timeout (72 s) that would otherwise end them.
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('connections beyond --max-connections are closed as they arrive', async () => {
     const address = await startServe(['--max-connections', '4', '--headers-timeout', '3', '--request-timeout', '5']);
     const clients = Array.from({ length: 7 }, () => rawClient(address, 'GET /healthz HTTP/1.1\r\nHost: x\r\n'));

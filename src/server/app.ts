@@ -27,7 +27,7 @@ import type { Detector } from '../detectors/types.js';
 import { OUTPUT_FORMATS, formatDetections } from '../formats/index.js';
 import { detectDocument, parseDetectQuery } from './documents.js';
 import { HealthCache } from './health.js';
-import { LIMIT_DEFAULTS, serverLimitOptions, watchBodyPauses } from './limits.js';
+import { closeUnusedConnections, LIMIT_DEFAULTS, serverLimitOptions, watchBodyPauses } from './limits.js';
 import { ServerMetrics } from './metrics.js';
 import { RecentMean, WorkQueue, clientGone, retryAfterSeconds } from './queue.js';
 import { parseJsonBody, readMultipartUpload, unsupportedMediaMessage, type Upload } from './upload.js';
@@ -104,6 +104,7 @@ async function routes(config: ServerConfig, detector: Detector, web: Map<string,
   const detectMs = new RecentMean();
   const app = Fastify({ logger: config.logger, bodyLimit: config.maxUploadBytes, ...serverLimitOptions(config) });
   app.server.maxConnections = config.maxConnections;
+  closeUnusedConnections(app);
   // `parseAs: 'buffer'` gives the body as one Buffer already: taken as it is (a copy would double what a burst holds).
   const rawBody = (_request: unknown, body: string | Buffer, done: (error: null, body: Buffer) => void) => done(null, Buffer.isBuffer(body) ? body : Buffer.from(body));
   app.removeContentTypeParser('text/plain');

@@ -6,7 +6,8 @@
  * by Node as it is accepted (the client sees a reset, not a 503: there is no request yet to answer).
  */
 import type { ServerOptions } from 'node:http';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const LIMIT_DEFAULTS = Object.freeze({
   /**
@@ -71,4 +72,40 @@ export function watchBodyPauses(request: FastifyRequest, reply: FastifyReply, ti
     socket.setTimeout(0);
     request.raw.off('timeout', onPause);
   };
+}
+
+/**
+ * On close, ends the connections that carry no request: idle keep-alive ones and those a browser opened ahead
+ * of a request it never sent. fastify closes only the idle keep-alive ones, and Node stops checking its header
+ * timeout once the server closes, so one unused connection of a browser held `close()` for as long as the
+ * browser kept it (over a minute). Connections with a request in flight finish it first.
+ */
+export function closeUnusedConnections(app: FastifyInstance): void {
+  const open = new Set<Socket>();
+  const busy = new Map<Socket, number>();
+  let closing = false;
+  const endIfUnused = (socket: Socket) => {
+    if (closing && !busy.has(socket)) socket.destroy();
+  };
+  app.server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      busy.delete(socket);
+    });
+  });
+  app.server.on('request', (request: { socket: Socket }, response: { once(event: 'close', listener: () => void): unknown }) => {
+    const socket = request.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left > 0) busy.set(socket, left);
+      else busy.delete(socket);
+      endIfUnused(socket);
+    });
+  });
+  app.addHook('preClose', async () => {
+    closing = true;
+    for (const socket of open) endIfUnused(socket);
+  });
 }
