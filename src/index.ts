@@ -17,6 +17,7 @@ export { readDataRecordFile, findDataRecord, writeDataRecord } from './datasets/
 export type { GroundingDialect, GroundingTask, FormatOptions, ParseOptions, ParseResult, DialectPrompts, CoordinateGrid, ImageRule, ModelView } from './grounding/index.js';
 export { createDetector, failedDetection, BACKENDS, type FailedImage, type CreateDetectorOptions, type BackendFlag, type Detector, type DetectorBackend, type DetectCallOptions } from './detectors/index.js';
 export { runBatch, detectMany, expandInputs, type RunBatchOptions, type BatchSummary, type DetectManyOptions, type BatchProgress, type ImageInput } from './batch/index.js';
+export { mergeResults, parseShard, shardFromEnvironment, inShard, shardResultsPath, type MergeResultsOptions, type MergeSummary, type Shard } from './batch/index.js';
 export { autolabel, reviewNames, AUTOLABEL_FILES, type AutolabelOptions, type AutolabelResult } from './batch/autolabel.js';
 export { ReviewWriter, REVIEW_TOOLS, labelmeFile, ppocrLine, type ReviewTool, type ReviewSummary } from './datasets/review.js';
 export { drawOverlay, type OverlayOptions, type OverlayRegion } from './image/overlay.js';

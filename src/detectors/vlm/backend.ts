@@ -22,7 +22,7 @@ export const vlmBackend: DetectorBackend<VlmOptions> = Object.freeze({
   aliases: Object.freeze(['llm', 'openai']),
   description: 'A multimodal LLM (InternVL2, Qwen2-VL, Qwen2.5-VL, …) behind an OpenAI-compatible server, read through a grounding dialect',
   flags: Object.freeze([
-    { flags: '--base-url <url>', key: 'baseUrl', description: 'OpenAI-compatible server, e.g. http://gpu-host:8000/v1 (swift deploy, vLLM, LMDeploy, Ollama…); http://user:password@host/v1 sends HTTP Basic auth' },
+    { flags: '--base-url <url>', key: 'baseUrl', repeatable: true, description: 'OpenAI-compatible server, e.g. http://gpu-host:8000/v1 (swift deploy, vLLM, LMDeploy, Ollama…); http://user:password@host/v1 sends HTTP Basic auth; repeat it for replicas of one model: each request goes to the least busy, a failing one is set aside' },
     { flags: '--model <id>', key: 'model', description: 'served model id', defaultText: 'the first one GET /models lists' },
     { flags: '--from <path>', key: 'record', type: 'data-record', description: "the model's training data record: a run, model or data folder holding ocrdet-data.json (or the file); its dialect, prompts and image settings are used" },
     { flags: '--dialect <name>', key: 'dialect', description: `grounding dialect of the answers: ${dialects.names().join(', ')}` },
@@ -47,7 +47,8 @@ export const vlmBackend: DetectorBackend<VlmOptions> = Object.freeze({
   defaults: DEFAULTS,
   // Requests in flight: enough to keep a vLLM / swift deploy server's batch busy over a network round trip
   // (bench/vlm.bench.js: throughput scales linearly up to 32 against a 200 ms server). Also the detector's
-  // own limit on requests when neither its options nor the batch give one.
+  // own limit on requests when neither its options nor the batch give one. Per server: a detector with
+  // several keeps this many for each (VlmDetector.defaultConcurrency).
   defaultConcurrency: 8,
   counters: Object.freeze({ requests: 'total', retries: 'total', tokens: 'rate' } as const),
   create: createVlmDetector,

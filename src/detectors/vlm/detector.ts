@@ -22,15 +22,16 @@ import type { DetectCallOptions, Detector, DetectorHealth } from '../types.js';
 import { noBoxesWarning, regionsFromAnswers, type RawAnswer } from './answers.js';
 import { vlmBackend } from './backend.js';
 import { EmptyAnswerFailure, ModelClient, type ChatAnswer, type ClientOptions, type EmptyAnswerFacts } from './client.js';
+import { ServerPool } from './servers.js';
 import { prepareImage, type PreparedFrame, type PreparedImage } from './frames.js';
 import type { SendBudget } from './plan.js';
 import { RequestLimiter } from './limiter.js';
 import { normaliseBaseUrl, resolveVlmOptions, type ResolvedVlmOptions, type VlmOptions } from './options.js';
 import { answerTokenLimit, chatRequestBody } from './request.js';
 import { withRetries, type RetryPolicy } from './retry.js';
+import { splitCredentials, type BaseUrlCredentials } from './secrets.js';
 import { checkRegions, createTextChecker } from './text-check.js';
 import type { TextMap, TextMapper } from '../ppocr/text-map.js';
-import { splitCredentials } from './secrets.js';
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -84,25 +85,28 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
 export async function createVlmDetector(options: VlmOptions): Promise<VlmDetector> {
   const given = resolveVlmOptions(options);
   const key = readApiKey(given.apiKeyEnv);
-  const credentials = splitCredentials(normaliseBaseUrl(given.baseUrl), Boolean(key));
-  const baseUrl = credentials.url;
-  // From here on the options hold the base URL without its credentials: nothing can print them.
-  const resolved: ResolvedVlmOptions = Object.freeze({ ...given, baseUrl });
-  const client = new ModelClient({
-    baseUrl,
-    ...(key ? { key } : {}),
-    ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
-    secrets: credentials.secrets,
-    maxTokens: answerTokenLimit(resolved),
-  });
+  const servers = new ServerPool(
+    serverUrls(given.baseUrl, Boolean(key)).map((credentials) => {
+      const client = new ModelClient({
+        baseUrl: credentials.url,
+        ...(key ? { key } : {}),
+        ...(credentials.authorization ? { authorization: credentials.authorization } : {}),
+        secrets: credentials.secrets,
+        maxTokens: answerTokenLimit(given),
+      });
+      return { url: credentials.url, client };
+    }),
+  );
+  // From here on the options hold the base URLs without their credentials: nothing can print them.
+  const resolved: ResolvedVlmOptions = Object.freeze({ ...given, baseUrl: servers.urls });
   let model = resolved.model;
   if (!model) {
     try {
-      model = await withRetries(() => client.firstModelId(Math.min(resolved.timeoutMs, MODELS_TIMEOUT_MS)), policyOf(resolved));
+      model = await withRetries(() => servers.firstModelId(Math.min(resolved.timeoutMs, MODELS_TIMEOUT_MS)), policyOf(resolved));
     } catch (error) {
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER') throw e;
-      throw new ServerError(`cannot ask ${baseUrl} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
+      throw new ServerError(`cannot ask ${servers.urls.join(' or ')} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
         cause: error,
         details: optionDetails('model'),
       });
@@ -110,7 +114,18 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
   }
   // The embedded det model, for snapping and agreement: loaded now (its file checked), run on the first image.
   const checker = resolved.snap || resolved.agreement ? await createTextChecker() : undefined;
-  return new VlmDetector(resolved, client, model, baseUrl, checker);
+  return new VlmDetector(resolved, servers, model, checker);
+}
+
+/**
+ * Each server's URL, normalised, without its credentials (sent as a header instead: ./secrets.ts). One given
+ * twice is a mistake worth saying (it would get twice the load).
+ */
+function serverUrls(given: readonly string[], hasApiKey: boolean): BaseUrlCredentials[] {
+  const servers = given.map((url) => splitCredentials(normaliseBaseUrl(url), hasApiKey));
+  const twice = servers.find((server, i) => servers.findIndex((other) => other.url === server.url) !== i);
+  if (twice) throw new UsageError(`${optionName('baseUrl')} ${twice.url} is given twice`, { details: optionDetails('baseUrl') });
+  return servers;
 }
 
 /** Per-image bookkeeping of the requests. */
@@ -127,20 +142,32 @@ export class VlmDetector implements Detector {
   private readonly detPasses = new RequestLimiter(DET_PASSES_AT_ONCE);
   private closed = false;
 
+  /** Images in flight a batch keeps by default: the backend's number per server. */
+  readonly defaultConcurrency: number;
+
   constructor(
     readonly options: ResolvedVlmOptions,
-    private readonly client: ModelClient,
+    private readonly servers: ServerPool,
     readonly model: string,
-    readonly baseUrl: string,
     private readonly checker?: TextMapper,
   ) {
     this.dialect = getDialect(options.dialect);
-    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? vlmBackend.defaultConcurrency);
+    this.defaultConcurrency = vlmBackend.defaultConcurrency * servers.size;
+    this.limiter = new RequestLimiter(options.maxConcurrentRequests ?? this.defaultConcurrency);
     this.budget = {
       rule: options.image,
       ...(options.maxInputPixels ? { maxPixels: options.maxInputPixels } : {}),
       ...(options.maxSidePx ? { maxSidePx: options.maxSidePx } : {}),
     };
+  }
+
+  /** The first server's base URL (all of them: `baseUrls`). */
+  get baseUrl(): string {
+    return this.servers.urls[0];
+  }
+
+  get baseUrls(): string[] {
+    return this.servers.urls;
   }
 
   /** The prompt sent: the user's, or the dialect's default detection prompt for the task. */
@@ -255,7 +282,7 @@ export class VlmDetector implements Detector {
 
   /** The Detection of an image that failed; the message never shows the API key. */
   private failed(name: string, code: ErrorCode, message: string, timings: Record<string, number>, requests: number, tally: Tally, prepared?: PreparedImage): VlmDetection {
-    const redacted = new OcrdetError(code, this.client.redact(message));
+    const redacted = new OcrdetError(code, this.servers.redact(message));
     const image = { image: name, backend: this.backend, model: this.model, timings, width: prepared?.size.width, height: prepared?.size.height };
     const detection: VlmDetection = { ...failedDetection(image, redacted), dialect: this.dialect.name, requests, retries: tally.retries };
     if (tally.reasons.length > 0) detection.warnings = [`retried after: ${tally.reasons.join('; ')}`];
@@ -295,12 +322,20 @@ export class VlmDetector implements Detector {
   private askFrame(frame: PreparedFrame, signal: AbortSignal, call: DetectCallOptions, tally: Tally): Promise<ChatAnswer> {
     const returnDetails = this.options.returnDetails ?? this.dialect.grid.kind === 'input-pixels';
     const body = chatRequestBody({ model: this.model, prompt: this.prompt, system: this.options.system, imageDataUrl: frame.dataUrl, returnDetails }, this.options);
+    // A request handed to another server after a failure is a retry too, without the wait.
+    const countRetry = (error: Error) => {
+      tally.retries++;
+      tally.reasons.push(this.servers.redact(error.message.replace(/^\S+ \S+: /, '')));
+      call.onCounter?.('retries', 1);
+    };
     return withRetries(
       async () => {
         const release = await this.limiter.acquire(signal);
         try {
-          call.onCounter?.('requests', 1);
-          const answer = await this.client.chat(body, this.options.timeoutMs, { signal, acceptEmpty: this.options.acceptEmpty });
+          const answer = await this.servers.chat(body, this.options.timeoutMs, { signal, acceptEmpty: this.options.acceptEmpty }, {
+            onAttempt: () => call.onCounter?.('requests', 1),
+            onHandover: (error) => countRetry(error),
+          });
           if (answer.completionTokens) call.onCounter?.('tokens', answer.completionTokens);
           return answer;
         } finally {
@@ -308,25 +343,18 @@ export class VlmDetector implements Detector {
         }
       },
       policyOf(this.options),
-      {
-        signal,
-        onRetry: (error) => {
-          tally.retries++;
-          tally.reasons.push(this.client.redact(error.message.replace(/^\S+ \S+: /, '')));
-          call.onCounter?.('retries', 1);
-        },
-      },
+      { signal, onRetry: countRetry },
     );
   }
 
-  /** One GET /models, no retry: `ok` when the server answers (and accepts the key), else `degraded` and why. */
-  async health(): Promise<DetectorHealth> {
-    try {
-      await this.client.listModels(Math.min(this.options.timeoutMs, HEALTH_TIMEOUT_MS));
-      return { status: 'ok' };
-    } catch (error) {
-      return { status: 'degraded', reason: this.client.redact(toOcrdetError(error).message) };
-    }
+  /** GET /models on each server, no retry: `ok` when one answers (and accepts the key), else `degraded` and why. */
+  health(): Promise<DetectorHealth> {
+    return this.servers.health(Math.min(this.options.timeoutMs, HEALTH_TIMEOUT_MS));
+  }
+
+  /** With several servers: one line each (requests, failures, times set aside). */
+  summary(): string[] {
+    return this.servers.summaryLines();
   }
 
   async close(): Promise<void> {

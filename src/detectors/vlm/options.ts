@@ -74,12 +74,17 @@ const dialectName = z.string().refine((name) => dialects.has(name), {
 
 const tileSpec = z.string().regex(/^(auto|off|[1-9]\d*x[1-9]\d*)$/i, 'expected "auto", "off" or a tile size WxH in pixels, e.g. 1024x1024');
 
+const serverUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' });
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the NAME of an environment variable that holds the key (not the key itself)');
 
 /** Options accepted by `createVlmDetector` / `createDetector({ backend: 'vlm', … })`. */
 export const vlmOptionsSchema = z.strictObject({
-  /** The server's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (`/v1` is added when the path is empty). */
-  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }),
+  /**
+   * The server's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (`/v1` is added when the path is
+   * empty), or several: replicas of one model, used together (./servers.ts). Read as a list.
+   */
+  baseUrl: z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(serverUrl).min(1)),
   /** Served model id; default: the first id of GET /models (what the reference's client did). */
   model: z.string().min(1).optional(),
   /**
@@ -137,7 +142,7 @@ export const vlmOptionsSchema = z.strictObject({
 });
 
 /** What callers pass. */
-export type VlmOptions = z.input<typeof vlmOptionsSchema>;
+export type VlmOptions = Omit<z.input<typeof vlmOptionsSchema>, 'baseUrl'> & { baseUrl: string | readonly string[] };
 /** The validated, complete, frozen options used inside the detector. */
 export type ResolvedVlmOptions = Readonly<
   Omit<z.output<typeof vlmOptionsSchema>, 'dialect' | 'task'> & {
