@@ -11,7 +11,10 @@
  * of the ocrdet process per image (HTTP client included; the server runs in its own process,
  * bench/lib/vlm-server.js), and a heavier case — the real 870×1398 receipt, which
  * Qwen2.5-VL needs resized to multiples of 28 (a real decode + resize + encode per image) — where this
- * machine's CPU, not the server, sets the pace. Exits 1 when a target is missed.
+ * machine's CPU, not the server, sets the pace. Then several servers (issue 14): servers of limited size (at
+ * most 8 requests worked on at once, as a GPU serves a batch of 8 sequences, so one server tops out at 8 /
+ * latency), one against two at the same concurrency, runs interleaved; target: two give ≥ 1.8× one's
+ * throughput. Exits 1 when a target is missed.
  * Env: OCRDET_BENCH_VLM_IMAGES (default 200), OCRDET_BENCH_VLM_LATENCY_MS (default 200).
  */
 import { spawn } from 'node:child_process';
@@ -40,10 +43,10 @@ const work = mkdtempSync(path.join(tmpdir(), 'ocrdet-bench-vlm-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
 /** The protocol double in its own process (bench/lib/vlm-server.js), like a real server on another machine. */
-async function startServer(answer) {
+async function startServer(answer, capacity) {
   const answerFile = path.join(work, `answer-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(answerFile, JSON.stringify(answer));
-  const child = spawn(process.execPath, [path.join(root, 'bench', 'lib', 'vlm-server.js'), String(LATENCY_MS), answerFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [path.join(root, 'bench', 'lib', 'vlm-server.js'), String(LATENCY_MS), answerFile, ...(capacity ? [String(capacity)] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async () => JSON.parse((await lines.next()).value);
   const { url } = await next();
@@ -59,13 +62,13 @@ async function startServer(answer) {
 }
 
 /** 640×480 JPEG "photos" of a page, each with its own text (so no two files are alike). */
-async function makePhotos(count) {
+async function makePhotos(count, prefix = 'photo') {
   const files = [];
   for (let i = 0; i < count; i++) {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><rect width="100%" height="100%" fill="#f1ede4"/>` +
       `<text x="40" y="80" font-family="DejaVu Sans" font-size="34">Invoice ${1000 + i}</text>` +
       `<text x="40" y="160" font-family="DejaVu Sans" font-size="18">Total due: ${(i * 3.7).toFixed(2)} EUR</text></svg>`;
-    const file = path.join(work, `photo-${String(i).padStart(3, '0')}.jpg`);
+    const file = path.join(work, `${prefix}-${String(i).padStart(3, '0')}.jpg`);
     writeFileSync(file, await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer());
     files.push(file);
   }
@@ -77,9 +80,9 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
-async function ocrdetRun(server, files, concurrency, dialect) {
-  const detector = await createVlmDetector({ baseUrl: server.url, model: 'ocrdet-test-model', dialect });
-  await server.stats(); // resets the server's in-flight maximum
+async function ocrdetRun(server, files, concurrency, dialect, servers = [server]) {
+  const detector = await createVlmDetector({ baseUrl: servers.map((s) => s.url), model: 'ocrdet-test-model', dialect });
+  for (const s of servers) await s.stats(); // resets the servers' in-flight maxima
   const own = [];
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -174,5 +177,31 @@ console.log(
 );
 server.close();
 heavyServer.close();
+
+// Several servers of limited size: one against two, same client, same concurrency, interleaved rounds.
+const CAPACITY = 8;
+const POOL_CONCURRENCY = 16;
+const POOL_ROUNDS = 3;
+const POOL_TARGET = 1.8;
+// Twice the images, so that the last, partly filled round weighs little (400 images: 50 rounds on one server, 25 on two).
+const poolPhotos = [...photos, ...(await makePhotos(IMAGES, 'more'))];
+const replicas = [await startServer(V3DET, CAPACITY), await startServer(V3DET, CAPACITY)];
+const one = [];
+const two = [];
+for (let round = 0; round < POOL_ROUNDS; round++) {
+  one.push((await ocrdetRun(replicas[0], poolPhotos, POOL_CONCURRENCY, 'internvl2')).perSecond);
+  two.push((await ocrdetRun(replicas[0], poolPhotos, POOL_CONCURRENCY, 'internvl2', replicas)).perSecond);
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const poolRatio = median(two) / median(one);
+const poolOk = poolRatio >= POOL_TARGET;
+if (!poolOk) missed++;
+console.log(
+  `\nseveral servers: servers of capacity ${CAPACITY} (requests worked on at once) × ${LATENCY_MS} ms, concurrency ${POOL_CONCURRENCY}, ${poolPhotos.length} images, ${POOL_ROUNDS} interleaved rounds:\n` +
+    `  one server  ${one.map((v) => fmt(v, 2)).join(' / ')} img/s (best possible ${fmt((CAPACITY * 1000) / LATENCY_MS)})\n` +
+    `  two servers ${two.map((v) => fmt(v, 2)).join(' / ')} img/s (best possible ${fmt((2 * CAPACITY * 1000) / LATENCY_MS)})\n` +
+    `  two / one (medians): ${fmt(poolRatio, 2)}× ${poolOk ? '' : `(MISSED: target ${POOL_TARGET}×)`}`,
+);
+for (const replica of replicas) replica.close();
 console.log(missed === 0 ? `\nall targets met (throughput ≥ ${TARGET_SHARE} × concurrency / latency, in-flight ≤ concurrency)` : `\n${missed} target(s) missed`);
 process.exitCode = missed === 0 ? 0 : 1;

@@ -40,7 +40,7 @@ describe('createDetector', () => {
 
   it('lists each backend with its CLI flags and default concurrency', () => {
     const ppocr = BACKENDS.get('ppocr');
-    expect(ppocr.flags.map((f) => f.flags)).toEqual(['--no-text', '--orientation <mode>', '--min-text-score <p>', '--model-dir <dir>', '--threads <n>', '--max-pixels <n>']);
+    expect(ppocr.flags.map((f) => f.flags)).toEqual(['--no-text', '--orientation <mode>', '--min-text-score <p>', '--model-dir <dir>', '--threads <n>', '--max-pixels <n>', '--workers <n>']);
     expect(ppocr.defaultConcurrency).toBeGreaterThanOrEqual(1);
   });
 });

@@ -26,7 +26,11 @@ const COMMAND_PATHS: string[][] = [
   ...COMMANDS.map((c) => [c.name]),
   ...DATA_SUBCOMMANDS.map((s) => ['data', s.name]),
   ['train', 'status'],
+  ['results', 'merge'],
 ];
+
+/** Commands that are only groups of sub-commands: their help lists the sub-commands. */
+const GROUPS: Record<string, readonly string[]> = { data: DATA_SUBCOMMANDS.map((s) => s.name), results: ['merge'] };
 
 describe('ocrdet help <command>', () => {
   it.each(COMMAND_PATHS.map((words) => [words.join(' '), words]))('prints the full help of %s, as --help does', async (_name, words) => {
@@ -35,9 +39,9 @@ describe('ocrdet help <command>', () => {
     expect(viaHelp.code).toBe(0);
     expect(viaHelp.stdout).toBe(viaFlag.stdout);
     expect(viaHelp.stdout).toContain(`Usage: ocrdet ${words.join(' ')} [options]`);
-    if (words.join(' ') === 'data') {
-      // A group: its sub-commands.
-      for (const sub of DATA_SUBCOMMANDS) expect(viaHelp.stdout).toMatch(new RegExp(`^\\s+${sub.name}\\b`, 'm'));
+    const group = GROUPS[words.join(' ')];
+    if (group) {
+      for (const sub of group) expect(viaHelp.stdout).toMatch(new RegExp(`^\\s+${sub}\\b`, 'm'));
       return;
     }
     // More than the stand-in's lone -h, --help: the command's own flags.
@@ -115,7 +119,7 @@ describe('a flag that takes one value', () => {
     }
     // Each command has such flags; the list is long (every backend flag of detect and serve among them).
     expect(checked.length).toBeGreaterThan(80);
-    expect(checked).toEqual(expect.arrayContaining(['detect --out', 'detect --base-url', 'eval --iou', 'convert --to', 'preview --out', 'train --data', 'status --plots-dir', 'deploy --port', 'serve --port', 'reparse --out', 'merge --gpus', 'stats --format']));
+    expect(checked).toEqual(expect.arrayContaining(['detect --out', 'detect --model', 'eval --iou', 'convert --to', 'preview --out', 'train --data', 'status --plots-dir', 'deploy --port', 'serve --port', 'reparse --out', 'merge --gpus', 'stats --format']));
   });
 
   it('names both values and does nothing: detect --out a --out b writes neither', async () => {

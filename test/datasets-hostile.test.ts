@@ -80,7 +80,7 @@ describe('image paths that cannot be looked at', () => {
 
 describe('size limits', () => {
   it('the defaults, per format', () => {
-    expect(ANNOTATION_SIZE_LIMITS).toEqual({ 'voc-quad': 16 * 2 ** 20, icdar2015: 16 * 2 ** 20, labelme: 64 * 2 ** 20, ppocr: 16 * 2 ** 20, coco: 500 * 2 ** 20 });
+    expect(ANNOTATION_SIZE_LIMITS).toEqual({ 'voc-quad': 16 * 2 ** 20, icdar2015: 16 * 2 ** 20, labelme: 64 * 2 ** 20, ppocr: 16 * 2 ** 20, coco: 500 * 2 ** 20, results: 64 * 2 ** 20 });
   });
 
   it('a VOC file over 16 MiB is not read: one bad-file problem naming its size and the limit', async () => {

@@ -52,7 +52,7 @@ describe('what throws instead of being reported', () => {
     await expect(first('/no/such/dataset')).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND' });
     // A format given by name that finds nothing is not an empty dataset: it names the format the path has.
     await expect(datasetStats(SEED_TEST, { format: 'icdar2015' })).rejects.toThrow(`${SEED_TEST}: no icdar2015 annotations found; it looks like voc-quad (leave out option "format", or give option "format" voc-quad)`);
-    await expect(first(SEED_TEST, { format: 'yolo' })).rejects.toThrow('unknown dataset format "yolo"; known: voc-quad, labelme, coco, ppocr, icdar2015');
+    await expect(first(SEED_TEST, { format: 'yolo' })).rejects.toThrow('unknown dataset format "yolo"; known: results, voc-quad, labelme, coco, ppocr, icdar2015');
     await expect(first(tempDataset({ 'notes.md': '# nothing here' }))).rejects.toMatchObject({ code: 'OCRDET_USAGE' });
     await expect(first(SEED_TEST, { images: '/no/such/images' })).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND', details: { options: ['images'] } });
   });

@@ -10,7 +10,7 @@ import type { Detection } from '../src/core/types.js';
 import { createDetector } from '../src/detectors/index.js';
 import type { Detector } from '../src/detectors/types.js';
 import { buildServer } from '../src/server/app.js';
-import { Semaphore } from '../src/server/semaphore.js';
+import { WorkQueue } from '../src/server/queue.js';
 import { bombPng, truncatedJpeg } from './helpers/images.js';
 
 // A real photo from seed-test (MTWI2018), see test/fixtures/README.md "ppocr".
@@ -163,9 +163,9 @@ describe('GET /healthz and the page', () => {
   });
 });
 
-describe('Semaphore', () => {
-  it('never runs more than its limit, and runs everything in arrival order', async () => {
-    const gate = new Semaphore(2);
+describe('WorkQueue', () => {
+  it('never runs more than its concurrency, and runs everything in arrival order', async () => {
+    const gate = new WorkQueue(2, 8);
     let running = 0;
     let peak = 0;
     const started: number[] = [];

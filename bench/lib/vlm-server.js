@@ -3,7 +3,8 @@
  * server's work (JSON bodies, base64 images) does not share the benchmarked process's event loop — as with a
  * real model server. Prints `{"url": …}` on stdout once listening. Commands on stdin, one per line:
  * `stats` prints `{"maxInFlight", "chatRequests"}` and resets maxInFlight. Stops when stdin closes.
- * argv: latencyMs, answerFile (a JSON file holding the answer string).
+ * argv: latencyMs, answerFile (a JSON file holding the answer string), capacity (chat requests worked on at
+ * once, as a GPU's batch; optional, default no limit).
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -11,7 +12,8 @@ import { startOpenAiDouble } from '../../test/helpers/openai-double.js';
 
 const latencyMs = Number(process.argv[2] ?? 200);
 const answer = JSON.parse(readFileSync(process.argv[3], 'utf8'));
-const server = await startOpenAiDouble({ latencyMs, answer: () => answer, record: false });
+const capacity = process.argv[4] ? Number(process.argv[4]) : undefined;
+const server = await startOpenAiDouble({ latencyMs, answer: () => answer, record: false, ...(capacity ? { capacity } : {}) });
 process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 const commands = createInterface({ input: process.stdin });
 commands.on('line', (line) => {

@@ -7,3 +7,5 @@ export { expandInputs, isImagePath, IMAGE_EXTENSIONS, type ImageInput } from './
 export { scanResults, type ResultsScan } from './jsonl.js';
 export { runOrdered, type OrderedPoolOptions, type OrderedPoolOutcome } from './pool.js';
 export type { BatchProgress } from './stats.js';
+export { mergeResults, type MergeResultsOptions, type MergeSummary } from './merge.js';
+export { parseShard, shardFromEnvironment, inShard, shardOfPath, shardResultsPath, shardLabel, type Shard } from './shard.js';

@@ -22,7 +22,7 @@ function withPngExtension(path: string): string {
 }
 
 /** `a/../b` and absolute parts must not escape the overlay directory. */
-function safeRelative(path: string): string {
+export function safeRelative(path: string): string {
   return path
     .split(/[\\/]+/)
     .filter((segment) => segment !== '' && segment !== '.')

@@ -25,6 +25,7 @@ import { JsonlWriter, cutBrokenTail, dropErrorLines, imageKey, scanResults } fro
 import { lockResultsFile } from './lock.js';
 import { overlayFailure, overlayNames, overlayPath, redrawMissingOverlays, writeOverlay } from './overlays.js';
 import { runOrdered } from './pool.js';
+import { checkShard, inShard, shardLabel, type Shard } from './shard.js';
 import { BatchStats, type BatchProgress } from './stats.js';
 
 export interface RunBatchOptions {
@@ -40,6 +41,12 @@ export interface RunBatchOptions {
   dpi?: number;
   /** Pages to read from each PDF and multi-page TIFF: `"1-3,7"` or parsed ranges. Default: every page. */
   pages?: string | PageSelection;
+  /**
+   * Do only this part of the inputs (./shard.ts): a job array runs the same batch once per part. A document's
+   * pages stay together in one part; only the part's documents are opened, unless overlays are drawn (each
+   * page's overlay is then named over every input's pages, as a single run names it).
+   */
+  shard?: Shard;
   /** The detector to use (the caller closes it). Otherwise one is created from `backend` and closed at the end. */
   detector?: Detector;
   /** Backend name for the detector created here. Default `ppocr`. */
@@ -150,6 +157,7 @@ function checkOptions(options: RunBatchOptions): void {
     throw new UsageError(`runBatch: option "maxWaiting" expected a positive integer, received ${maxWaiting}`);
   }
   if (!options.inputs && !options.images && !options.pageInputs) throw new UsageError('runBatch: give "inputs" (paths, directories, globs), "images" or "pageInputs"');
+  if (options.shard) checkShard(options.shard, 'runBatch: option "shard"');
 }
 
 /** Runs a batch to the end (or to a stop). Throws only for usage/config problems and a broken detector. */
@@ -158,15 +166,41 @@ export async function runBatch(options: RunBatchOptions): Promise<BatchSummary> 
   const reader = options.pageReader ?? new PageReader({ dpi: options.dpi, maxPixels: options.maxPixels });
   try {
     const selection = typeof options.pages === 'string' ? parsePageRanges(options.pages) : options.pages;
-    const images = options.pageInputs ?? (await expandPages(options.images ?? (await expandInputs(options.inputs ?? [])), reader, selection, options.onNotice));
-    return await runPages(images, reader, options);
+    const { pages, names } = await batchPages(options, reader, selection);
+    return await runPages(pages, names, reader, options);
   } finally {
     if (!options.pageReader) await reader.close();
   }
 }
 
-async function runPages(images: readonly PageInput[], reader: PageReader, options: RunBatchOptions): Promise<BatchSummary> {
-  const names = options.overlayDir ? overlayNames(images) : [];
+/**
+ * The pages this run does and their overlay names. The names are made over the whole list, so that a part of a
+ * job array names each overlay as one run would (and two parts never write the same file).
+ */
+async function batchPages(options: RunBatchOptions, reader: PageReader, selection: PageSelection | undefined): Promise<{ pages: PageInput[]; names: string[] }> {
+  const { shard } = options;
+  const expand = (files: readonly ImageInput[]) => expandPages(files, reader, selection, options.onNotice);
+  const partNotice = (kept: number, all: number) => options.onNotice?.(`part ${shardLabel(shard!)}: ${kept} of ${count(all, 'input')}`);
+  let all: PageInput[];
+  if (options.pageInputs) all = [...options.pageInputs];
+  else {
+    const files = options.images ?? (await expandInputs(options.inputs ?? []));
+    if (shard && !options.overlayDir) {
+      // Only the part's own documents are opened.
+      const mine = files.filter((file) => inShard(file, shard));
+      partNotice(mine.length, files.length);
+      return { pages: await expand(mine), names: [] };
+    }
+    all = await expand(files);
+  }
+  const allNames = options.overlayDir ? overlayNames(all) : [];
+  if (!shard) return { pages: all, names: allNames };
+  const kept = all.map((page, i) => ({ page, i })).filter(({ page }) => inShard(page, shard));
+  partNotice(new Set(kept.map(({ page }) => page.path)).size, new Set(all.map((page) => page.path)).size);
+  return { pages: kept.map(({ page }) => page), names: options.overlayDir ? kept.map(({ i }) => allNames[i]) : [] };
+}
+
+async function runPages(images: readonly PageInput[], names: readonly string[], reader: PageReader, options: RunBatchOptions): Promise<BatchSummary> {
   if (options.out) await prepareOutPath(options.out);
   const release = options.out ? await lockResultsFile(options.out) : undefined;
   let detector = options.detector;

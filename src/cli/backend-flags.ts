@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { UsageError, toOcrdetError } from '../core/errors.js';
 import { requireDataRecord } from '../datasets/record-file.js';
 import { BACKENDS, createBackendDetector, type BackendFlag, type Detector, type DetectorBackend } from '../detectors/index.js';
+import { repeatable } from './flags.js';
 import { flagName, restateOptionError } from './output.js';
 
 function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
@@ -79,7 +80,10 @@ export function addBackendFlags(command: Command): void {
         continue;
       }
       const parse = parseFlagValue(flag);
-      if (parse) option.argParser(parse);
+      if (flag.repeatable) {
+        // Given several times, the values are collected in order (`--base-url A --base-url B` → [A, B]).
+        repeatable(option.argParser((value: string, previous: unknown[] | undefined) => [...(previous ?? []), parse ? parse(value) : value]));
+      } else if (parse) option.argParser(parse);
       command.addOption(option);
       added.set(option.attributeName(), flag.flags);
     }

@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'detect', summary: 'detect text regions in images (embedded PP-OCRv4, or a multimodal LLM server)', load: () => import('./detect.js') },
   { name: 'eval', summary: 'score detections against ground truth (ICDAR 2015 hmean-IoU)', load: () => import('./eval.js') },
   { name: 'data', summary: 'datasets: stats, convert to fine-tuning JSONL, preview', load: () => import('./data.js') },
+  { name: 'results', summary: 'results files: merge the parts of a job array (detect --shard) into one', load: () => import('./results.js') },
   { name: 'reparse', summary: 're-parse saved raw model answers with a grounding dialect', load: () => import('./reparse.js') },
   { name: 'train', summary: 'fine-tune a multimodal LLM with ms-swift (LoRA), and follow runs', load: () => import('./train.js') },
   { name: 'merge', summary: 'merge a LoRA checkpoint into its base model (ms-swift export)', load: () => import('./merge.js') },

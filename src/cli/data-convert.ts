@@ -10,15 +10,15 @@ import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
-import { parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { numberIn, parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { SCORE_FLAGS } from './data-stats.js';
 import { count } from '../core/plural.js';
 import { FAMILIES } from '../grounding/families.js';
 import { describeRule } from '../grounding/image-rules.js';
 import { dialects } from '../grounding/index.js';
 
-const FlagsSchema = z.object({
-  dataset: z.string().min(1),
-  out: z.string().min(1),
+/** The flags that say what a conversion writes (shared with `ocrdet data autolabel`). */
+export const TargetFlagsShape = {
   to: z.string().optional(),
   dialect: z.string().optional(),
   family: z.string().optional(),
@@ -36,12 +36,21 @@ const FlagsSchema = z.object({
   maxAnswerTokens: z.number().optional(),
   overflow: z.string().optional(),
   keepEmpty: z.boolean().optional(),
-  format: z.string().optional(),
-  images: z.string().optional(),
-  probe: z.boolean().default(true),
   minPixels: z.number().optional(),
   maxPixels: z.number().optional(),
   maxTiles: z.number().optional(),
+};
+type TargetFlags = z.infer<z.ZodObject<typeof TargetFlagsShape>>;
+
+const FlagsSchema = z.object({
+  dataset: z.string().min(1),
+  out: z.string().min(1),
+  ...TargetFlagsShape,
+  format: z.string().optional(),
+  images: z.string().optional(),
+  minScore: z.number().optional(),
+  minTextScore: z.number().optional(),
+  probe: z.boolean().default(true),
   strict: z.boolean().optional(),
   json: z.boolean().default(false),
   verbose: z.boolean().default(false),
@@ -49,10 +58,28 @@ const FlagsSchema = z.object({
 type Flags = z.infer<typeof FlagsSchema>;
 
 export function createCommand(): Command {
-  return new Command('convert')
+  const command = new Command('convert')
     .description('convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO')
-    .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
-    .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)')
+    .argument('<dataset>', "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL (detections as labels)")
+    .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)');
+  return addTargetOptions(command)
+    .option('--format <format>', 'dataset format (default: detected)')
+    .option('--images <dir>', 'where the images are, when not where the format says')
+    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1], numberIn('--min-score', 0, 1))
+    .option(SCORE_FLAGS.minTextScore[0], `${SCORE_FLAGS.minTextScore[1]}; --task text only`, numberIn('--min-text-score', 0, 1))
+    .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
+    .option('--strict', 'write train/val only if nothing was left out (exit 1 otherwise)')
+    .option('--json', 'print report.json to stdout instead of the summary')
+    .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')
+    .action(async (dataset: string, raw: Record<string, unknown>) => {
+      const flags = parseFlags(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert', ['dataset']);
+      process.exitCode = await runConvert(flags);
+    });
+}
+
+/** Adds the flags of TargetFlagsShape: output format, dialect, task, prompts, split, budget, image rule. */
+export function addTargetOptions(command: Command): Command {
+  return command
     .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
     .option('--dialect <name>', `grounding dialect of the answers: ${dialects.names().join(', ')}`, 'internvl2')
     .option('--family <name>', `model family the rows are for, when not the one the dialect is named after: ${FAMILIES.names().join(', ')}`)
@@ -70,19 +97,18 @@ export function createCommand(): Command {
     .option('--max-answer-tokens <n>', 'answer budget in estimated tokens', positiveInt('--max-answer-tokens'), 2048)
     .option('--overflow <strategy>', 'over-budget images: crop (overlapping crops whose answers fit) or skip', 'crop')
     .option('--keep-empty', 'keep images without care regions (empty answers)')
-    .option('--format <format>', 'dataset format (default: detected)')
-    .option('--images <dir>', 'where the images are, when not where the format says')
-    .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
     .option('--min-pixels <n>', 'Qwen2/2.5/3-VL: MIN_PIXELS of training (smart_resize; default 3136, Qwen3-VL 4096)', positiveInt('--min-pixels'))
     .option('--max-pixels <n>', 'Qwen2/2.5/3-VL: MAX_PIXELS of training (smart_resize; default 1003520, Qwen3-VL 1048576)', positiveInt('--max-pixels'))
-    .option('--max-tiles <n>', "InternVL: most 448-px tiles per image in training (ms-swift's MAX_NUM; default 12)", positiveInt('--max-tiles'))
-    .option('--strict', 'write train/val only if nothing was left out (exit 1 otherwise)')
-    .option('--json', 'print report.json to stdout instead of the summary')
-    .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')
-    .action(async (dataset: string, raw: Record<string, unknown>) => {
-      const flags = parseFlags(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert', ['dataset']);
-      process.exitCode = await runConvert(flags);
-    });
+    .option('--max-tiles <n>', "InternVL: most 448-px tiles per image in training (ms-swift's MAX_NUM; default 12)", positiveInt('--max-tiles'));
+}
+
+/** The conversion options of TargetFlags (enum values are checked by the converter's schema, which names the option). */
+export function targetOptions(flags: TargetFlags): Omit<ConvertOptions, 'out'> {
+  const { swiftVersion, ...rest } = flags;
+  return {
+    ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
+    ...(swiftVersion ? { swiftVersion: Number(swiftVersion) } : {}),
+  } as Omit<ConvertOptions, 'out'>;
 }
 
 /** --split: a share of images in (0, 1] (0 would leave nothing to train on). */
@@ -135,7 +161,7 @@ async function runConvert(flags: Flags): Promise<number> {
   return report.problems.skipped > 0 ? 1 : 0;
 }
 
-function printSummary(r: ConvertReport): void {
+export function printSummary(r: ConvertReport): void {
   // ICDAR / COCO keep don't-care regions (as ### / iscrowd): only answers leave them out.
   const exchange = r.dialect === undefined;
   const dropped = Object.entries(r.regions.dropped).filter(([k, n]) => n > 0 && !(exchange && k === 'dont-care'));

@@ -9,8 +9,8 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { count } from '../core/plural.js';
-import { FORMATS } from './data-stats.js';
-import { parseFlags, positiveInt, printLine, warn } from './output.js';
+import { FORMATS, SCORE_FLAGS } from './data-stats.js';
+import { numberIn, parseFlags, positiveInt, printLine, warn } from './output.js';
 
 const FlagsSchema = z.object({
   file: z.string().min(1),
@@ -24,12 +24,14 @@ const FlagsSchema = z.object({
   maxSide: z.number().int().positive().default(1600),
   format: z.enum(FORMATS).optional(),
   images: z.string().min(1).optional(),
+  minScore: z.number().optional(),
+  minTextScore: z.number().optional(),
 });
 
 export function createCommand(): Command {
   return new Command('preview')
     .description('draw what a training file teaches: answers decoded back with their dialect, drawn on the images')
-    .argument('<file>', 'a training JSONL (ms-swift 3.x/4.x or 2.x, InternVL), or a dataset (drawn from its ground truth)')
+    .argument('<file>', "a training JSONL (ms-swift 3.x/4.x or 2.x, InternVL), or a dataset (drawn from its ground truth; ocrdet's results JSONL too)")
     .requiredOption('--out <dir>', 'folder for the pictures (one PNG per row) and index.md')
     .option('--limit <n>', 'rows drawn at most', positiveInt('--limit'), 20)
     .option('--dialect <name>', "the answers' dialect (default: report.json beside the file, else recognised from the answer)")
@@ -40,12 +42,15 @@ export function createCommand(): Command {
     .option('--max-side <px>', 'longer side of the pictures', positiveInt('--max-side'), 1600)
     .option('--format <format>', `a dataset's format: ${FORMATS.join(', ')} (default: detected from the path)`)
     .option('--images <dir>', "a dataset's images, when not where its format says")
+    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1], numberIn('--min-score', 0, 1))
+    .option(SCORE_FLAGS.minTextScore[0], SCORE_FLAGS.minTextScore[1], numberIn('--min-text-score', 0, 1))
     .action(async (file: string, raw: Record<string, unknown>) => {
       const flags = parseFlags(FlagsSchema, { ...raw, file }, 'ocrdet data preview', ['file']);
-      if ((flags.format || flags.images) && flags.file.toLowerCase().endsWith('.jsonl')) {
-        throw new UsageError(`ocrdet data preview: --format and --images are for a dataset; ${flags.file} is a training file (its rows name their images)`);
+      const [{ previewDataset, isTrainingFile }, { formatProblem }] = await Promise.all([import('../datasets/preview.js'), import('../datasets/problems.js')]);
+      const training = await isTrainingFile(flags.file, flags.format ? { format: flags.format } : {});
+      if ((flags.images || flags.minScore !== undefined || flags.minTextScore !== undefined) && training) {
+        throw new UsageError(`ocrdet data preview: --images, --min-score and --min-text-score are for a dataset; ${flags.file} is a training file (its rows name their images)`);
       }
-      const [{ previewDataset }, { formatProblem }] = await Promise.all([import('../datasets/preview.js'), import('../datasets/problems.js')]);
       const result = await previewDataset(flags.file, {
         out: flags.out,
         limit: flags.limit,
@@ -57,6 +62,8 @@ export function createCommand(): Command {
         ...(flags.maxPixels ? { maxPixels: flags.maxPixels } : {}),
         ...(flags.format ? { format: flags.format } : {}),
         ...(flags.images ? { images: flags.images } : {}),
+        ...(flags.minScore !== undefined ? { minScore: flags.minScore } : {}),
+        ...(flags.minTextScore !== undefined ? { minTextScore: flags.minTextScore } : {}),
         onProblem: (problem) => warn(`${problem.kind}: ${formatProblem({ ...problem, kind: 'note' })}`),
       });
       for (const picture of result.pictures) printLine(`${picture.picture}\t${count(picture.regions, 'region')}${picture.dialect ? `\t${picture.dialect}` : ''}`);

@@ -7,17 +7,25 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import type { DatasetStats, Distribution } from '../datasets/stats.js';
-import { parseFlags, printJson, printLine, warn } from './output.js';
+import { numberIn, parseFlags, printJson, printLine, warn } from './output.js';
 import { count, plural } from '../core/plural.js';
 
 /** The dataset formats a `--format` flag names (without loading the readers). */
-export const FORMATS = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco'] as const;
+export const FORMATS = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco', 'results'] as const;
+
+/** The flags that judge detections when the dataset is ocrdet's results (`--format results`). */
+export const SCORE_FLAGS = {
+  minScore: ['--min-score <score>', "results: a region whose detector score is under this is don't care (default 0.7)"],
+  minTextScore: ['--min-text-score <score>', "results: a region whose text score is under this is don't care (default 0.5)"],
+} as const;
 
 const StatsFlagsSchema = z.object({
   dataset: z.string().min(1),
   format: z.enum(FORMATS).optional(),
   images: z.string().min(1).optional(),
   probe: z.boolean().default(true),
+  minScore: z.number().optional(),
+  minTextScore: z.number().optional(),
   json: z.boolean().default(false),
 });
 type StatsFlags = z.infer<typeof StatsFlagsSchema>;
@@ -25,10 +33,12 @@ type StatsFlags = z.infer<typeof StatsFlagsSchema>;
 export function createCommand(): Command {
   return new Command('stats')
     .description('what a dataset holds: images, regions, sizes, texts, and the problems found reading it')
-    .argument('<dataset>', 'a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco)')
+    .argument('<dataset>', "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL")
     .option('--format <format>', `dataset format: ${FORMATS.join(', ')} (default: detected from the path)`)
     .option('--images <dir>', 'where the images are, when not where the format says (by relative path, then by name)')
     .option('--no-probe', 'do not read image headers (sizes then come from the annotations only)')
+    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1], numberIn('--min-score', 0, 1))
+    .option(SCORE_FLAGS.minTextScore[0], SCORE_FLAGS.minTextScore[1], numberIn('--min-text-score', 0, 1))
     .option('--json', 'print one JSON object (see README, "ocrdet data stats --json")')
     .action(async (dataset: string, raw: Record<string, unknown>) => {
       const flags = parseFlags(StatsFlagsSchema, { ...raw, dataset }, 'ocrdet data stats', ['dataset']);
@@ -41,6 +51,8 @@ async function runStats(flags: StatsFlags): Promise<number> {
   const stats = await datasetStats(flags.dataset, {
     ...(flags.format ? { format: flags.format } : {}),
     ...(flags.images ? { images: flags.images } : {}),
+    ...(flags.minScore !== undefined ? { minScore: flags.minScore } : {}),
+    ...(flags.minTextScore !== undefined ? { minTextScore: flags.minTextScore } : {}),
     probeImages: flags.probe,
     onProblem: (problem) => warn(formatProblem(problem)),
   });

@@ -22,6 +22,7 @@ export const DATA_SUBCOMMANDS: readonly SubcommandEntry[] = [
   { name: 'convert', summary: 'convert a dataset to fine-tuning data (ms-swift JSONL per grounding dialect)', module: './data-convert.js' },
   // preview: src/cli/data-preview.ts (another engineer) — pictures of a dataset's regions
   { name: 'preview', summary: 'draw a dataset’s regions on its images', module: './data-preview.js' },
+  { name: 'autolabel', summary: 'label images with the embedded detector: fine-tuning data and files to review', module: './data-autolabel.js' },
 ];
 
 async function loadSubcommand(entry: SubcommandEntry): Promise<Command> {
@@ -52,7 +53,7 @@ async function runSubcommand(entry: SubcommandEntry, args: string[]): Promise<vo
 }
 
 export function createCommand(): Command {
-  const data = new Command('data').description('datasets: stats, convert to fine-tuning data, preview');
+  const data = new Command('data').description('datasets: stats, convert to fine-tuning data, preview, autolabel images');
   for (const entry of DATA_SUBCOMMANDS) {
     data
       .command(entry.name)

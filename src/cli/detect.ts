@@ -24,7 +24,10 @@ import type { PageReader } from '../image/pages.js';
 import { OUTPUT_FORMATS } from '../formats/index.js';
 import { packageVersion } from './program.js';
 import { PAGE_DEFAULTS } from '../image/pages.js';
+import type { ImageInput } from '../batch/inputs.js';
+import type { Shard } from '../batch/shard.js';
 import { addBackendFlags, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
+import { addShardFlags, emitDetectSlurm, resolveShard, type ShardFlags } from './detect-shards.js';
 import { inFlagText, parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
 
 /** `--format`: JSON Detections (one pretty object / an array), JSONL, or a document format of src/formats. */
@@ -40,8 +43,14 @@ const detectFlagsSchema = z.object({
   concurrency: z.number().int().positive().optional(),
   retryErrors: z.boolean().default(false),
   quiet: z.boolean().default(false),
+  shard: z.string().min(1).optional(),
+  shards: z.number().int().positive().optional(),
+  emit: z.literal('slurm').optional(),
+  partition: z.string().min(1).optional(),
+  time: z.string().min(1).optional(),
+  cpusPerTask: z.number().int().positive().optional(),
 });
-type DetectFlags = z.infer<typeof detectFlagsSchema>;
+type DetectFlags = z.infer<typeof detectFlagsSchema> & ShardFlags;
 
 /** `path: CODE: message`, without repeating the path when the message starts with it; options said as flags. */
 export function imageErrorLine(image: string, error: DetectionError): string {
@@ -118,7 +127,7 @@ function stdoutFormat(format: (typeof FORMAT_NAMES)[number], files: readonly str
 }
 
 /** SIGINT/SIGTERM: first → stop, second → abort, third → exit now. Returns the function that detaches it. */
-function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
+export function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
   let count = 0;
   const onSignal = () => {
     count++;
@@ -141,6 +150,8 @@ function handleSignals(stop: AbortController, abort: AbortController, log: (line
 async function runDetect(inputs: string[], flags: DetectFlags, command: Command): Promise<void> {
   const entry = BACKENDS.get(flags.backend);
   const detectorOptions = backendOptions(command, entry.name);
+  const shard = resolveShard(flags);
+  if (flags.emit) return emitDetectSlurm(command, inputs, flags);
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
   if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
   if (flags.out && flags.format && flags.format !== 'jsonl') {
@@ -153,14 +164,32 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
   const selection = flags.pages === undefined ? undefined : parsePageRanges(flags.pages);
   const maxPixels = typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined;
   const reader = new PageReader({ dpi: flags.dpi, maxPixels });
+  const notice = (message: string) => (flags.quiet ? undefined : warn(`detect: ${message}`));
   try {
-    const pages = await expandPages(await expandInputs(inputs), reader, selection, (message) => (flags.quiet ? undefined : warn(`detect: ${message}`)));
+    const { files, batchShard } = await shardFiles(await expandInputs(inputs), shard, Boolean(flags.overlay), notice);
+    const pages = await expandPages(files, reader, selection, notice);
+    // Each part has its own results file (dets.jsonl → dets.3-of-16.jsonl): parts never write one file together.
+    const out = flags.out && shard ? (await import('../batch/shard.js')).shardResultsPath(flags.out, shard) : flags.out;
+    if (shard && out) notice(`this part's results go to ${out}`);
     // One file giving one Detection prints it as one pretty JSON object; anything else streams.
-    const single = inputs.length === 1 && !flags.out && pages.length === 1 && (await isFile(inputs[0]));
-    await detectPages(pages, reader, { ...flags, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions);
+    const single = inputs.length === 1 && !out && !shard && pages.length === 1 && (await isFile(inputs[0]));
+    await detectPages(pages, reader, { ...flags, out, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions, batchShard);
   } finally {
     await reader.close();
   }
+}
+
+/**
+ * The files a part opens: its own, chosen before any document is opened. With overlays every file is kept and the
+ * batch picks the part's pages itself (`batchShard`), so that overlays are named over every page, as one run names them.
+ */
+async function shardFiles(files: ImageInput[], shard: Shard | undefined, overlays: boolean, notice: (message: string) => void): Promise<{ files: ImageInput[]; batchShard?: Shard }> {
+  if (!shard) return { files };
+  if (overlays) return { files, batchShard: shard };
+  const { inShard, shardLabel } = await import('../batch/shard.js');
+  const mine = files.filter((file) => inShard(file, shard));
+  notice(`part ${shardLabel(shard)}: ${mine.length} of ${count(files.length, 'input')}`);
+  return { files: mine };
 }
 
 /** Detects the pages (images, and pages of documents) and writes the results as the flags say. */
@@ -171,6 +200,7 @@ async function detectPages(
   single: boolean,
   entry: DetectorBackend<never>,
   detectorOptions: Record<string, unknown>,
+  shard?: Shard,
 ): Promise<void> {
   const { runBatch } = await import('../batch/run.js');
   const detector = await detectorFromFlags(entry.name, detectorOptions);
@@ -193,6 +223,7 @@ async function detectPages(
     const summary = await runBatch({
       pageInputs: pages,
       pageReader: reader,
+      ...(shard ? { shard } : {}),
       detector,
       concurrency: flags.concurrency,
       out: flags.out,
@@ -216,6 +247,7 @@ async function detectPages(
       const counters = Object.entries(summary.counters).map(([name, n]) => `${name} ${n}`).join(', ');
       const unit = pages.some((p) => p.page !== undefined) ? 'page' : 'image';
       warn(`detect: ${count(summary.done, unit)} done, ${summary.failed} failed${skipped} in ${(summary.elapsedMs / 1000).toFixed(1)} s (${rate.toFixed(2)} ${unit}s/s)${counters ? `; ${counters}` : ''}`);
+      for (const line of detector.summary?.() ?? []) warn(`detect: ${line}`);
       if (summary.previouslyFailed > 0) {
         warn(`detect: ${count(summary.previouslyFailed, 'image')} failed in an earlier run and were not retried; add --retry-errors to redo them`);
       }
@@ -248,6 +280,7 @@ export function createCommand(): Command {
     .option('-q, --quiet', 'no progress bar, notices or summary (per-image errors are still printed)')
     .addOption(new Option('--json', 'output is always JSON (accepted for symmetry with other commands)').hideHelp())
     .addOption(new Option('--debug', 'print stack traces').hideHelp());
+  addShardFlags(command);
   addBackendFlags(command);
   command.addHelpText(
     'after',

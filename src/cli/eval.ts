@@ -33,6 +33,7 @@ const EvalFlagsSchema = z.object({
   // Checked by readDataset against the format registry, which lists the known names.
   format: z.string().min(1).optional(),
   images: z.string().min(1).optional(),
+  minScore: z.number().min(0).max(1).optional(),
   report: z.string().min(1).optional(),
   reportMaxSide: z.number().int().min(0).optional(),
   resamples: z.number().int().min(1).default(1000),
@@ -72,7 +73,7 @@ function integer(name: string): (value: string) => number {
 export function createCommand(): Command {
   return new Command('eval')
     .description('precision, recall and hmean of detections against ground truth (ICDAR 2015 hmean-IoU, as PaddleOCR computes it); several runs compared')
-    .requiredOption('--gt <dataset>', 'ground truth: any dataset ocrdet reads (folder or annotation file)')
+    .requiredOption('--gt <dataset>', "ground truth: any dataset ocrdet reads (folder or annotation file), or ocrdet's results JSONL")
     .addOption(repeatable(new Option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs').argParser(collect)))
     .addOption(repeatable(new Option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable").argParser(collect)))
     .option('--iou <thresholds>', 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported', parseThresholds)
@@ -85,8 +86,9 @@ export function createCommand(): Command {
     .option('--report-max-side <px>', 'longer side of the report\'s pictures (default 800; 0: no pictures)', nonNegativeInt('--report-max-side'))
     .option('--resamples <n>', 'paired bootstrap resamples for the intervals of differences', positiveInt('--resamples'), 1000)
     .option('--seed <n>', 'seed of the bootstrap (the same seed gives the same intervals)', integer('--seed'), 42)
-    .option('--format <format>', 'ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco (default: detected from the path)')
+    .option('--format <format>', "ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco, results (ocrdet's own) (default: detected from the path)")
     .option('--images <dir>', "where the ground truth's images are, when not where its format says")
+    .option('--min-score <score>', "ground truth that is ocrdet's results: a region whose detector score is under this is don't care (default 0.7)", numberIn('--min-score', 0, 1))
     .action(async (raw: Record<string, unknown>) => {
       const flags = parseFlags(EvalFlagsSchema, raw, 'ocrdet eval');
       process.exitCode = await runEval(flags);
@@ -136,7 +138,7 @@ async function runEval(flags: EvalFlags): Promise<number> {
   const thresholds = [...new Set(flags.iou)];
   const runs: RunFile[] = flags.pred.map((pred, i) => ({ name: names[i], pred, skipped: 0 }));
   // Predictions are read first: a missing --gt, or one of no known format, stops the run before.
-  if (flags.format === undefined) await detectFormat(flags.gt);
+  const format = flags.format ?? (await detectFormat(flags.gt));
   // Only what changes the score is printed one per line: skipped files, records, regions and lines. Warnings
   // about data kept as written (regions partly outside the image) are `ocrdet data stats`' business: one sum.
   let gtSkipped = 0;
@@ -151,9 +153,12 @@ async function runEval(flags: EvalFlags): Promise<number> {
   };
   const several = runs.length > 1;
   const gt = readDataset(flags.gt, {
-    format: flags.format as DatasetFormat | undefined,
+    format: format as DatasetFormat,
     images: flags.images,
     probeImages: false, // evaluation needs the annotations only
+    // Results as ground truth: unsure detections are don't care; text is not scored, so its score does not matter.
+    ...(format === 'results' ? { minTextScore: 0 } : {}),
+    ...(flags.minScore !== undefined ? { minScore: flags.minScore } : {}),
     onProblem: onDatasetProblem(() => gtSkipped++),
   });
   const inputs = runs.map((run) => ({ name: run.name, predictions: readResults(run.pred, { onProblem: onDatasetProblem(() => run.skipped++) }) }));

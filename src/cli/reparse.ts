@@ -5,7 +5,9 @@
  *
  * Output: the same JSONL, line for line, with new regions (stdout, or --out; --out may be the input file:
  * it is replaced only when every line has been written). Lines without saved answers are kept as they were
- * and named on stderr (exit 1); error lines are kept as they were.
+ * and named on stderr (exit 1); error lines are kept as they were. `--snap` refines each box to the text's
+ * quadrilateral and `--agreement` scores each region, with one det pass of the embedded model per line's
+ * image (the recorded path, from the working folder).
  */
 import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -22,6 +24,8 @@ const ReparseFlagsSchema = z.object({
   task: z.enum(['text', 'boxes', 'objects']).optional(),
   coordinateScale: z.number().positive().optional(),
   out: z.string().min(1).optional(),
+  snap: z.boolean().default(false),
+  agreement: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });
 type ReparseFlags = z.infer<typeof ReparseFlagsSchema>;
@@ -40,9 +44,11 @@ export function createCommand(): Command {
     .option('--task <task>', 'text, boxes or objects (what the answers list; default text)')
     .option('--coordinate-scale <n>', 'the value that stands for the full width/height (e.g. 999 for ms-swift 2.x data)', positiveNumber)
     .option('--out <file>', 'write the JSONL here (may be the input file) instead of stdout')
+    .option('--snap', "refine each box to the text's quadrilateral with the embedded det model (one det pass per image, found by its recorded path)")
+    .option('--agreement', "score each region and page by agreement with the embedded det model (implied by --snap)")
     .option('-q, --quiet', 'no summary line')
     .action(async (results: string, raw: Record<string, unknown>) => {
-      const flags = parseFlags(ReparseFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet reparse');
+      const flags = parseFlags(ReparseFlagsSchema, { ...raw, quiet: raw.quiet ?? false, snap: raw.snap ?? false, agreement: raw.agreement ?? false }, 'ocrdet reparse');
       process.exitCode = await runReparse(results, flags);
     });
 }
@@ -112,6 +118,8 @@ async function runReparse(results: string, flags: ReparseFlags): Promise<number>
       dialect: flags.dialect,
       task: flags.task,
       coordinateScale: flags.coordinateScale,
+      snap: flags.snap,
+      agreement: flags.agreement,
       onRecord: (record) => {
         const { image, ...rest } = record;
         return sink.write(`${JSON.stringify({ image, ...rest })}\n`);
@@ -130,7 +138,8 @@ async function runReparse(results: string, flags: ReparseFlags): Promise<number>
     if (!flags.quiet) {
       const using = flags.dialect ? ` with ${flags.dialect}` : '';
       const empty = summary.withoutBoxes > 0 ? `, ${count(summary.withoutBoxes, 'answer')} with no box in the dialect` : '';
-      warn(`reparse: ${summary.reparsed} of ${count(summary.lines, 'line')} re-parsed${using}${empty}, ${count(summary.errors, 'error line')} kept, ${count(summary.problems, 'problem')}`);
+      const snapped = flags.snap ? `, ${count(summary.snapped, 'region')} snapped` : '';
+      warn(`reparse: ${summary.reparsed} of ${count(summary.lines, 'line')} re-parsed${using}${empty}${snapped}, ${count(summary.errors, 'error line')} kept, ${count(summary.problems, 'problem')}`);
     }
     if (noneParsed) {
       warn(`reparse: no answer gave a box${flags.dialect ? ` with --dialect ${flags.dialect}` : ''}: is the dialect right?`);

@@ -11,14 +11,29 @@ import { Command, InvalidArgumentError as InvalidFlag, Option } from 'commander'
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/index.js';
+import { LIMIT_DEFAULTS } from '../server/limits.js';
 import { addBackendFlags, backendOptions } from './backend-flags.js';
-import { parseFlags, positiveInt, warn } from './output.js';
+import { parseFlags, positiveInt, restateOptionError, warn } from './output.js';
+
+/** The flag of each server option a flag sets, for messages. */
+const SERVER_FLAGS: Readonly<Record<string, string>> = {
+  queue: '--queue',
+  maxConnections: '--max-connections',
+  headersTimeoutMs: '--headers-timeout',
+  bodyTimeoutMs: '--body-timeout',
+  requestTimeoutMs: '--request-timeout',
+};
 
 const serveFlagsSchema = z.object({
   backend: z.string().min(1),
   host: z.string().min(1),
   port: z.number().int().min(0).max(65535),
   concurrency: z.number().int().positive().optional(),
+  queue: z.number().int().min(0).optional(),
+  maxConnections: z.number().int().positive().optional(),
+  headersTimeout: z.number().positive().optional(),
+  bodyTimeout: z.number().positive().optional(),
+  requestTimeout: z.number().positive().optional(),
   maxUploadMb: z.number().positive().max(1024),
   quiet: z.boolean().default(false),
 });
@@ -36,6 +51,24 @@ export function parseUploadMb(value: string): number {
   if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 1024) throw new InvalidFlag(`--max-upload-mb expects a number of MB above 0 and at most 1024, got "${value}"`);
   return n;
 }
+
+/** `--queue`: a whole number ≥ 0 (0: refuse whatever cannot start at once). */
+export function parseQueue(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidFlag(`--queue expects a whole number ≥ 0, got "${value}"`);
+  return n;
+}
+
+/** A timeout flag in seconds (decimals allowed), above 0 and at most a day. */
+function seconds(flag: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 86_400) throw new InvalidFlag(`${flag} expects a number of seconds above 0, got "${value}"`);
+    return n;
+  };
+}
+
+const ms = (secondsValue: number | undefined) => (secondsValue === undefined ? undefined : Math.round(secondsValue * 1000));
 
 /** Why an address cannot be listened on, as node's listen errors say it (errno codes), in words. */
 const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
@@ -70,19 +103,35 @@ export function createCommand(): Command {
     .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8080)
     .option('--concurrency <n>', `images detected at once; more requests wait in line (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`, positiveInt('--concurrency'))
     .addOption(new Option('--max-upload-mb <mb>', 'largest request body accepted, in MB').default(25).argParser(parseUploadMb))
+    .addOption(new Option('--queue <n>', `requests that may wait for a slot; more get 503 with Retry-After (default: ${LIMIT_DEFAULTS.queuePerSlot} × --concurrency)`).argParser(parseQueue).helpGroup('Limits:'))
+    .addOption(new Option('--max-connections <n>', `open connections at once; more are closed as they arrive (default: ${LIMIT_DEFAULTS.maxConnections})`).argParser(positiveInt('--max-connections')).helpGroup('Limits:'))
+    .addOption(new Option('--headers-timeout <s>', `seconds for a request's headers to arrive (default: ${LIMIT_DEFAULTS.headersTimeoutMs / 1000})`).argParser(seconds('--headers-timeout')).helpGroup('Limits:'))
+    .addOption(new Option('--body-timeout <s>', `longest pause while a body is received, in seconds (default: ${LIMIT_DEFAULTS.bodyTimeoutMs / 1000})`).argParser(seconds('--body-timeout')).helpGroup('Limits:'))
+    .addOption(new Option('--request-timeout <s>', `seconds for the whole request, headers and body, to arrive (default: ${LIMIT_DEFAULTS.requestTimeoutMs / 1000})`).argParser(seconds('--request-timeout')).helpGroup('Limits:'))
     .option('-q, --quiet', 'no request log');
   addBackendFlags(command);
   command.addHelpText('after', '\nThen open http://HOST:PORT/ or: curl -F image=@photo.jpg http://HOST:PORT/v1/detect');
   return command.action(async (raw: Record<string, unknown>, cmd: Command) => {
     const flags = parseFlags(serveFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet serve');
     const entry = BACKENDS.get(flags.backend);
-    const detector = await createBackendDetector(entry.name, backendOptions(cmd, entry.name));
+    // A long-running server's own defaults (ppocr: one worker thread, so the server answers while a model runs).
+    const detector = await createBackendDetector(entry.name, { ...entry.serverDefaults, ...backendOptions(cmd, entry.name) });
     const { buildServer } = await import('../server/app.js');
-    const app = await buildServer(detector, {
-      concurrency: flags.concurrency ?? entry.defaultConcurrency,
-      maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024),
-      version: packageVersion(),
-    });
+    const concurrency = flags.concurrency ?? detector.defaultConcurrency ?? entry.defaultConcurrency;
+    const limits = {
+      ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
+      ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+      ...(flags.headersTimeout !== undefined ? { headersTimeoutMs: ms(flags.headersTimeout) } : {}),
+      ...(flags.bodyTimeout !== undefined ? { bodyTimeoutMs: ms(flags.bodyTimeout) } : {}),
+      ...(flags.requestTimeout !== undefined ? { requestTimeoutMs: ms(flags.requestTimeout) } : {}),
+    };
+    let app;
+    try {
+      app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits });
+    } catch (error) {
+      await detector.close();
+      throw restateOptionError(error, 'ocrdet serve', (key) => SERVER_FLAGS[key] ?? `option "${key}"`);
+    }
     if (!flags.quiet) {
       app.addHook('onResponse', async (request, reply) => {
         warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
@@ -96,7 +145,8 @@ export function createCommand(): Command {
       await detector.close();
       throw listenError(error, flags.host, flags.port);
     }
-    warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; Ctrl-C stops`);
+    const queue = flags.queue ?? LIMIT_DEFAULTS.queuePerSlot * concurrency;
+    warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; ${concurrency} at once, ${queue} waiting at most; Ctrl-C stops`);
     await new Promise<void>((resolve) => {
       const stop = () => {
         process.off('SIGINT', stop);

@@ -34,6 +34,7 @@ const RegionSchema = z.object({
   box: z.tuple([finite, finite, finite, finite]).optional(),
   text: z.string().optional().catch(undefined),
   score: finite.optional().catch(undefined),
+  textScore: finite.optional().catch(undefined),
 });
 
 /** A results line, checked. Fields of no Detection (a vlm line's `raw`, `dialect`…) are kept as they are. */
@@ -93,7 +94,7 @@ export function checkResultValue(value: unknown): CheckedLine {
 export function regionOf(item: unknown): Region | string {
   const parsed = RegionSchema.safeParse(item);
   if (!parsed.success) return describeIssue(parsed.error.issues[0]);
-  const { points, box, text, score } = parsed.data;
+  const { points, box, text, score, textScore } = parsed.data;
   let polygon: Point[];
   if (points) polygon = points as Point[];
   else if (box) polygon = boxToPoints(box as Box);
@@ -101,6 +102,7 @@ export function regionOf(item: unknown): Region | string {
   const region: Region = { points: polygon, box: boundsOf(polygon) };
   if (text !== undefined) region.text = text;
   if (score !== undefined) region.score = score;
+  if (textScore !== undefined) region.textScore = textScore;
   return region;
 }
 

@@ -9,7 +9,7 @@ import type { DatasetProblem } from './problems.js';
 import type { DropReason } from './convert-report.js';
 
 export const OUTPUT_FORMAT_NAMES = ['swift', 'internvl', 'icdar', 'coco'] as const;
-export const DATASET_FORMAT_NAMES = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco'] as const;
+export const DATASET_FORMAT_NAMES = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco', 'results'] as const;
 
 export const CONVERT_DEFAULTS = Object.freeze({
   to: 'swift' as const,
@@ -58,6 +58,10 @@ export const ConvertOptionsSchema = z
     keepEmpty: z.boolean().default(CONVERT_DEFAULTS.keepEmpty),
     format: z.enum(DATASET_FORMAT_NAMES).optional(),
     images: z.string().min(1).optional(),
+    /** ocrdet's results as the dataset: detector score under which a region is don't care (readers/results.ts). */
+    minScore: z.number().min(0).max(1).optional(),
+    /** ocrdet's results, task text: recogniser score under which a region is don't care (readers/results.ts). */
+    minTextScore: z.number().min(0).max(1).optional(),
     probeImages: z.boolean().default(CONVERT_DEFAULTS.probeImages),
     /** Qwen2-VL, Qwen2.5-VL, Qwen3-VL: the MIN_PIXELS / MAX_PIXELS of training (smart_resize bounds). */
     minPixels: z.number().int().positive().optional(),

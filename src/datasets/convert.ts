@@ -14,6 +14,8 @@
 import { existsSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { UsageError } from '../core/errors.js';
+import { optionDetails, optionName } from '../core/options.js';
 import type { Sample } from '../core/types.js';
 import { DATA_RECORD_FILE, DATA_RECORD_VERSION, type DataRecord, type RowTokens } from '../grounding/record.js';
 import { estimateTokens } from './tokens.js';
@@ -87,12 +89,25 @@ export async function convertDataset(dataset: string, options: ConvertOptions): 
     format,
     probeImages: settings.probeImages,
     ...(settings.images !== undefined ? { images: settings.images } : {}),
+    ...scoreOptions(format, settings),
     // The reader is the one that knows whether an image is there: it reports each missing one and leaves it out.
     requireImages: true,
     onSkippedSample: (sample) => skipped.forward?.(sample),
     onProblem: (problem) => problems.forward?.(problem),
   });
   return convert(samples, { dataset, format, root: await datasetRoot(dataset) }, options, problems, skipped);
+}
+
+/**
+ * The thresholds that judge detections (results only; readDataset refuses them for annotations): a text
+ * score means nothing for boxes or objects, so it is 0 there, and giving one is a usage error.
+ */
+function scoreOptions(format: string, settings: Readonly<ConvertSettings>): { minScore?: number; minTextScore?: number } {
+  if (settings.task !== 'text' && settings.minTextScore !== undefined) {
+    throw new UsageError(`${optionName('minTextScore')} judges recognised text: it applies to ${optionName('task')} text, not ${settings.task}`, { details: optionDetails('minTextScore', 'task') });
+  }
+  const minTextScore = settings.task === 'text' ? settings.minTextScore : format === 'results' ? 0 : undefined;
+  return { ...(settings.minScore !== undefined ? { minScore: settings.minScore } : {}), ...(minTextScore !== undefined ? { minTextScore } : {}) };
 }
 
 /**
@@ -108,15 +123,29 @@ export async function convertSamples(
   return convert(samples, source, options, readerProblems, {});
 }
 
+/** The target answers are written for (dialect, family, prompts, image rule), checked; undefined for exchange formats. */
+async function answerTargetOf(settings: Readonly<ConvertSettings>): Promise<AnswerTarget | undefined> {
+  if (!OUTPUT_FORMATS.get(settings.to).answers) return undefined;
+  const from = settings.promptsFrom !== undefined ? await readPromptsFrom(settings.promptsFrom) : {};
+  const prompt = settings.prompt ?? from.prompt;
+  const system = settings.system ?? from.system;
+  return resolveAnswerTarget(settings, { ...(prompt !== undefined ? { prompt } : {}), ...(system !== undefined ? { system } : {}) });
+}
+
+/**
+ * Checks options as `convertDataset` does before it reads anything (output format, dialect, family, task,
+ * prompts, image rule), writing nothing: for a caller that converts at the end of long work (autolabel).
+ */
+export async function checkConvertOptions(options: ConvertOptions): Promise<void> {
+  await answerTargetOf(resolveConvertOptions(options));
+}
+
 /** The job of a conversion: its writer, files and tally, and for answer formats the target they are written for. */
 async function createJob(settings: Readonly<ConvertSettings>, out: string, tally: ConvertTally): Promise<ConvertJob> {
   const entry = OUTPUT_FORMATS.get(settings.to);
   const files = new ImageFiles({ out, paths: settings.paths, copyImages: settings.copyImages, probe: settings.probeImages });
-  if (!entry.answers) return { kind: 'exchange', settings, writer: entry.create({ swiftVersion: 3, imageTag: true }), files, tally };
-  const from = settings.promptsFrom !== undefined ? await readPromptsFrom(settings.promptsFrom) : {};
-  const prompt = settings.prompt ?? from.prompt;
-  const system = settings.system ?? from.system;
-  const target = resolveAnswerTarget(settings, { ...(prompt !== undefined ? { prompt } : {}), ...(system !== undefined ? { system } : {}) });
+  const target = await answerTargetOf(settings);
+  if (!target) return { kind: 'exchange', settings, writer: entry.create({ swiftVersion: 3, imageTag: true }), files, tally };
   const writer = entry.create({ swiftVersion: settings.swiftVersion === 2 ? 2 : 3, imageTag: target.imageTag });
   const promptTokens = estimateTokens(target.family.template.promptText({ prompt: target.prompt, ...(target.system !== undefined ? { system: target.system } : {}), answer: '' }));
   return { kind: 'answers', settings, writer, files, tally, target, promptTokens };

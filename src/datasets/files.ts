@@ -33,6 +33,11 @@ export const ANNOTATION_SIZE_LIMITS: Readonly<Record<DatasetFormat, number>> = O
   ppocr: 16 * MiB,
   /** V8's longest string is 2^29 − 24 characters (~512 MB): one JSON document cannot be larger. */
   coco: 500 * MiB,
+  /**
+   * One line of ocrdet's results (one image's Detection: 10,000 regions with text take ~2 MB), or a whole file
+   * that is one JSON document (a pretty Detection, or an array of them); JSONL files are streamed at any size.
+   */
+  results: 64 * MiB,
 });
 
 /** `16 MiB`, `1.5 MiB`, `900 bytes`. */

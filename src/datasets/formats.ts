@@ -13,13 +13,17 @@ import { cocoReader } from './readers/coco.js';
 import { icdar2015Reader } from './readers/icdar2015.js';
 import { labelmeReader } from './readers/labelme.js';
 import { ppocrReader } from './readers/ppocr.js';
+import { resultsReader } from './readers/results.js';
 import { vocQuadReader } from './readers/voc-quad.js';
 
 /**
- * In detection order: the most specific signatures first. icdar2015 comes last because "a .txt file whose
- * lines start with numbers" is the loosest; ppocr before it because its lines are `path<TAB>[…]`.
+ * In detection order: the most specific signatures first. results (a file whose first JSON object names an
+ * `image` and its `regions`) before the JSON formats, whose keys differ (`imagePath`, `images`). icdar2015
+ * comes last because "a .txt file whose lines start with numbers" is the loosest; ppocr before it because its
+ * lines are `path<TAB>[…]`.
  */
 export const DATASET_FORMATS = createRegistry<DatasetReader>('dataset format', [
+  resultsReader,
   vocQuadReader,
   labelmeReader,
   cocoReader,

@@ -20,6 +20,7 @@ import { SampleBuilder } from './sample-builder.js';
 import { StatsCollector, type DatasetStats } from './stats.js';
 
 export { detectFormat, DATASET_FORMATS } from './formats.js';
+export { RESULTS_DEFAULTS } from './readers/results.js';
 export { ANNOTATION_SIZE_LIMITS } from './files.js';
 export { formatProblem, type DatasetProblem, type DatasetProblemKind } from './problems.js';
 export type { DatasetFormat, DatasetReader, ReadDatasetOptions, CoordinateFrame } from './reader.js';
@@ -47,6 +48,7 @@ async function resolveFormat(path: string, options: ReadDatasetOptions): Promise
  */
 export async function* readDataset(path: string, options: ReadDatasetOptions = {}): AsyncGenerator<Sample> {
   const reader = DATASET_FORMATS.get(await resolveFormat(path, options));
+  checkScoreOptions(reader.name, options);
   let found = 0;
   const report = (problem: DatasetProblem): void => {
     found++;
@@ -63,7 +65,13 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
   });
   const maxAnnotationBytes = options.maxAnnotationBytes ?? ANNOTATION_SIZE_LIMITS[reader.name];
   const context: ReaderContext = {
-    options: { probeImages, maxAnnotationBytes, ...(options.images !== undefined ? { images: options.images } : {}) },
+    options: {
+      probeImages,
+      maxAnnotationBytes,
+      ...(options.images !== undefined ? { images: options.images } : {}),
+      ...(options.minScore !== undefined ? { minScore: options.minScore } : {}),
+      ...(options.minTextScore !== undefined ? { minTextScore: options.minTextScore } : {}),
+    },
     report,
     finish: (raw) => builder.finish(raw),
     get missingImageKind() {
@@ -84,6 +92,23 @@ export async function* readDataset(path: string, options: ReadDatasetOptions = {
   }
   if (found === 0 && options.format !== undefined) {
     throw new UsageError(`${path}: no ${reader.name} annotations found${await lookalike(path, reader.name)}`, { details: optionDetails('format') });
+  }
+}
+
+/**
+ * minScore and minTextScore judge detections: they mean something for the results format only, and a number
+ * in [0, 1]. Anything else is a usage error (a threshold that silently did nothing would mislead).
+ */
+function checkScoreOptions(format: DatasetFormat, options: ReadDatasetOptions): void {
+  for (const key of ['minScore', 'minTextScore'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
+      throw new UsageError(`${optionName(key)} expects a number in [0, 1], got ${JSON.stringify(value)}`, { details: optionDetails(key) });
+    }
+    if (format !== 'results') {
+      throw new UsageError(`${optionName(key)} judges detections: it applies to ocrdet's results (format results), not to ${format} annotations`, { details: optionDetails(key) });
+    }
   }
 }
 

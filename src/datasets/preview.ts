@@ -2,8 +2,9 @@
  * `previewDataset`: pictures of what a training file teaches, to check a conversion before spending GPU
  * hours on it. Each row's answer is decoded back into regions with the dialect's own `parse` (or, for
  * ms-swift `objects` rows, placed as ms-swift's template would place them) and drawn on its image
- * (image/overlay.ts); crops are rows like any other. A dataset (not JSONL) is drawn from its ground truth,
- * don't-care regions dashed grey.
+ * (image/overlay.ts); crops are rows like any other. A dataset (not a training JSONL) is drawn from its ground
+ * truth, don't-care regions dashed grey; ocrdet's results JSONL is such a dataset (detections drawn as labels,
+ * unsure ones as don't care), for reviewing autolabels.
  *
  * The dialect: `dialect` if given, else the one in report.json beside the file (written by `convertDataset`,
  * with the task and Qwen2.5-VL pixel bounds), else recognised from each answer's syntax.
@@ -40,6 +41,9 @@ export interface PreviewOptions {
   format?: DatasetFormat;
   /** A dataset (not JSONL): where its images are, when not where the format says (`--images`). */
   images?: string;
+  /** ocrdet's results drawn as labels: the thresholds under which regions are don't care (readers/results.ts). */
+  minScore?: number;
+  minTextScore?: number;
   onProblem?: (problem: ConvertProblem) => void;
 }
 
@@ -145,7 +149,7 @@ export async function previewDataset(file: string, options: PreviewOptions): Pro
     result.failed++;
     options.onProblem?.({ ...problem, skipped: true });
   };
-  if (!file.toLowerCase().endsWith('.jsonl')) {
+  if (!(await isTrainingFile(file, options))) {
     await previewGroundTruth(file, options, { out, limit, maxSidePx, result, fail });
   } else {
     const settings = settingsFor(resolve(file), options);
@@ -198,6 +202,13 @@ export async function previewDataset(file: string, options: PreviewOptions): Pro
   return result;
 }
 
+/** A JSONL file of training rows, not a dataset (ocrdet's results JSONL is one: detections drawn as labels). */
+export async function isTrainingFile(file: string, options: Pick<PreviewOptions, 'format'> = {}): Promise<boolean> {
+  if (!file.toLowerCase().endsWith('.jsonl') || options.format !== undefined) return false;
+  const { resultsReader } = await import('./readers/results.js');
+  return !(await resultsReader.sniff(file));
+}
+
 interface GroundTruthContext {
   out: string;
   limit: number;
@@ -210,7 +221,8 @@ async function previewGroundTruth(path: string, options: PreviewOptions, context
   const { readDataset } = await import('./index.js');
   let position = 0;
   const where = { ...(options.format ? { format: options.format } : {}), ...(options.images ? { images: options.images } : {}) };
-  for await (const sample of readDataset(path, { ...where, onProblem: (problem) => options.onProblem?.(problem) })) {
+  const scores = { ...(options.minScore !== undefined ? { minScore: options.minScore } : {}), ...(options.minTextScore !== undefined ? { minTextScore: options.minTextScore } : {}) };
+  for await (const sample of readDataset(path, { ...where, ...scores, onProblem: (problem) => options.onProblem?.(problem) })) {
     position++;
     if (context.result.pictures.length >= context.limit) break;
     if (options.filter && !sample.image.includes(options.filter)) continue;

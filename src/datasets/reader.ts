@@ -7,7 +7,7 @@ import type { Named } from '../core/registry.js';
 import type { ImageSize, Sample } from '../core/types.js';
 import type { DatasetProblem } from './problems.js';
 
-export type DatasetFormat = 'voc-quad' | 'icdar2015' | 'ppocr' | 'labelme' | 'coco';
+export type DatasetFormat = 'voc-quad' | 'icdar2015' | 'ppocr' | 'labelme' | 'coco' | 'results';
 
 export interface ReadDatasetOptions {
   /** The format; detected from the path when absent. */
@@ -25,6 +25,16 @@ export interface ReadDatasetOptions {
   requireImages?: boolean;
   /** With requireImages: a sample left out for its image (already reported through onProblem). */
   onSkippedSample?: (sample: Sample) => void;
+  /**
+   * `results` (ocrdet's own Detection JSONL) only: a region whose detector `score` is under this is don't care
+   * (readers/results.ts says why). Default RESULTS_DEFAULTS.minScore.
+   */
+  minScore?: number;
+  /**
+   * `results` only: a region whose recogniser `textScore` is under this is don't care; 0 when the task needs no
+   * text (boxes, objects). Default RESULTS_DEFAULTS.minTextScore.
+   */
+  minTextScore?: number;
   /**
    * The largest annotation file read whole, in bytes (for ppocr: the longest line of Label.txt); a larger one
    * is a `bad-file` problem. Default: the format's (datasets/files.ts ANNOTATION_SIZE_LIMITS).
@@ -48,6 +58,9 @@ export interface RawRegion {
   problem?: string;
   text?: string;
   ignore?: boolean;
+  /** Detector and recogniser confidences, kept on the region (results). */
+  score?: number;
+  textScore?: number;
   /** Where in the file, for problems: `object[3]`, `shapes[2]`. */
   element?: string;
   line?: number;
@@ -81,7 +94,7 @@ export interface RawSample {
 }
 
 export interface ReaderContext {
-  readonly options: Readonly<{ images?: string; probeImages: boolean; maxAnnotationBytes: number }>;
+  readonly options: Readonly<{ images?: string; probeImages: boolean; maxAnnotationBytes: number; minScore?: number; minTextScore?: number }>;
   report(problem: DatasetProblem): void;
   /** Turns what a reader parsed into a Sample (never throws; problems are reported). */
   finish(raw: RawSample): Promise<Sample>;

@@ -8,12 +8,12 @@
  * UTF-8 byte-order mark are tolerated. Polygon validity (self-intersection, zero area) is not judged here:
  * the evaluator counts invalid polygons itself, as the ICDAR protocol says.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { checkResultLine, checkResultValue, detectionOf, type CheckedLine } from '../core/detection.js';
 import { BadResultsError } from '../core/errors.js';
 import { assertResultsFile, readLines } from '../core/lines.js';
 import type { Detection } from '../core/types.js';
-import { stripBom } from './files.js';
+import { describeBytes, stripBom } from './files.js';
 import { quoteLine, type DatasetProblem } from './problems.js';
 
 export interface ReadResultsOptions {
@@ -22,10 +22,24 @@ export interface ReadResultsOptions {
    * kind `bad-record` and `skipped: true`; `formatProblem` prints it as `file:line: element: reason`.
    */
   onProblem?: (problem: DatasetProblem) => void;
+  /**
+   * A line longer than this (or a file that is one JSON document larger than this) is a problem and is not held
+   * in memory. Default: no limit.
+   */
+  maxBytes?: number;
 }
 
 /** Says why a line, or one region of it (`element`), was skipped. */
 type LineProblem = (message: string, element?: string) => void;
+
+/** A Detection as read, with where it was: its line (JSONL), or its place in a JSON document. */
+export interface ResultEntry {
+  detection: Detection;
+  /** 1-based line of a JSONL file. */
+  line?: number;
+  /** `[3]` for an item of a JSON array, `document` for a file that is one Detection. */
+  element?: string;
+}
 
 /**
  * Streams the Detections of a JSONL results file — or of a JSON file holding one Detection or an array of
@@ -34,9 +48,19 @@ type LineProblem = (message: string, element?: string) => void;
  * JSON object (a README, an image, a CSV given as predictions). Later bad lines are reported one by one and skipped.
  */
 export async function* readResults(file: string, options: ReadResultsOptions = {}): AsyncGenerator<Detection> {
+  for await (const entry of readResultEntries(file, options)) yield entry.detection;
+}
+
+/** readResults, each Detection with the line (or document element) it was read from, for messages. */
+export async function* readResultEntries(file: string, options: ReadResultsOptions = {}): AsyncGenerator<ResultEntry> {
   await assertResultsFile(file);
   let sawLine = false;
-  for await (const { number, text: raw } of readLines(file)) {
+  for await (const { number, text: raw, tooLongBytes } of readLines(file, options.maxBytes !== undefined ? { maxLineBytes: options.maxBytes } : {})) {
+    if (tooLongBytes !== undefined) {
+      options.onProblem?.({ kind: 'bad-record', file, line: number, message: `a line of ${tooLongBytes} bytes, more than one image's detections may be (${describeBytes(options.maxBytes!)}); line skipped`, skipped: true });
+      sawLine = true;
+      continue;
+    }
     const text = raw.trim();
     if (text === '') continue;
     if (!sawLine) {
@@ -51,12 +75,17 @@ export async function* readResults(file: string, options: ReadResultsOptions = {
     const problem: LineProblem = (message, element) =>
       options.onProblem?.({ kind: 'bad-record', file, line: number, ...(element ? { element } : {}), message, skipped: true });
     const detection = usable(checkResultLine(text), problem);
-    if (detection) yield detection;
+    if (detection) yield { detection, line: number };
   }
 }
 
 /** The Detections of a file that is one JSON document: an object (one Detection) or an array of them. */
-async function* readJsonDocument(file: string, firstLine: number, options: ReadResultsOptions): AsyncGenerator<Detection> {
+async function* readJsonDocument(file: string, firstLine: number, options: ReadResultsOptions): AsyncGenerator<ResultEntry> {
+  const { size } = await stat(file);
+  if (options.maxBytes !== undefined && size > options.maxBytes) {
+    options.onProblem?.({ kind: 'bad-file', file, message: `one JSON document of ${describeBytes(size)}, more than ${describeBytes(options.maxBytes)}; not read (write results as JSONL, one Detection per line)`, skipped: true });
+    return;
+  }
   const text = stripBom(await readFile(file, 'utf8'));
   let value: unknown;
   try {
@@ -69,7 +98,7 @@ async function* readJsonDocument(file: string, firstLine: number, options: ReadR
     const problem: LineProblem = (message, element) =>
       options.onProblem?.({ kind: 'bad-record', file, element: Array.isArray(value) ? `[${index}]${element ? `.${element}` : ''}` : (element ?? 'document'), message, skipped: true });
     const detection = usable(checkResultValue(items[index]), problem);
-    if (detection) yield detection;
+    if (detection) yield { detection, element: Array.isArray(value) ? `[${index}]` : 'document' };
   }
 }
 

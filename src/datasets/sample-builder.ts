@@ -238,7 +238,12 @@ export class SampleBuilder {
       this.options.report({ kind: 'out-of-image', ...where, message: `point${outside.length === 1 ? '' : 's'} ${outside.map(formatPoint).join(' ')} outside ${describeImage(size)}; kept as written` });
     }
     const ignore = region.ignore === true || region.text?.trim() === '###';
-    const built = makeRegion(points, { ...(region.text !== undefined ? { text: region.text } : {}), ...(ignore ? { ignore: true } : {}) });
+    const built = makeRegion(points, {
+      ...(region.text !== undefined ? { text: region.text } : {}),
+      ...(region.score !== undefined ? { score: region.score } : {}),
+      ...(region.textScore !== undefined ? { textScore: region.textScore } : {}),
+      ...(ignore ? { ignore: true } : {}),
+    });
     if (!isSimplePolygon(built.points)) {
       this.options.report({ kind: 'degenerate', ...where, message: 'self-intersecting polygon; kept as written (evaluation skips invalid polygons)' });
     }

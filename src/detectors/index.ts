@@ -15,7 +15,7 @@ import type { Detector, DetectorBackend } from './types.js';
 import { vlmBackend } from './vlm/backend.js';
 import type { VlmOptions } from './vlm/options.js';
 
-export type { BackendFlag, CounterDisplay, Detector, DetectorBackend, DetectCallOptions, DetectorHealth } from './types.js';
+export type { BackendFlag, CounterDisplay, Detector, DetectorBackend, DetectCallOptions, DetectorHealth, ServerHealth } from './types.js';
 export { failedDetection, type FailedImage } from './failed.js';
 
 /** Every backend: the embedded PP-OCRv4 pipeline, and multimodal LLMs over OpenAI-compatible servers. */

@@ -26,6 +26,19 @@ export interface DetectorHealth {
   /** `degraded`: requests would fail (e.g. the model server does not answer); `reason` says why. */
   status: 'ok' | 'degraded';
   reason?: string;
+  /** With several model servers (vlm): each one's state. */
+  servers?: ServerHealth[];
+}
+
+/** One model server of a detector that has several. */
+export interface ServerHealth {
+  url: string;
+  /** `ok`; `down`: it does not answer now; `set aside`: it answers, but is resting after failures. */
+  status: 'ok' | 'down' | 'set aside';
+  inFlight: number;
+  requests: number;
+  failures: number;
+  reason?: string;
 }
 
 export interface Detector {
@@ -44,6 +57,13 @@ export interface Detector {
    * and without throwing. Optional: a detector without it (the embedded ppocr) is always `ok`.
    */
   health?(): Promise<DetectorHealth>;
+  /**
+   * Images in flight a batch keeps when its caller does not say, when this detector wants another number than
+   * its backend's `defaultConcurrency` (vlm with several servers: that many per server). Optional.
+   */
+  readonly defaultConcurrency?: number;
+  /** Lines worth printing when a run ends (vlm with several servers: each one's requests and failures). Optional. */
+  summary?(): string[];
   /** Releases sessions, sockets and workers. */
   close(): Promise<void>;
 }
@@ -67,6 +87,8 @@ export interface BackendFlag {
   readonly type?: 'string' | 'integer' | 'number' | 'boolean' | 'json' | 'data-record';
   /** The default in words, for one that is not a plain value of `defaults` (computed, or decided elsewhere). */
   readonly defaultText?: string;
+  /** May be given several times; the option receives the list of values, in order. */
+  readonly repeatable?: boolean;
 }
 
 /** How the batch progress line shows a counter a backend reports (DetectCallOptions.onCounter). */
@@ -86,6 +108,8 @@ export interface DetectorBackend<Options = never> {
   readonly defaults: Readonly<Record<string, unknown>>;
   /** Images in flight at once when the caller does not say (the batch's `concurrency`). */
   readonly defaultConcurrency: number;
+  /** Options a long-running server (`ocrdet serve`) uses unless given (ppocr: one worker thread). */
+  readonly serverDefaults?: Readonly<Record<string, unknown>>;
   /** Counters the backend reports while it works (e.g. `retries`: 'total', `tokens`: 'rate'). */
   readonly counters?: Readonly<Record<string, CounterDisplay>>;
   /** Validates the options (UsageError naming each bad one) and creates a detector. */

@@ -40,6 +40,12 @@ export function rawImageInput(image: { data: Buffer; width: number; height: numb
   return image.data;
 }
 
+/** The size of decoded pixels marked by `rawImageInput` (to mark them again on the far side of a worker boundary). */
+export function rawImageSize(input: string | Buffer): { width: number; height: number } | undefined {
+  const raw = typeof input === 'string' ? undefined : rawGeometry.get(input);
+  return raw ? { width: raw.width, height: raw.height } : undefined;
+}
+
 /** Whether `input` is decoded pixels marked by `rawImageInput`. */
 export function isRawImageInput(input: string | Buffer): boolean {
   return typeof input !== 'string' && rawGeometry.has(input);

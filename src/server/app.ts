@@ -8,24 +8,28 @@
  *   (./documents.ts: `?dpi=`, `?pages=`, `?pictures=1`); `?format=text|hocr|alto` answers that document. A bad image is 422, a bad request 400, a body over the limit 413, an
  *   unsupported content type 415 (its message lists the accepted forms); every error body is
  *   `{ code, message, details? }` (the payload of src/core/errors.ts), so clients rebuild the same error.
- * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model server answers),
- *   200 when `ok`, 503 when `degraded`.
- * - At most `concurrency` images are detected at once; the others wait in arrival order.
+ * - `GET /healthz` reports the detector's health (./health.ts; for vlm, whether its model servers answer),
+ *   200 when `ok`, 503 when `degraded`. `GET /metrics`: Prometheus text (./metrics.ts).
+ * - At most `concurrency` images are detected at once, at most `queue` more wait in arrival order; one more
+ *   is refused with 503 and Retry-After as it arrives, before its body is read (./queue.ts). A request whose
+ *   client has gone while it waited is dropped, not detected. Timeouts and a connection limit: ./limits.ts.
  * - The page (web/) is read once at start-up and served from memory: three small files, no static plugin.
  *
  * Tests use fastify's `inject()`; `ocrdet serve` calls `listen()`.
  */
 import { readFile } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { BadImageError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
+import { BadImageError, InterruptedError, ServerError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
 import { parseOptions } from '../core/options.js';
 import type { Detector } from '../detectors/types.js';
 import { OUTPUT_FORMATS, formatDetections } from '../formats/index.js';
 import { detectDocument, parseDetectQuery } from './documents.js';
 import { HealthCache } from './health.js';
-import { Semaphore } from './semaphore.js';
+import { closeUnusedConnections, LIMIT_DEFAULTS, serverLimitOptions, watchBodyPauses } from './limits.js';
+import { ServerMetrics } from './metrics.js';
+import { RecentMean, WorkQueue, clientGone, retryAfterSeconds } from './queue.js';
 import { parseJsonBody, readMultipartUpload, unsupportedMediaMessage, type Upload } from './upload.js';
 
 export { decodeImageField } from './upload.js';
@@ -41,19 +45,30 @@ export const SERVER_DEFAULTS = Object.freeze({
   healthCacheMs: 5000,
   /** Pages of one PDF (or TIFF) detected per request; more is a 400 that says to ask for some with ?pages=. */
   maxPages: 100,
+  ...LIMIT_DEFAULTS,
 });
 
 const serverOptionsSchema = z
   .object({
     maxUploadBytes: z.number().int().positive().default(SERVER_DEFAULTS.maxUploadBytes),
     concurrency: z.number().int().positive().default(SERVER_DEFAULTS.concurrency),
+    /** Requests waiting for a slot, at most; default `queuePerSlot` × concurrency. 0: refuse whatever cannot start at once. */
+    queue: z.number().int().min(0).optional(),
+    maxConnections: z.number().int().positive().default(SERVER_DEFAULTS.maxConnections),
+    headersTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.headersTimeoutMs),
+    bodyTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.bodyTimeoutMs),
+    requestTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: z.number().int().positive().default(SERVER_DEFAULTS.keepAliveTimeoutMs),
     webRoot: z.string().min(1).default(SERVER_DEFAULTS.webRoot),
     healthCacheMs: z.number().int().min(0).default(SERVER_DEFAULTS.healthCacheMs),
     maxPages: z.number().int().positive().default(SERVER_DEFAULTS.maxPages),
     version: z.string().default('0.0.0'),
     logger: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { path: ['headersTimeoutMs'], error: 'must not be longer than option "requestTimeoutMs" (the whole request)' });
+
+type ServerConfig = z.output<typeof serverOptionsSchema>;
 
 export type ServerOptions = z.input<typeof serverOptionsSchema>;
 
@@ -80,13 +95,26 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
   for (const [route, [file, type]] of Object.entries(WEB_FILES)) {
     web.set(route, { body: await readFile(new URL(file, `file://${config.webRoot.replace(/\/?$/, '/')}`), 'utf8'), type });
   }
-  const gate = new Semaphore(config.concurrency);
-  const app = Fastify({ logger: config.logger, bodyLimit: config.maxUploadBytes });
-  const rawBody = (_request: unknown, body: string | Buffer, done: (error: null, body: Buffer) => void) => done(null, Buffer.from(body));
+  return routes(config, detector, web);
+}
+
+async function routes(config: ServerConfig, detector: Detector, web: Map<string, { body: string; type: string }>): Promise<FastifyInstance> {
+  const queue = new WorkQueue(config.concurrency, config.queue ?? SERVER_DEFAULTS.queuePerSlot * config.concurrency);
+  const metrics = new ServerMetrics(queue);
+  const detectMs = new RecentMean();
+  const app = Fastify({ logger: config.logger, bodyLimit: config.maxUploadBytes, ...serverLimitOptions(config) });
+  app.server.maxConnections = config.maxConnections;
+  closeUnusedConnections(app);
+  // `parseAs: 'buffer'` gives the body as one Buffer already: taken as it is (a copy would double what a burst holds).
+  const rawBody = (_request: unknown, body: string | Buffer, done: (error: null, body: Buffer) => void) => done(null, Buffer.isBuffer(body) ? body : Buffer.from(body));
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, rawBody);
-  app.addContentTypeParser(/^image\/[\w.+-]+$/, { parseAs: 'buffer' }, rawBody);
+  // The whole header is matched: parameters (`image/jpeg; charset=utf-8`, which some clients send) are allowed.
+  app.addContentTypeParser(/^image\/[\w.+-]+(\s*;.*)?$/i, { parseAs: 'buffer' }, rawBody);
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer' }, rawBody);
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
   // One file per request, as large as a raw body may be; a few small text fields (`name`).
   await app.register(multipart, { limits: { files: 1, fileSize: config.maxUploadBytes, fields: 4, fieldSize: 4096, parts: 8 } });
 
@@ -112,30 +140,69 @@ export async function buildServer(detector: Detector, options: ServerOptions = {
 
   const health = new HealthCache(detector, config.healthCacheMs);
   app.get('/healthz', async (_request, reply) => {
-    const { status, reason } = await health.check();
+    const { status, reason, servers } = await health.check();
     return reply.code(status === 'ok' ? 200 : 503).send({
       status,
       ...(reason ? { reason } : {}),
       version: config.version,
       backend: detector.backend,
       model: detector.model,
-      inFlight: gate.active,
-      waiting: gate.waiting,
+      inFlight: queue.running,
+      waiting: queue.waiting,
+      ...(servers ? { servers } : {}),
     });
   });
 
-  app.post('/v1/detect', async (request, reply) => {
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+
+  // A place in the queue is taken before the body is read: a request that would be one too many costs nothing.
+  const bodyIn = new WeakMap<FastifyRequest, () => void>();
+  const onRequest = async (request: FastifyRequest, reply: FastifyReply) => {
+    const release = queue.admit();
+    if (!release) {
+      metrics.imageEnded('refused');
+      reply.header('retry-after', String(retryAfterSeconds(queue, detectMs))).header('connection', 'close');
+      return sendError(reply, new ServerError(`busy: ${queue.running} images being detected and ${queue.waiting} waiting (the most this server takes: --queue); try again later`), 503);
+    }
+    reply.raw.once('close', release);
+    bodyIn.set(request, watchBodyPauses(request, reply, config.bodyTimeoutMs));
+  };
+  // Each detection in its turn, dropped when the client has gone before it.
+  const detectInTurn = (image: Buffer, name: string, signal: AbortSignal) =>
+    queue.run(async () => {
+      const startedMs = performance.now();
+      try {
+        return await detector.detect(image, { name, signal });
+      } finally {
+        detectMs.add(performance.now() - startedMs);
+      }
+    }, signal);
+
+  app.post('/v1/detect', { onRequest }, async (request, reply) => {
     const query = parseDetectQuery(request.query);
     let upload: Upload;
     if (Buffer.isBuffer(request.body)) upload = { image: request.body };
     else if (request.isMultipart()) upload = await readMultipartUpload(request);
     else upload = parseJsonBody(request.body);
+    bodyIn.get(request)?.();
     const { image } = upload;
     // A name given in the body, then ?name=, then the uploaded file's own name.
     const name = upload.name ?? (query.name ? query.name : undefined) ?? upload.fileName ?? 'upload';
     if (image.length === 0) return sendError(reply, new BadImageError(`${name}: empty request body`));
-    const pages = await detectDocument(image, name, query, { detector, gate, maxPages: config.maxPages });
-    const detections = pages ?? [await gate.run(() => detector.detect(image, { name }))];
+    const gone = clientGone(reply);
+    let pages, detections;
+    try {
+      pages = await detectDocument(image, name, query, { detect: (page, pageName) => detectInTurn(page, pageName, gone.signal), maxPages: config.maxPages });
+      detections = pages ?? [await detectInTurn(image, name, gone.signal)];
+    } catch (error) {
+      if (!(error instanceof InterruptedError) || !gone.signal.aborted) throw error;
+      metrics.imageEnded('dropped');
+      // Nobody reads this: 499 is nginx's "client closed request", so the request log and /metrics say what happened.
+      return sendError(reply, error, 499);
+    } finally {
+      gone.dispose();
+    }
+    for (const detection of detections) metrics.imageEnded(detection.error ? 'failed' : 'done');
     const failed = pages ? undefined : detections[0].error;
     if (failed) return reply.code(STATUS[failed.code] ?? 500).send({ code: failed.code, message: failed.message, details: { image: name } });
     if (query.format !== 'json') {

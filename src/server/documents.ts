@@ -9,11 +9,9 @@
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import type { Detection } from '../core/types.js';
-import type { Detector } from '../detectors/types.js';
 import { encodeRegion, toDataUrl } from '../image/encode.js';
 import { PAGE_DEFAULTS, PageReader, parsePageRanges, selectPages } from '../image/pages.js';
 import { rawImageInput } from '../image/sharp.js';
-import type { Semaphore } from './semaphore.js';
 
 const FORMATS = ['json', 'text', 'hocr', 'alto'] as const;
 
@@ -43,8 +41,8 @@ export function parseDetectQuery(query: unknown): DetectQuery {
 const PICTURE_JPEG_QUALITY = 80;
 
 export interface DocumentOptions {
-  detector: Detector;
-  gate: Semaphore;
+  /** Detects one page (rendered pixels), in its turn through the server's queue. */
+  detect: (page: Buffer, name: string) => Promise<Detection>;
   maxPages: number;
   maxPixels?: number;
 }
@@ -66,7 +64,7 @@ export async function detectDocument(bytes: Buffer, name: string, query: DetectQ
     const detections: Detection[] = [];
     for (const page of pages) {
       const rgb = await reader.render(bytes, count.kind, page, name);
-      const detection = await options.gate.run(() => options.detector.detect(rawImageInput(rgb), { name }));
+      const detection = await options.detect(rawImageInput(rgb), name);
       const { image, page: _page, dpi: _dpi, ...rest } = detection;
       const picture = query.pictures
         ? { picture: toDataUrl(await encodeRegion(rgb, { left: 0, top: 0, width: rgb.width, height: rgb.height }, { size: rgb, format: 'jpeg', jpegQuality: PICTURE_JPEG_QUALITY })) }

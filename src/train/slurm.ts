@@ -26,21 +26,58 @@ export interface SlurmOptions {
 /** Variables the script computes from the allocation instead of fixing them. */
 const FROM_SLURM = new Set(['CUDA_VISIBLE_DEVICES', 'NNODES', 'NODE_RANK', 'MASTER_ADDR', 'NPROC_PER_NODE', 'MASTER_PORT']);
 
+/** One sbatch script's top: what wrote it, where it goes, its #SBATCH directives, its folders. */
+export interface SbatchPreamble {
+  /** The command that wrote it, for the header (`ocrdet train --emit slurm`). */
+  command: string;
+  writtenBy?: string;
+  /** Where the script is written, for the "submit with" line. */
+  scriptPath: string;
+  /** Directive → value, in order; undefined ones are left out. */
+  directives: Readonly<Record<string, string | number | undefined>>;
+  /** Directory the job runs in. */
+  cwd: string;
+  /** Output folder, made before the work starts. */
+  out: string;
+}
+
+/** The header, the #SBATCH lines, strict mode, `cd` into the working directory and the output folder made. */
+export function sbatchPreamble(preamble: SbatchPreamble): string[] {
+  const lines = ['#!/bin/bash', `# Written by ${preamble.writtenBy ?? 'ocrdet'} (\`${preamble.command}\`); submit with: sbatch ${shellQuote(preamble.scriptPath)}`];
+  for (const [name, value] of Object.entries(preamble.directives)) if (value !== undefined) lines.push(`#SBATCH --${name}=${value}`);
+  return [...lines, '', 'set -euo pipefail', `cd ${shellQuote(preamble.cwd)}`, `mkdir -p ${shellQuote(preamble.out)}`];
+}
+
+/** A bash array of arguments, one `--flag value…` per line, so nothing is quoted twice: `NAME=(`, …, `)`. */
+export function bashArray(name: string, args: readonly string[]): string[] {
+  const argLines: string[] = [];
+  for (const arg of args) {
+    if (arg.startsWith('--') || argLines.length === 0) argLines.push(`  ${shellQuote(arg)}`);
+    else argLines[argLines.length - 1] += ` ${shellQuote(arg)}`;
+  }
+  return [`${name}=(`, ...argLines, ')'];
+}
+
 export function buildSlurmScript(recipe: Recipe, command: ExternalCommand, options: SlurmOptions): string {
   const gpusPerNode = gpuList(recipe).length;
   const out = recipe.out.replace(/\/+$/, '');
-  const header = [
-    '#!/bin/bash',
-    `# Written by ${options.writtenBy ?? 'ocrdet'} (\`ocrdet train --emit slurm\`); submit with: sbatch ${shellQuote(`${out}/train.sbatch`)}`,
-    `#SBATCH --job-name=${options.jobName ?? 'ocrdet-train'}`,
-    `#SBATCH --nodes=${recipe.nnodes}`,
-    '#SBATCH --ntasks-per-node=1',
-    `#SBATCH --gpus-per-node=${gpusPerNode}`,
-    `#SBATCH --cpus-per-task=${options.cpusPerTask ?? 8 * gpusPerNode}`,
-    `#SBATCH --output=${out}/slurm-%j.log`,
-  ];
-  if (options.partition) header.push(`#SBATCH --partition=${options.partition}`);
-  if (options.time) header.push(`#SBATCH --time=${options.time}`);
+  const preamble = sbatchPreamble({
+    command: 'ocrdet train --emit slurm',
+    writtenBy: options.writtenBy,
+    scriptPath: `${out}/train.sbatch`,
+    directives: {
+      'job-name': options.jobName ?? 'ocrdet-train',
+      nodes: recipe.nnodes,
+      'ntasks-per-node': 1,
+      'gpus-per-node': gpusPerNode,
+      'cpus-per-task': options.cpusPerTask ?? 8 * gpusPerNode,
+      output: `${out}/slurm-%j.log`,
+      partition: options.partition,
+      time: options.time,
+    },
+    cwd: options.cwd,
+    out,
+  });
   const exports = [
     '# The first node of the allocation is the rendezvous host of torchrun.',
     'export MASTER_ADDR="$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)"',
@@ -49,23 +86,12 @@ export function buildSlurmScript(recipe: Recipe, command: ExternalCommand, optio
   ];
   if (gpusPerNode > 1 || recipe.nnodes > 1) exports.push(`export NPROC_PER_NODE=${gpusPerNode}`);
   for (const [key, value] of Object.entries(command.env)) if (!FROM_SLURM.has(key)) exports.push(`export ${key}=${shellQuote(value)}`);
-  const argLines = [];
-  for (const arg of command.args) {
-    if (arg.startsWith('--') || argLines.length === 0) argLines.push(`  ${shellQuote(arg)}`);
-    else argLines[argLines.length - 1] += ` ${shellQuote(arg)}`;
-  }
   return [
-    ...header,
-    '',
-    'set -euo pipefail',
-    `cd ${shellQuote(options.cwd)}`,
-    `mkdir -p ${shellQuote(out)}`,
+    ...preamble,
     '',
     ...exports,
     '',
-    `SWIFT_ARGS=(`,
-    ...argLines,
-    ')',
+    ...bashArray('SWIFT_ARGS', command.args),
     '',
     '# One task per node, each with its node rank; a failed node ends the job.',
     `srun --kill-on-bad-exit=1 bash -c 'NODE_RANK="$SLURM_NODEID" exec ${shellQuote(command.program)} "$@"' bash "\${SWIFT_ARGS[@]}"`,

@@ -40,6 +40,8 @@ export interface DoubleOptions {
   /** When set, requests must carry exactly this `Authorization` header (e.g. `Basic …`). */
   authorization?: string;
   latencyMs?: number | ((request: DoubleRequest) => number);
+  /** Chat requests worked on at once, at most (a GPU's batch); the others wait. Default: no limit. */
+  capacity?: number;
   answer?: (request: DoubleRequest) => string | DoubleAnswer | Promise<string | DoubleAnswer>;
   /** The size to report as ms-swift's `images_size` (only sent when the request has return_details). */
   imagesSize?: (request: DoubleRequest) => [number, number];

@@ -20,6 +20,8 @@
  * An answer (from `answer(request)`) is a string, or `{ content, finishReason?, completionTokens?,
  * reasoning_content? }` where `content` may be null (what a reasoning model sends when it only thought).
  * `goDown()` closes the listening socket and every connection; `comeBack()` listens again on the same port.
+ * `capacity` makes it a server of limited size, as a GPU serves a batch of at most so many sequences: at most
+ * that many chat requests are worked on (their latency running) at once, the others wait their turn.
  *
  * Plain JavaScript (with ./openai-double.d.ts) so that bench/vlm.bench.js can run it without a build.
  */
@@ -144,11 +146,30 @@ export async function startOpenAiDouble(options = {}) {
     if (!request.image) return sendJson(res, 400, errorBody(400, 'expected one image_url part with a data: URL'));
     const fault = double.faultFor?.(request) ?? faults.shift();
     const latencyMs = typeof options.latencyMs === 'function' ? options.latencyMs(request) : (options.latencyMs ?? 0);
-    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    const release = await slot();
+    try {
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    } finally {
+      release();
+    }
     if (res.destroyed) return done();
     if (fault) return applyFault(fault, request, res);
     sendJson(res, 200, completion(body, await answerOf(request), request));
     stats.completed++;
+  }
+
+  // Requests being worked on, and those waiting for room (only with `capacity`).
+  let working = 0;
+  const line = [];
+  async function slot() {
+    if (!options.capacity) return () => undefined;
+    if (working >= options.capacity) await new Promise((resolve) => line.push(resolve));
+    else working++;
+    return () => {
+      const next = line.shift();
+      if (next) next();
+      else working--;
+    };
   }
 
   async function answerOf(request) {

@@ -79,6 +79,12 @@ export const DEFAULTS = Object.freeze({
   threadSpinning: false,
   /** Largest image accepted, in pixels (IMAGE_DEFAULTS of src/image). */
   maxPixels: IMAGE_DEFAULTS.maxPixels,
+  /**
+   * Worker threads that run the detector, each with its own sessions (src/detectors/workers.ts); 0: in the
+   * calling thread. `ocrdet serve` uses 1 (the server stays responsive while a model runs: bench/serve.bench.js);
+   * more only pays on a machine with cores to spare (README "More cores").
+   */
+  workers: 0,
 });
 
 const positiveInt = z.number().int().positive();
@@ -114,6 +120,7 @@ export const ppocrOptionsSchema = z.strictObject({
   interOpThreads: positiveInt.default(DEFAULTS.interOpThreads),
   threadSpinning: z.boolean().default(DEFAULTS.threadSpinning),
   maxPixels: positiveInt.default(DEFAULTS.maxPixels),
+  workers: z.number().int().min(0).max(64).default(DEFAULTS.workers),
 });
 
 /** What callers pass (all optional). */

@@ -25,6 +25,8 @@ export class AttemptFailure extends ServerError implements AttemptError {
     readonly retryable: boolean,
     readonly retryAfterMs?: number,
     readonly status?: number,
+    /** The server could not be reached at all (refused, reset before an answer, no route, no such host). */
+    readonly connection = false,
   ) {
     super(message);
   }
@@ -244,7 +246,7 @@ export class ModelClient {
     }
     if (error instanceof APIConnectionError) {
       const cause = error.cause instanceof Error ? ((error.cause as { cause?: Error }).cause?.message ?? error.cause.message) : error.message;
-      return new AttemptFailure(`${method} ${url}: connection failed (${this.quote(cause)})`, true);
+      return new AttemptFailure(`${method} ${url}: connection failed (${this.quote(cause)})`, true, undefined, undefined, true);
     }
     if (error instanceof APIError && typeof error.status === 'number') return this.httpFailure(error, method, url);
     // A body that broke off mid-way, or JSON that does not parse: the exchange failed, another may not.

@@ -57,6 +57,13 @@ export const DEFAULTS = Object.freeze({
   jpegQuality: 90,
   /** Largest input image accepted, in pixels (src/image IMAGE_DEFAULTS). */
   maxPixels: IMAGE_DEFAULTS.maxPixels,
+  /**
+   * Refine each answer box to the text's quadrilateral from the embedded det model's probability map (one det
+   * pass per image on this machine's CPU; ./snap.ts). Implies `agreement`. Off: it costs a det pass per image.
+   */
+  snap: false,
+  /** Score each region (and the page) by its agreement with the embedded det model (one det pass per image; ./agreement.ts). */
+  agreement: false,
 });
 
 const positiveInt = z.number().int().positive();
@@ -67,12 +74,17 @@ const dialectName = z.string().refine((name) => dialects.has(name), {
 
 const tileSpec = z.string().regex(/^(auto|off|[1-9]\d*x[1-9]\d*)$/i, 'expected "auto", "off" or a tile size WxH in pixels, e.g. 1024x1024');
 
+const serverUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' });
+
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected the NAME of an environment variable that holds the key (not the key itself)');
 
 /** Options accepted by `createVlmDetector` / `createDetector({ backend: 'vlm', … })`. */
 export const vlmOptionsSchema = z.strictObject({
-  /** The server's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (`/v1` is added when the path is empty). */
-  baseUrl: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://localhost:8000/v1' }),
+  /**
+   * The server's OpenAI-compatible base URL, e.g. http://gpu-host:8000/v1 (`/v1` is added when the path is
+   * empty), or several: replicas of one model, used together (./servers.ts). Read as a list.
+   */
+  baseUrl: z.preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(serverUrl).min(1)),
   /** Served model id; default: the first id of GET /models (what the reference's client did). */
   model: z.string().min(1).optional(),
   /**
@@ -118,6 +130,8 @@ export const vlmOptionsSchema = z.strictObject({
   imageFormat: z.enum(['auto', 'jpeg', 'png']).default(DEFAULTS.imageFormat),
   jpegQuality: z.number().int().min(1).max(100).default(DEFAULTS.jpegQuality),
   maxPixels: positiveInt.default(DEFAULTS.maxPixels),
+  snap: z.boolean().default(DEFAULTS.snap),
+  agreement: z.boolean().default(DEFAULTS.agreement),
   /** The value that stands for the full width/height in answers (e.g. 999 for ms-swift 2.x training data). */
   coordinateScale: z.number().positive().optional(),
   /**
@@ -128,7 +142,7 @@ export const vlmOptionsSchema = z.strictObject({
 });
 
 /** What callers pass. */
-export type VlmOptions = z.input<typeof vlmOptionsSchema>;
+export type VlmOptions = Omit<z.input<typeof vlmOptionsSchema>, 'baseUrl'> & { baseUrl: string | readonly string[] };
 /** The validated, complete, frozen options used inside the detector. */
 export type ResolvedVlmOptions = Readonly<
   Omit<z.output<typeof vlmOptionsSchema>, 'dialect' | 'task'> & {
