@@ -12,6 +12,7 @@ import { describeRule } from '../grounding/image-rules.js';
 import type { DeployCommandOptions } from '../train/deploy.js';
 import type { SwiftVersion } from '../train/version.js';
 import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
+import { onInterrupt } from './signals.js';
 
 /** The flags: the deploy command's own options (src/train/deploy.ts) plus what only the CLI needs. */
 interface DeployFlags extends Omit<DeployCommandOptions, 'version'> {
@@ -61,10 +62,9 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
     return;
   }
   const { runDeploy } = await import('../train/deploy-run.js');
-  const { interceptSignals } = await import('../train/process.js');
   let stop: (() => void) | undefined;
   let stopRequested = false;
-  const restore = interceptSignals((_signal, count) => {
+  const restore = onInterrupt((count) => {
     if (!flags.quiet) warn(count === 1 ? `stopping ${command.program}…` : `stopping ${command.program} harder…`);
     stopRequested = true;
     stop?.();

@@ -29,6 +29,7 @@ import type { Shard } from '../batch/shard.js';
 import { addBackendFlags, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
 import { addShardFlags, emitDetectSlurm, resolveShard, type ShardFlags } from './detect-shards.js';
 import { inFlagText, parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
+import { onInterrupt } from './signals.js';
 
 /** `--format`: JSON Detections (one pretty object / an array), JSONL, or a document format of src/formats. */
 const FORMAT_NAMES = ['json', 'jsonl', 'text', 'hocr', 'alto'] as const;
@@ -128,23 +129,16 @@ function stdoutFormat(format: (typeof FORMAT_NAMES)[number], files: readonly str
 
 /** SIGINT/SIGTERM: first → stop, second → abort, third → exit now. Returns the function that detaches it. */
 export function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
-  let count = 0;
-  const onSignal = () => {
-    count++;
+  return onInterrupt((count) => {
     if (count === 1) {
       stop.abort();
       log('detect: stopping: no new images; waiting for those in flight (Ctrl-C again to abort them)');
     } else if (count === 2) {
       abort.abort();
       log('detect: aborting the images in flight (Ctrl-C again to exit at once)');
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+    } else return false;
+    return true;
+  });
 }
 
 async function runDetect(inputs: string[], flags: DetectFlags, command: Command): Promise<void> {

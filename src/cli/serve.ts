@@ -14,6 +14,7 @@ import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/i
 import { LIMIT_DEFAULTS } from '../server/limits.js';
 import { addBackendFlags, backendOptions } from './backend-flags.js';
 import { parseFlags, positiveInt, restateOptionError, warn } from './output.js';
+import { onInterrupt } from './signals.js';
 
 /** The flag of each server option a flag sets, for messages. */
 const SERVER_FLAGS: Readonly<Record<string, string>> = {
@@ -147,17 +148,21 @@ export function createCommand(): Command {
     }
     const queue = flags.queue ?? LIMIT_DEFAULTS.queuePerSlot * concurrency;
     warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; ${concurrency} at once, ${queue} waiting at most; Ctrl-C stops`);
+    // The first Ctrl-C lets the requests in flight finish; a second ends ocrdet at once.
+    let detach = () => {};
     await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
+      detach = onInterrupt((count) => {
+        if (count > 1) return false;
         warn('ocrdet serve: stopping (requests in flight finish first)');
         resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+        return true;
+      });
     });
-    await app.close();
-    await detector.close();
+    try {
+      await app.close();
+      await detector.close();
+    } finally {
+      detach();
+    }
   });
 }
