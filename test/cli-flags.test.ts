@@ -132,7 +132,7 @@ describe('a flag that takes one value', () => {
   });
 
   it('unless declared repeatable: train --env A=1 --env B=2 passes both', async () => {
-    const train = (await COMMANDS.find((c) => c.name === 'train')!.load()).createCommand!().options.find((o) => o.long === '--env')!;
+    const train = commanderCommand((await COMMANDS.find((c) => c.name === 'train')!.load()).spec!, () => undefined).options.find((o) => o.long === '--env')!;
     expect(isRepeatable(train)).toBe(true);
     const result = await ocrdet('train', '--data', join(scratch, 'data'), '--env', 'A=1', '--env', 'B=2', '--dry-run', '--json', '--swift-version', '3', '--no-gpu-check', '-q');
     expect(result.stderr).not.toContain('given twice');

@@ -19,6 +19,8 @@ type InvocationOf<S> = S extends CommandSpec<infer A extends ArgumentTable, infe
 
 /** The typed arguments and flags of each command, by the words that name it. */
 export interface CliCommands {
+  train: InvocationOf<typeof import('./train.js').spec>;
+  'train status': InvocationOf<typeof import('./train.js').statusSpec>;
   merge: InvocationOf<typeof import('./merge.js').spec>;
 }
 
