@@ -22,6 +22,7 @@ export interface CliCommands {
   train: InvocationOf<typeof import('./train.js').spec>;
   'train status': InvocationOf<typeof import('./train.js').statusSpec>;
   merge: InvocationOf<typeof import('./merge.js').spec>;
+  deploy: InvocationOf<typeof import('./deploy.js').spec>;
 }
 
 /** A command to run: `command` names it (`train status`), `spec` runs it. */
