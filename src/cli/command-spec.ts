@@ -29,6 +29,8 @@ export interface FlagSpec<S extends z.ZodType = z.ZodType> {
   readonly defaultText?: string;
   /** The only values accepted (commander names them in its message). */
   readonly choices?: readonly string[];
+  /** Must be given (commander: `required option '--out <file>' not specified`). */
+  readonly required?: boolean;
   /** May be given several times (`parse` collects); any other flag given twice is a usage error (flags.ts). */
   readonly repeatable?: boolean;
   /** For a switch with a `--no-` twin (`--freeze-vit` / `--no-freeze-vit`): the twin's help. */
@@ -101,6 +103,7 @@ function commanderOption(flag: FlagSpec): Option {
   if (flag.parse) option.argParser(flag.parse as (value: string, previous: unknown) => unknown);
   if ('default' in flag && flag.default !== undefined) option.default(flag.default, flag.defaultText);
   else if (flag.defaultText !== undefined) option.defaultValueDescription = flag.defaultText;
+  if (flag.required) option.makeOptionMandatory();
   if (flag.hidden) option.hideHelp();
   if (flag.group) option.helpGroup(flag.group);
   return flag.repeatable ? repeatable(option) : option;

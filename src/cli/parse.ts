@@ -23,6 +23,7 @@ export interface CliCommands {
   'train status': InvocationOf<typeof import('./train.js').statusSpec>;
   merge: InvocationOf<typeof import('./merge.js').spec>;
   deploy: InvocationOf<typeof import('./deploy.js').spec>;
+  'results merge': InvocationOf<typeof import('./results.js').mergeSpec>;
 }
 
 /** A command to run: `command` names it (`train status`), `spec` runs it. */
