@@ -23,6 +23,7 @@ export interface CliCommands {
   'train status': InvocationOf<typeof import('./train.js').statusSpec>;
   merge: InvocationOf<typeof import('./merge.js').spec>;
   deploy: InvocationOf<typeof import('./deploy.js').spec>;
+  eval: InvocationOf<typeof import('./eval.js').spec>;
   reparse: InvocationOf<typeof import('./reparse.js').spec>;
   'results merge': InvocationOf<typeof import('./results.js').mergeSpec>;
 }
