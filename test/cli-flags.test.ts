@@ -76,13 +76,8 @@ function validValue(option: Option): string {
 async function commandTrees(): Promise<Command[]> {
   const trees: Command[] = [];
   for (const entry of COMMANDS) {
-    if (entry.name === 'data') continue;
     const module = await entry.load();
     trees.push(module.spec ? commanderCommand(module.spec, () => undefined) : module.createCommand!());
-  }
-  for (const sub of DATA_SUBCOMMANDS) {
-    const module = (await import(`../src/cli/${sub.module.replace('./', '').replace(/\.js$/, '.ts')}`)) as { createCommand: () => Command };
-    trees.push(module.createCommand());
   }
   const silence = (command: Command): void => {
     command.configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
@@ -137,6 +132,15 @@ describe('a flag that takes one value', () => {
     const result = await ocrdet('train', '--data', join(scratch, 'data'), '--env', 'A=1', '--env', 'B=2', '--dry-run', '--json', '--swift-version', '3', '--no-gpu-check', '-q');
     expect(result.stderr).not.toContain('given twice');
     expect(JSON.parse(result.stdout).env).toMatchObject({ A: '1', B: '2' });
+  });
+});
+
+describe("a value the flag's parser refuses", () => {
+  it('is a usage error naming the flag (exit 2), on every command: data autolabel --preview-limit -1', async () => {
+    const result = await ocrdet('data', 'autolabel', join(scratch, 'none'), '--out', join(scratch, 'al'), '--preview-limit', '-1');
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('OCRDET_USAGE: --preview-limit expects a whole number ≥ 0, got "-1"');
+    expect(existsSync(join(scratch, 'al'))).toBe(false);
   });
 });
 

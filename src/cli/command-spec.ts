@@ -64,6 +64,8 @@ export interface Invocation<A extends ArgumentTable = ArgumentTable, F extends F
 export interface CommandSpec<A extends ArgumentTable = ArgumentTable, F extends FlagTable = FlagTable> {
   readonly name: string;
   readonly description: string;
+  /** The line a parent command's help lists it by (default: its description). */
+  readonly summary?: string;
   readonly arguments?: A;
   readonly flags: F;
   /** Text after the options in the help (output, exit codes). */
@@ -118,6 +120,7 @@ const ATTRIBUTES = new WeakMap<Command, Map<string, string>>();
  */
 export function commanderCommand(spec: AnyCommandSpec, onAction: (spec: AnyCommandSpec, command: Command) => void): Command {
   const command = new Command(spec.name).description(spec.description);
+  if (spec.summary) command.summary(spec.summary);
   for (const argument of Object.values(spec.arguments ?? {}) as ArgumentSpec[]) command.argument(argument.name, argument.description);
   const attributes = new Map<string, string>();
   const table: Record<string, FlagSpec> = { ...spec.flags };

@@ -17,7 +17,7 @@ import type { DatasetFormat } from '../datasets/reader.js';
 import type { CompareReport, EvalProblem } from '../eval/index.js';
 import type { ReportFiles } from '../eval/report/index.js';
 import { defineCommand, type FlagsOf } from './command-spec.js';
-import { numberIn, positiveInt, printJson, warn } from './output.js';
+import { nonNegativeInt, numberIn, positiveInt, printJson, warn } from './output.js';
 import { compareJson, printComparison, printSingle, singleJson, type RunFile } from './eval-output.js';
 
 /** Collects a repeatable flag's values. */
@@ -31,14 +31,6 @@ function parseThresholds(value: string): number[] {
   const parts = value.split(',').map((part) => part.trim());
   if (parts.some((part) => part === '')) throw new InvalidArgumentError(`--iou expects numbers in [0, 1] separated by commas, got "${value}"`);
   return parts.map(parse);
-}
-
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} expects a whole number ≥ 0, got "${value}"`);
-    return n;
-  };
 }
 
 function integer(name: string): (value: string) => number {

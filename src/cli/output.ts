@@ -80,6 +80,24 @@ export function positiveInt(name: string): (value: string) => number {
   };
 }
 
+/** Parses a whole-number flag ≥ 0 (0 means none: `--preview-limit 0`). */
+export function nonNegativeInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidFlag(`${name} expects a whole number ≥ 0, got "${value}"`);
+    return n;
+  };
+}
+
+/** Parses a number flag > 0 (`--lr 1e-4`). */
+export function positiveNumber(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidFlag(`${name} expects a positive number, got "${value}"`);
+    return n;
+  };
+}
+
 /** Parses a number flag in [min, max]. */
 export function numberIn(name: string, min: number, max: number): (value: string) => number {
   return (value: string) => {

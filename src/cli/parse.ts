@@ -25,6 +25,10 @@ export interface CliCommands {
   deploy: InvocationOf<typeof import('./deploy.js').spec>;
   eval: InvocationOf<typeof import('./eval.js').spec>;
   reparse: InvocationOf<typeof import('./reparse.js').spec>;
+  'data stats': InvocationOf<typeof import('./data-stats.js').spec>;
+  'data convert': InvocationOf<typeof import('./data-convert.js').spec>;
+  'data preview': InvocationOf<typeof import('./data-preview.js').spec>;
+  'data autolabel': InvocationOf<typeof import('./data-autolabel.js').spec>;
   'results merge': InvocationOf<typeof import('./results.js').mergeSpec>;
 }
 

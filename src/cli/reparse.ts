@@ -13,18 +13,11 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { defineCommand, type FlagsOf } from './command-spec.js';
-import { warn } from './output.js';
+import { positiveNumber, warn } from './output.js';
 import { toFileSystemError } from '../core/errors.js';
 import { count } from '../core/plural.js';
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--coordinate-scale expects a positive number, got "${value}"`);
-  return n;
-}
 
 const FLAGS = {
   dialect: { flags: '--dialect <name>', description: 'grounding dialect to parse with (default: the one each line records)', schema: z.string().min(1).optional() },
@@ -32,7 +25,7 @@ const FLAGS = {
   coordinateScale: {
     flags: '--coordinate-scale <n>',
     description: 'the value that stands for the full width/height (e.g. 999 for ms-swift 2.x data)',
-    parse: positiveNumber,
+    parse: positiveNumber('--coordinate-scale'),
     schema: z.number().positive().optional(),
   },
   out: { flags: '--out <file>', description: 'write the JSONL here (may be the input file) instead of stdout', schema: z.string().min(1).optional() },

@@ -7,15 +7,7 @@ import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { PRESETS } from '../train/presets.js';
 import type { FlagSpec } from './command-spec.js';
-import { numberIn, positiveInt } from './output.js';
-
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive number, got "${value}"`);
-    return n;
-  };
-}
+import { numberIn, positiveInt, positiveNumber } from './output.js';
 
 function collectEnv(value: string, previous: string[]): string[] {
   if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(value)) throw new InvalidArgumentError(`--env expects KEY=VALUE, got "${value}"`);
