@@ -181,3 +181,25 @@ export function readInvocation(spec: AnyCommandSpec, command: Command, where: st
   spec.check?.(invocation);
   return invocation;
 }
+
+/**
+ * The flags the user typed, as the words that give them again (`--max-side 1024`, `--no-text`, a repeatable
+ * flag once per value, JSON for an object), in the table's order; `skip` leaves some out. Defaults are not
+ * written, so the command they are given to keeps its own.
+ */
+export function givenWords(spec: AnyCommandSpec, invocation: Invocation, skip: readonly string[] = []): string[] {
+  const words: string[] = [];
+  for (const [key, flag] of Object.entries(spec.flags as FlagTable)) {
+    if (!invocation.given.has(key) || skip.includes(key)) continue;
+    const long = longFlag(flag);
+    const value = (invocation.flags as Record<string, unknown>)[key];
+    if (typeof value === 'boolean') {
+      // `--no-text` is given as itself (false); a switch with a `--no-` twin as whichever the value says.
+      if (long.startsWith('--no-')) words.push(long);
+      else words.push(value ? long : `--no-${long.slice(2)}`);
+    } else if (Array.isArray(value)) words.push(...value.flatMap((item) => [long, typeof item === 'object' ? JSON.stringify(item) : String(item)]));
+    else if (value !== null && typeof value === 'object') words.push(long, JSON.stringify(value));
+    else words.push(long, String(value));
+  }
+  return words;
+}

@@ -4,13 +4,11 @@
  * inside its `run`.
  */
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
 import type { AnyCommandSpec } from './command-spec.js';
 
-/** A command module: its spec (the table of its flags and its run), or, not yet converted, a commander command. */
+/** A command module: its spec, the table of its flags and its run. */
 export interface CommandModule {
-  spec?: AnyCommandSpec;
-  createCommand?: () => Command;
+  spec: AnyCommandSpec;
 }
 
 export interface CommandEntry {

@@ -5,7 +5,7 @@
 import { InvalidArgumentError as InvalidFlag } from 'commander';
 import type { z } from 'zod';
 import { ERROR_CLASSES, OcrdetError, UsageError } from '../core/errors.js';
-import { formatIssues, optionsNamed, parseOptions, renameOptions, type OptionNamer } from '../core/options.js';
+import { formatIssues, optionsNamed, renameOptions, type OptionNamer } from '../core/options.js';
 
 /** Writes one value as pretty JSON (one result) to stdout. */
 export function printJson(value: unknown): void {
@@ -38,15 +38,6 @@ export function showProgress(quiet: boolean | undefined): boolean {
 /** `--max-answer-tokens` for the option commander calls `maxAnswerTokens`. */
 export function flagName(key: string): string {
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-/**
- * parseOptions over a command's parsed flags (and its arguments, named in `positionals`): messages name the
- * flags as typed (`--split must be ≤ 1`) and the arguments as the usage line does (`<dataset>`).
- */
-export function parseFlags<S extends z.ZodType>(schema: S, flags: unknown, where: string, positionals: readonly string[] = []): Readonly<z.infer<S>> {
-  const nameOf = (path: string) => (positionals.includes(path) ? `<${path}>` : path.includes('.') ? `option "${path}"` : flagName(path));
-  return parseOptions(schema, flags, where, undefined, { nameOf });
 }
 
 /**

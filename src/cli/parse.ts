@@ -23,6 +23,8 @@ export interface CliCommands {
   'train status': InvocationOf<typeof import('./train.js').statusSpec>;
   merge: InvocationOf<typeof import('./merge.js').spec>;
   deploy: InvocationOf<typeof import('./deploy.js').spec>;
+  detect: InvocationOf<typeof import('./detect.js').spec>;
+  serve: InvocationOf<typeof import('./serve.js').spec>;
   eval: InvocationOf<typeof import('./eval.js').spec>;
   reparse: InvocationOf<typeof import('./reparse.js').spec>;
   'data stats': InvocationOf<typeof import('./data-stats.js').spec>;

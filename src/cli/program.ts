@@ -3,12 +3,10 @@
  * errors into exit codes. Exit codes: 0 ok, 1 some inputs failed (the rest done), 2 usage or configuration
  * error, 130 stopped by Ctrl-C.
  */
-import { Command, CommanderError } from 'commander';
 import { OcrdetError, describeError, toOcrdetError } from '../core/errors.js';
 import { optionsNamed, type OptionNamer } from '../core/options.js';
 import { flagNamer, type AnyCommandSpec } from './command-spec.js';
-import { COMMANDS, packageVersion } from './commands.js';
-import { applyExitOverride, commandWord, expandHelp, parseCli } from './parse.js';
+import { expandHelp, parseCli } from './parse.js';
 import { inFlagWords } from './output.js';
 
 export { COMMANDS, packageVersion } from './commands.js';
@@ -34,32 +32,11 @@ async function report(error: unknown, debug: boolean, spec: AnyCommandSpec | und
   return e.exitCode;
 }
 
-/** A command not yet declared as a spec: built and run by commander, as before. */
-async function runCommander(argv: readonly string[], create: () => Command, summary: string): Promise<number> {
-  const program = new Command('ocrdet')
-    .description('Text detection with multimodal LLMs and an embedded PP-OCRv4 detector.')
-    .version(packageVersion(), '-V, --version')
-    .option('--debug', 'print stack traces and extra diagnostics')
-    .enablePositionalOptions();
-  program.addCommand(create().summary(summary));
-  applyExitOverride(program);
-  try {
-    await program.parseAsync([...argv], { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (error) {
-    if (error instanceof CommanderError) return ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code) ? 0 : 2;
-    throw error;
-  }
-}
-
 export async function run(rawArgv: readonly string[] = process.argv.slice(2)): Promise<number> {
   const argv = expandHelp(rawArgv);
   const debug = argv.includes('--debug');
   let spec: AnyCommandSpec | undefined;
   try {
-    const entry = COMMANDS.find((c) => c.name === commandWord(argv));
-    const module = entry ? await entry.load() : undefined;
-    if (entry && module?.createCommand && !module.spec) return await runCommander(argv, module.createCommand, entry.summary);
     const parsed = await parseCli(argv);
     if (parsed.kind === 'exit') {
       if (parsed.stdout) process.stdout.write(parsed.stdout);
