@@ -19,7 +19,6 @@ const TALL = 'MTWI2018_TB16V4vLXXXXXX6aXXXunYpLFXX.jpg'; // 600 × 800
 let work: string;
 
 beforeAll(async () => {
-  assertBuilt(['cli/detect', 'batch/run', 'batch/jsonl', 'batch/inputs', 'batch/overlays', 'image/overlay', 'detectors/index']);
   work = mkdtempSync(join(tmpdir(), 'ocrdet-detect-cli-'));
   mkdirSync(join(work, 'mixed'));
   copyFileSync(join(FIXTURES, SMALL), join(work, 'mixed', 'a-good.jpg'));
@@ -81,6 +80,7 @@ describe('ocrdet detect with bad images', () => {
 
 describe('ocrdet detect on one image', () => {
   it('prints one pretty Detection with text, points, box and timings, and exits 0', async () => {
+    assertBuilt(['cli/main', 'cli/detect', 'batch/run', 'detectors/index']);
     const result = await runCli(['detect', join('mixed', 'a-good.jpg')], work);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
