@@ -64,7 +64,16 @@ export interface InProcessOptions {
  * environment changed for the call only. No build needed: it runs the sources. For what needs a process of
  * its own (signals, kill -9, the executable itself), use runCli.
  */
-export async function runInProcess(argv: readonly string[], options: InProcessOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runInProcess(argv: readonly string[], options: InProcessOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  // The streams, the working directory and the environment are the process's own: runs given at once take turns.
+  const result = queue.then(() => runNow(argv, options));
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function runNow(argv: readonly string[], options: InProcessOptions): Promise<{ code: number; stdout: string; stderr: string }> {
   const { vi } = await import('vitest');
   const { run } = await import('../../src/cli/program.js');
   let stdout = '';
