@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
 import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/index.js';
 import { LIMIT_DEFAULTS } from '../server/limits.js';
 import { backendFlagTable, backendOptions } from './backend-flags.js';
-import { defineCommand } from './command-spec.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
 import { packageVersion } from './commands.js';
 import { positiveInt, restateOptionError, warn } from './output.js';
 import { onInterrupt } from './signals.js';
@@ -127,61 +127,64 @@ const FLAGS = {
   ...backendFlagTable(),
 } as const;
 
+/** Serves until Ctrl-C: the detector of the chosen backend behind the HTTP API and the page. */
+async function runServe(flags: FlagsOf<typeof FLAGS>, given: ReadonlySet<string>): Promise<void> {
+  const entry = BACKENDS.get(flags.backend);
+  // A long-running server's own defaults (ppocr: one worker thread, so the server answers while a model runs).
+  const detector = await createBackendDetector(entry.name, { ...entry.serverDefaults, ...backendOptions(flags, given, entry.name) });
+  const { buildServer } = await import('../server/app.js');
+  const concurrency = flags.concurrency ?? detector.defaultConcurrency ?? entry.defaultConcurrency;
+  const limits = {
+    ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
+    ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+    ...(flags.headersTimeout !== undefined ? { headersTimeoutMs: ms(flags.headersTimeout) } : {}),
+    ...(flags.bodyTimeout !== undefined ? { bodyTimeoutMs: ms(flags.bodyTimeout) } : {}),
+    ...(flags.requestTimeout !== undefined ? { requestTimeoutMs: ms(flags.requestTimeout) } : {}),
+  };
+  let app;
+  try {
+    app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits });
+  } catch (error) {
+    await detector.close();
+    throw restateOptionError(error, 'ocrdet serve', (key) => SERVER_FLAGS[key] ?? `option "${key}"`);
+  }
+  if (!flags.quiet) {
+    app.addHook('onResponse', async (request, reply) => {
+      warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
+    });
+  }
+  let address: string;
+  try {
+    address = await app.listen({ host: flags.host, port: flags.port });
+  } catch (error) {
+    await app.close();
+    await detector.close();
+    throw listenError(error, flags.host, flags.port);
+  }
+  const queue = flags.queue ?? LIMIT_DEFAULTS.queuePerSlot * concurrency;
+  warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; ${concurrency} at once, ${queue} waiting at most; Ctrl-C stops`);
+  // The first Ctrl-C lets the requests in flight finish; a second ends ocrdet at once.
+  let detach = () => {};
+  await new Promise<void>((resolve) => {
+    detach = onInterrupt((count) => {
+      if (count > 1) return false;
+      warn('ocrdet serve: stopping (requests in flight finish first)');
+      resolve();
+      return true;
+    });
+  });
+  try {
+    await app.close();
+    await detector.close();
+  } finally {
+    detach();
+  }
+}
+
 export const spec = defineCommand({
   name: 'serve',
   description: 'Serve the HTTP API (POST /v1/detect, GET /healthz) and the web page over a detector.',
   flags: FLAGS,
   helpAfter: '\nThen open http://HOST:PORT/ or: curl -F image=@photo.jpg http://HOST:PORT/v1/detect',
-  run: async ({ flags, given }) => {
-    const entry = BACKENDS.get(flags.backend);
-    // A long-running server's own defaults (ppocr: one worker thread, so the server answers while a model runs).
-    const detector = await createBackendDetector(entry.name, { ...entry.serverDefaults, ...backendOptions(flags, given, entry.name) });
-    const { buildServer } = await import('../server/app.js');
-    const concurrency = flags.concurrency ?? detector.defaultConcurrency ?? entry.defaultConcurrency;
-    const limits = {
-      ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
-      ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
-      ...(flags.headersTimeout !== undefined ? { headersTimeoutMs: ms(flags.headersTimeout) } : {}),
-      ...(flags.bodyTimeout !== undefined ? { bodyTimeoutMs: ms(flags.bodyTimeout) } : {}),
-      ...(flags.requestTimeout !== undefined ? { requestTimeoutMs: ms(flags.requestTimeout) } : {}),
-    };
-    let app;
-    try {
-      app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits });
-    } catch (error) {
-      await detector.close();
-      throw restateOptionError(error, 'ocrdet serve', (key) => SERVER_FLAGS[key] ?? `option "${key}"`);
-    }
-    if (!flags.quiet) {
-      app.addHook('onResponse', async (request, reply) => {
-        warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
-      });
-    }
-    let address: string;
-    try {
-      address = await app.listen({ host: flags.host, port: flags.port });
-    } catch (error) {
-      await app.close();
-      await detector.close();
-      throw listenError(error, flags.host, flags.port);
-    }
-    const queue = flags.queue ?? LIMIT_DEFAULTS.queuePerSlot * concurrency;
-    warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; ${concurrency} at once, ${queue} waiting at most; Ctrl-C stops`);
-    // The first Ctrl-C lets the requests in flight finish; a second ends ocrdet at once.
-    let detach = () => {};
-    await new Promise<void>((resolve) => {
-      detach = onInterrupt((count) => {
-        if (count > 1) return false;
-        warn('ocrdet serve: stopping (requests in flight finish first)');
-        resolve();
-        return true;
-      });
-    });
-    try {
-      await app.close();
-      await detector.close();
-    } finally {
-      detach();
-    }
-  },
+  run: ({ flags, given }) => runServe(flags, given),
 });
