@@ -154,12 +154,16 @@ export function handleSignals(stop: AbortController, abort: AbortController, log
   });
 }
 
-async function runDetect(inputs: readonly string[], invocation: Invocation<ArgumentTable, typeof FLAGS>): Promise<void> {
+/** Detects every page of the inputs; exit 1 when some failed (each named on stderr), 0 otherwise. */
+async function runDetect(inputs: readonly string[], invocation: Invocation<ArgumentTable, typeof FLAGS>): Promise<number> {
   const { flags } = invocation;
   const entry = BACKENDS.get(flags.backend);
   const detectorOptions = backendOptions(flags, invocation.given, entry.name);
   const shard = resolveShard(flags);
-  if (flags.emit) return emitDetectSlurm(givenWords(spec, invocation, OWN_FLAGS), inputs, flags);
+  if (flags.emit) {
+    await emitDetectSlurm(givenWords(spec, invocation, OWN_FLAGS), inputs, flags);
+    return 0;
+  }
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
   if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
   if (flags.out && flags.format && flags.format !== 'jsonl') {
@@ -181,7 +185,7 @@ async function runDetect(inputs: readonly string[], invocation: Invocation<Argum
     if (shard && out) notice(`this part's results go to ${out}`);
     // One file giving one Detection prints it as one pretty JSON object; anything else streams.
     const single = inputs.length === 1 && !out && !shard && pages.length === 1 && (await isFile(inputs[0]));
-    await detectPages(pages, reader, { ...flags, out, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions, batchShard);
+    return await detectPages(pages, reader, { ...flags, out, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions, batchShard);
   } finally {
     await reader.close();
   }
@@ -209,7 +213,7 @@ async function detectPages(
   entry: DetectorBackend<never>,
   detectorOptions: Record<string, unknown>,
   shard?: Shard,
-): Promise<void> {
+): Promise<number> {
   const { runBatch } = await import('../batch/run.js');
   const detector = await detectorFromFlags(entry.name, detectorOptions);
 
@@ -265,7 +269,7 @@ async function detectPages(
       const where = flags.out ? ` (kept in ${flags.out}; run the same command again to do the other ${left})` : '';
       throw new InterruptedError(`stopped by a signal after ${summary.done} of ${count(summary.total - summary.skipped, 'image')}${where}`);
     }
-    if (summary.failed > 0 || summary.previouslyFailed > 0) process.exitCode = 1;
+    return summary.failed > 0 || summary.previouslyFailed > 0 ? 1 : 0;
   } finally {
     bar?.finish();
     detach();

@@ -45,8 +45,8 @@ export async function run(rawArgv: readonly string[] = process.argv.slice(2)): P
       return parsed.code;
     }
     spec = parsed.spec;
-    // A command returns its exit code; one that returns nothing may have set process.exitCode (1: some inputs failed).
-    return (await parsed.spec.run!(parsed)) ?? (typeof process.exitCode === 'number' ? process.exitCode : 0);
+    // A command returns its exit code (1: some inputs failed); one that returns nothing succeeded.
+    return (await parsed.spec.run!(parsed)) ?? 0;
   } catch (error) {
     return report(error, debug, spec);
   }
