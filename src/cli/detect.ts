@@ -21,7 +21,7 @@ import type { DetectorBackend } from '../detectors/types.js';
 import type { PageInput } from '../batch/pages.js';
 import type { PageReader } from '../image/pages.js';
 import { OUTPUT_FORMATS } from '../formats/index.js';
-import { packageVersion } from './program.js';
+import { packageVersion } from './commands.js';
 import { PAGE_DEFAULTS } from '../image/pages.js';
 import type { ImageInput } from '../batch/inputs.js';
 import type { Shard } from '../batch/shard.js';
