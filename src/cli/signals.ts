@@ -1,7 +1,7 @@
 /**
- * The CLI's one Ctrl-C handler. A long command (detect, serve, train, merge, deploy, train status --follow)
- * says what each Ctrl-C (SIGINT, or SIGTERM from a scheduler or `kill`) does while it runs: the first stops
- * gently (no new images; the server stops accepting; ms-swift is asked to stop), later ones harder. A signal
+ * The CLI's one Ctrl-C handler. A long command (detect, data autolabel, serve, train, train status --follow,
+ * merge, deploy) says what each Ctrl-C (SIGINT, or SIGTERM from a scheduler or `kill`) does while it runs: the
+ * first stops gently (no new images; the server stops accepting; ms-swift is asked to stop), later ones harder. A signal
  * the command does not take (`handle` returns false) ends ocrdet at once with 130, as a shell reports Ctrl-C.
  * When the command is done, `onInterrupt`'s return value detaches the handler.
  */
