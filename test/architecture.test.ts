@@ -153,4 +153,12 @@ describe('architecture', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('one Ctrl-C handler (cli/signals.ts): no other SIGINT or SIGTERM listener in src/', () => {
+    const offenders = files
+      .filter((file) => relative(SRC, file) !== 'cli/signals.ts')
+      .filter((file) => /process\.(on|once|addListener|prependListener)\(\s*'SIG(INT|TERM)'/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(offenders).toEqual([]);
+  });
 });

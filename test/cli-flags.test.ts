@@ -7,11 +7,12 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError, type Option } from 'commander';
+import type { Command, Option } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DATA_SUBCOMMANDS } from '../src/cli/data.js';
+import { commanderCommand } from '../src/cli/command-spec.js';
 import { isRepeatable } from '../src/cli/flags.js';
-import { applyExitOverride, COMMANDS } from '../src/cli/program.js';
+import { COMMANDS, parseCli } from '../src/cli/program.js';
 import { runInProcess } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 
@@ -71,26 +72,9 @@ function validValue(option: Option): string {
   return found;
 }
 
-/** Every command as commander builds it, with the program's rules applied and its output silenced. */
+/** Every command as commander builds it from its spec (to list their flags). */
 async function commandTrees(): Promise<Command[]> {
-  const trees: Command[] = [];
-  for (const entry of COMMANDS) {
-    if (entry.name === 'data') continue;
-    trees.push((await entry.load()).createCommand());
-  }
-  for (const sub of DATA_SUBCOMMANDS) {
-    const module = (await import(`../src/cli/${sub.module.replace('./', '').replace(/\.js$/, '.ts')}`)) as { createCommand: () => Command };
-    trees.push(module.createCommand());
-  }
-  const silence = (command: Command): void => {
-    command.configureOutput({ writeOut: () => undefined, writeErr: () => undefined, outputError: () => undefined });
-    command.commands.forEach(silence);
-  };
-  for (const tree of trees) {
-    applyExitOverride(tree);
-    silence(tree);
-  }
-  return trees;
+  return Promise.all(COMMANDS.map(async (entry) => commanderCommand((await entry.load()).spec, () => undefined)));
 }
 
 describe('a flag that takes one value', () => {
@@ -98,19 +82,13 @@ describe('a flag that takes one value', () => {
     const checked: string[] = [];
     for (const tree of await commandTrees()) {
       for (const command of [tree, ...tree.commands]) {
-        const path = command === tree ? [] : [command.name()];
+        const words = command === tree ? [tree.name()] : [tree.name(), command.name()];
         for (const option of command.options) {
           if (!(option.required || option.optional) || option.variadic || isRepeatable(option)) continue;
           const value = validValue(option);
-          // A fresh tree per attempt: commander keeps parsed values on the command.
-          const fresh = (await commandTrees()).find((t) => t.name() === tree.name())!;
-          const error = await fresh.parseAsync([...path, option.long!, value, option.long!, value], { from: 'user' }).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          expect(error, `${tree.name()} ${path.join(' ')} ${option.long}`).toBeInstanceOf(CommanderError);
-          expect((error as CommanderError).code, `${tree.name()} ${path.join(' ')} ${option.long}`).toBe('ocrdet.repeatedOption');
-          expect((error as CommanderError).exitCode).toBe(2);
+          const parsed = await parseCli([...words, option.long!, value, option.long!, value]);
+          expect(parsed, `${words.join(' ')} ${option.long}`).toMatchObject({ kind: 'exit', code: 2 });
+          expect((parsed as { stderr: string }).stderr, `${words.join(' ')} ${option.long}`).toContain(`OCRDET_USAGE: ${option.long} given twice`);
           checked.push(`${command.name()} ${option.long}`);
         }
       }
@@ -130,11 +108,20 @@ describe('a flag that takes one value', () => {
   });
 
   it('unless declared repeatable: train --env A=1 --env B=2 passes both', async () => {
-    const train = (await (await COMMANDS.find((c) => c.name === 'train')!.load()).createCommand()).options.find((o) => o.long === '--env')!;
+    const train = commanderCommand((await COMMANDS.find((c) => c.name === 'train')!.load()).spec, () => undefined).options.find((o) => o.long === '--env')!;
     expect(isRepeatable(train)).toBe(true);
     const result = await ocrdet('train', '--data', join(scratch, 'data'), '--env', 'A=1', '--env', 'B=2', '--dry-run', '--json', '--swift-version', '3', '--no-gpu-check', '-q');
     expect(result.stderr).not.toContain('given twice');
     expect(JSON.parse(result.stdout).env).toMatchObject({ A: '1', B: '2' });
+  });
+});
+
+describe("a value the flag's parser refuses", () => {
+  it('is a usage error naming the flag (exit 2), on every command: data autolabel --preview-limit -1', async () => {
+    const result = await ocrdet('data', 'autolabel', join(scratch, 'none'), '--out', join(scratch, 'al'), '--preview-limit', '-1');
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toContain('OCRDET_USAGE: --preview-limit expects a whole number ≥ 0, got "-1"');
+    expect(existsSync(join(scratch, 'al'))).toBe(false);
   });
 });
 

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCommand } from '../src/cli/data-convert.js';
+import { runInProcess } from './helpers/cli.js';
 import { convertDataset } from '../src/datasets/convert.js';
 import type { ConvertProblem } from '../src/datasets/convert-options.js';
 import { readJsonl, SEED_TEST, tempOut } from './helpers/convert.js';
@@ -92,14 +92,9 @@ describe('a dataset without any of its images', () => {
 });
 
 describe('ocrdet data convert (CLI)', () => {
-  async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-    let stdout = '';
-    let stderr = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-    const command = createCommand().exitOverride();
-    await command.parseAsync(args, { from: 'user' });
-    return { stdout, stderr, exitCode: process.exitCode as number | undefined };
+  async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const { code, stdout, stderr } = await runInProcess(['data', 'convert', ...args]);
+    return { stdout, stderr, exitCode: code };
   }
 
   it('prints one line per thing left out and exits 1; --strict also exits 1', async () => {
@@ -128,12 +123,12 @@ describe('ocrdet data convert (CLI)', () => {
   it('--out naming a file is a usage error, and ICDAR output says don\'t-care regions were written, not dropped', async () => {
     const file = join(tempOut('out-file'), 'report.md');
     writeFileSync(file, 'x');
-    await expect(run([dataset, '--out', file])).rejects.toThrow(`--out ${file}: exists and is not a folder`);
+    expect(await run([dataset, '--out', file])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`--out ${file}: exists and is not a folder`) });
     // Node 20's recursive mkdir never returns under /proc: ocrdet makes folders one at a time and fails at once.
-    await expect(run([dataset, '--out', '/proc/ocrdet-out/x'])).rejects.toThrow('--out /proc/ocrdet-out/x: cannot create the folder (ENOENT)');
+    expect(await run([dataset, '--out', '/proc/ocrdet-out/x'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('--out /proc/ocrdet-out/x: cannot create the folder (ENOENT)') });
     // A run that stops before writing anything leaves no --out folder of its own making.
     const fresh = join(tempOut('no-leftover'), 'out');
-    await expect(run([SEED_TEST, '--out', fresh, '--format', 'icdar2015'])).rejects.toThrow(/no icdar2015 annotations found/);
+    expect(await run([SEED_TEST, '--out', fresh, '--format', 'icdar2015'])).toMatchObject({ exitCode: 2, stderr: expect.stringMatching(/no icdar2015 annotations found/) });
     expect(existsSync(fresh)).toBe(false);
     const out = tempOut('icdar-summary');
     const { stdout } = await run([SEED_TEST, '--out', out, '--to', 'icdar']);
@@ -142,6 +137,6 @@ describe('ocrdet data convert (CLI)', () => {
   });
 
   it('rejects unknown values with a usage error naming the option', async () => {
-    await expect(run([dataset, '--out', tempOut('usage'), '--task', 'poems'])).rejects.toThrow('ocrdet data convert: --task must be one of "text", "objects", "boxes"');
+    expect(await run([dataset, '--out', tempOut('usage'), '--task', 'poems'])).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('ocrdet data convert: --task must be one of "text", "objects", "boxes"') });
   });
 });

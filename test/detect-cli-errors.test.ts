@@ -1,6 +1,7 @@
 /**
  * `ocrdet detect` end to end with the real PP-OCRv4 detector: bad files mixed with real photos, exit codes,
- * usage errors, the single-image JSON, stdout JSONL and overlays. Bad files come from the generators in
+ * usage errors, the single-image JSON, stdout JSONL and overlays. The program runs in this process (runHere),
+ * but for the single-image JSON, printed by the real executable. Bad files come from the generators in
  * test/helpers/images.ts (0-byte, truncated JPEG, decompression-bomb PNG) plus a text file named .jpg.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Detection } from '../src/core/types.js';
-import { assertBuilt, REPO, runCli } from './helpers/cli.js';
+import { assertBuilt, REPO, runCli, runHere } from './helpers/cli.js';
 import { bombPng, truncatedJpeg } from './helpers/images.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'batch');
@@ -18,7 +19,6 @@ const TALL = 'MTWI2018_TB16V4vLXXXXXX6aXXXunYpLFXX.jpg'; // 600 × 800
 let work: string;
 
 beforeAll(async () => {
-  assertBuilt(['cli/detect', 'batch/run', 'batch/jsonl', 'batch/inputs', 'batch/overlays', 'image/overlay', 'detectors/index']);
   work = mkdtempSync(join(tmpdir(), 'ocrdet-detect-cli-'));
   mkdirSync(join(work, 'mixed'));
   copyFileSync(join(FIXTURES, SMALL), join(work, 'mixed', 'a-good.jpg'));
@@ -35,7 +35,7 @@ function jsonl(text: string): Detection[] {
 
 describe('ocrdet detect with bad images', () => {
   it('records an error for each bad file, detects the good ones, names each failure on stderr, exits 1', async () => {
-    const result = await runCli(['detect', 'mixed', '--out', 'mixed.jsonl', '--no-text', '--quiet'], work);
+    const result = await runHere(['detect', 'mixed', '--out', 'mixed.jsonl', '--no-text', '--quiet'], work);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     const recorded = jsonl(readFileSync(join(work, 'mixed.jsonl'), 'utf8'));
@@ -60,7 +60,7 @@ describe('ocrdet detect with bad images', () => {
   }, 300_000);
 
   it('writes JSONL to stdout without --out, in input order', async () => {
-    const result = await runCli(['detect', `mixed/f-good.jpg`, 'mixed/b-empty.jpg', '--no-text', '--quiet'], work);
+    const result = await runHere(['detect', `mixed/f-good.jpg`, 'mixed/b-empty.jpg', '--no-text', '--quiet'], work);
     expect(result.code).toBe(1);
     expect(jsonl(result.stdout).map((d) => [d.image, Boolean(d.error)])).toEqual([
       ['mixed/f-good.jpg', false],
@@ -69,7 +69,7 @@ describe('ocrdet detect with bad images', () => {
   }, 300_000);
 
   it('--max-pixels lowers the limit: a genuine photo above it is refused with a hint', async () => {
-    const result = await runCli(['detect', 'mixed/a-good.jpg', '--no-text', '--max-pixels', '1000'], work);
+    const result = await runHere(['detect', 'mixed/a-good.jpg', '--no-text', '--max-pixels', '1000'], work);
     expect(result.code).toBe(1);
     // The Detection is data in the library's words; the line on stderr says the flag.
     const detection = JSON.parse(result.stdout) as Detection;
@@ -80,6 +80,7 @@ describe('ocrdet detect with bad images', () => {
 
 describe('ocrdet detect on one image', () => {
   it('prints one pretty Detection with text, points, box and timings, and exits 0', async () => {
+    assertBuilt(['cli/main', 'cli/detect', 'batch/run', 'detectors/index']);
     const result = await runCli(['detect', join('mixed', 'a-good.jpg')], work);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
@@ -97,7 +98,7 @@ describe('ocrdet detect on one image', () => {
 
 describe('ocrdet detect --overlay', () => {
   it('writes a PNG per image, mirroring the input names, the image size, with the regions drawn', async () => {
-    const result = await runCli(['detect', 'mixed/a-good.jpg', 'mixed/f-good.jpg', '--no-text', '--overlay', 'overlays', '--quiet'], work);
+    const result = await runHere(['detect', 'mixed/a-good.jpg', 'mixed/f-good.jpg', '--no-text', '--overlay', 'overlays', '--quiet'], work);
     expect(result.code).toBe(0);
     for (const detection of jsonl(result.stdout)) {
       const name = detection.image.split('/')[1].replace('.jpg', '.png');
@@ -141,7 +142,7 @@ describe('ocrdet detect usage errors exit 2 and do nothing', () => {
   ];
   for (const [what, args, message] of cases) {
     it(what, async () => {
-      const result = await runCli(args, work);
+      const result = await runHere(args, work);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr).toMatch(message);

@@ -3,14 +3,15 @@
  * to keep it quick) on 10 real photos (test/fixtures/batch, twice each under a/ and b/). One run goes
  * uninterrupted; another is killed with SIGKILL as soon as its first line is on disk, then rerun; a third
  * file gets a half-written last line by hand. All three must end with the same lines, in input order,
- * without duplicates (timings aside: they differ between runs).
+ * without duplicates (timings aside: they differ between runs). The runs killed (kill -9) and interrupted
+ * (Ctrl-C) are real processes of the executable; the others, and every rerun, run in this process (runHere).
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, finished, REPO, runCli, spawnCli } from './helpers/cli.js';
+import { assertBuilt, finished, REPO, runHere, spawnCli } from './helpers/cli.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures', 'batch');
 let work: string;
@@ -33,7 +34,7 @@ beforeAll(async () => {
     for (const name of readdirSync(FIXTURES)) copyFileSync(join(FIXTURES, name), join(work, 'images', folder, name));
   }
   full = join(work, 'full.jsonl');
-  const result = await runCli(args(full), work);
+  const result = await runHere(args(full), work);
   expect(result.stderr).toMatch(/^detect: 10 images done, 0 failed in [\d.]+ s/);
   expect(result.code).toBe(0);
 }, 300_000);
@@ -58,7 +59,7 @@ describe('ocrdet detect --out (resumable)', () => {
     const linesBefore = before.split('\n').length - 1;
     expect(linesBefore, 'the run ended before it could be killed; the test proves nothing').toBeLessThan(10);
 
-    const rerun = await runCli(args(out), work);
+    const rerun = await runHere(args(out), work);
     expect(rerun.code).toBe(0);
     expect(readFileSync(out, 'utf8').startsWith(before.slice(0, before.lastIndexOf('\n') + 1))).toBe(true); // finished lines kept as they were
     expect(lines(out)).toEqual(lines(full));
@@ -71,7 +72,7 @@ describe('ocrdet detect --out (resumable)', () => {
     const kept = text.split('\n').slice(0, 7).join('\n');
     const torn = text.split('\n')[7].slice(0, 25);
     writeFileSync(out, `${kept}\n${torn}`);
-    const rerun = await runCli(args(out), work);
+    const rerun = await runHere(args(out), work);
     expect(rerun.code).toBe(0);
     expect(rerun.stderr).toMatch(/removed a half-written last line \(25 bytes\)/);
     expect(rerun.stderr).toMatch(/7 of 10 images already done; doing the other 3/);
@@ -93,14 +94,14 @@ describe('ocrdet detect --out (resumable)', () => {
     const done = lines(out);
     expect(done.length).toBeLessThan(10);
     expect(done).toEqual(lines(full).slice(0, done.length)); // a prefix, in input order
-    const rerun = await runCli(args(out), work);
+    const rerun = await runHere(args(out), work);
     expect(rerun.code).toBe(0);
     expect(lines(out)).toEqual(lines(full));
   }, 300_000);
 
   it('a rerun of a finished file does nothing and changes nothing', async () => {
     const before = readFileSync(full);
-    const rerun = await runCli(args(full), work);
+    const rerun = await runHere(args(full), work);
     expect(rerun.code).toBe(0);
     expect(rerun.stderr).toMatch(/10 of 10 images already done/);
     expect(readFileSync(full).equals(before)).toBe(true);

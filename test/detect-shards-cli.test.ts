@@ -1,8 +1,8 @@
 /**
- * Job arrays end to end, through the real `ocrdet` executable: `detect --shard K/N` with the real PP-OCRv4
+ * Job arrays end to end, through the program run in this process (runHere): `detect --shard K/N` with the real PP-OCRv4
  * detector (det only) on the 5 real photos of test/fixtures/batch, merged by `results merge`, equals one run;
  * the array script `detect --emit slurm --shards 3` writes, run by bash once per task with the variables SLURM
- * sets, and the merge command it names, give one run's file (against a PROTOCOL DOUBLE of an OpenAI-compatible
+ * sets (it starts the real executable), and the merge command it names, give one run's file (against a PROTOCOL DOUBLE of an OpenAI-compatible
  * server, test/helpers/openai-double.js, answering a fixed real InternVL answer); `--shard auto` in a
  * Kubernetes Indexed Job; the usage errors.
  */
@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, CLI, finished, REPO, runCli, type CliResult } from './helpers/cli.js';
+import { assertBuilt, finished, REPO, runHere, type CliResult } from './helpers/cli.js';
 import { solidJpeg } from './helpers/images.js';
 import { startOpenAiDouble, type OpenAiDouble } from './helpers/openai-double.js';
 
@@ -43,8 +43,9 @@ function lines(file: string): Record<string, unknown>[] {
   });
 }
 
-function runWithEnv(args: readonly string[], env: Record<string, string>, command = process.execPath): Promise<CliResult> {
-  const child = spawn(command, command === process.execPath ? [CLI, ...args] : args, { cwd: work, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a written job script with bash, in the environment a scheduler gives it (it starts the real executable). */
+function runScript(script: string, env: Record<string, string>): Promise<CliResult> {
+  const child = spawn('bash', [script], { cwd: work, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   return finished(child);
 }
 
@@ -53,11 +54,11 @@ const vlm = () => ['--backend', 'vlm', '--base-url', server.url, '--model', 'ocr
 describe('detect --shard K/N, then results merge', () => {
   it('two parts of the real detector, merged with the inputs, are the lines of one run in its order', async () => {
     const ppocr = ['--no-text', '--threads', '1', '--concurrency', '1'];
-    const one = await runCli(['detect', 'photos', '--out', 'one.jsonl', ...ppocr], work);
+    const one = await runHere(['detect', 'photos', '--out', 'one.jsonl', ...ppocr], work);
     expect(one.code, one.stderr).toBe(0);
     const sizes: number[] = [];
     for (const shard of ['1/2', '2/2']) {
-      const part = await runCli(['detect', 'photos', '--out', 'parts/dets.jsonl', '--shard', shard, ...ppocr], work);
+      const part = await runHere(['detect', 'photos', '--out', 'parts/dets.jsonl', '--shard', shard, ...ppocr], work);
       expect(part.code, part.stderr).toBe(0);
       const file = join(work, 'parts', `dets.${shard.replace('/', '-of-')}.jsonl`);
       expect(part.stderr).toContain(`this part's results go to parts/dets.${shard.replace('/', '-of-')}.jsonl`);
@@ -65,7 +66,7 @@ describe('detect --shard K/N, then results merge', () => {
     }
     expect(sizes.reduce((a, b) => a + b)).toBe(5);
     expect(Math.min(...sizes), 'one part is empty: the test would prove little').toBeGreaterThan(0);
-    const merged = await runCli(['results', 'merge', 'parts/dets.*-of-2.jsonl', '--input', 'photos', '--out', 'all.jsonl'], work);
+    const merged = await runHere(['results', 'merge', 'parts/dets.*-of-2.jsonl', '--input', 'photos', '--out', 'all.jsonl'], work);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stderr).toContain('results merge: 5 images from 2 parts in all.jsonl');
     expect(lines(join(work, 'all.jsonl'))).toEqual(lines(join(work, 'one.jsonl')));
@@ -73,18 +74,18 @@ describe('detect --shard K/N, then results merge', () => {
   }, 180_000);
 
   it('names the inputs no part has (exit 1) and writes them all to --missing', async () => {
-    const part = await runCli(['detect', 'pages', '--out', 'miss/dets.jsonl', '--shard', '1/3', ...vlm()], work);
+    const part = await runHere(['detect', 'pages', '--out', 'miss/dets.jsonl', '--shard', '1/3', ...vlm()], work);
     expect(part.code, part.stderr).toBe(0);
     const done = lines(join(work, 'miss', 'dets.1-of-3.jsonl')).length;
-    const merged = await runCli(['results', 'merge', 'miss/dets.1-of-3.jsonl', '--input', 'pages', '--out', 'miss/all.jsonl', '--missing', 'miss/todo.txt'], work);
+    const merged = await runHere(['results', 'merge', 'miss/dets.1-of-3.jsonl', '--input', 'pages', '--out', 'miss/all.jsonl', '--missing', 'miss/todo.txt'], work);
     expect(merged.code).toBe(1);
     const missing = readFileSync(join(work, 'miss', 'todo.txt'), 'utf8').split('\n').filter(Boolean);
     expect(missing).toHaveLength(12 - done);
     expect(merged.stderr).toContain(`results merge: ${12 - done} inputs in no part: ${missing.slice(0, 10).join(', ')}`);
     // Doing exactly the missing ones, then merging them into the merged file, completes it.
-    const rest = await runCli(['detect', ...missing, '--out', 'miss/rest.jsonl', ...vlm()], work);
+    const rest = await runHere(['detect', ...missing, '--out', 'miss/rest.jsonl', ...vlm()], work);
     expect(rest.code, rest.stderr).toBe(0);
-    const again = await runCli(['results', 'merge', 'miss/all.jsonl', 'miss/rest.jsonl', '--input', 'pages', '--out', 'miss/all.jsonl'], work);
+    const again = await runHere(['results', 'merge', 'miss/all.jsonl', 'miss/rest.jsonl', '--input', 'pages', '--out', 'miss/all.jsonl'], work);
     expect(again.code, again.stderr).toBe(0);
     expect(lines(join(work, 'miss', 'all.jsonl'))).toHaveLength(12);
   }, 60_000);
@@ -92,7 +93,7 @@ describe('detect --shard K/N, then results merge', () => {
 
 describe('detect --emit slurm --shards N', () => {
   it('writes an array script; its tasks, run as SLURM runs them, and the merge it names give one run', async () => {
-    const emitted = await runCli(['detect', 'pages', '--out', 'array/dets.jsonl', '--emit', 'slurm', '--shards', '3', '--partition', 'cpu', '--time', '01:00:00', ...vlm()], work);
+    const emitted = await runHere(['detect', 'pages', '--out', 'array/dets.jsonl', '--emit', 'slurm', '--shards', '3', '--partition', 'cpu', '--time', '01:00:00', ...vlm()], work);
     expect(emitted.code, emitted.stderr).toBe(0);
     const scriptPath = join(work, 'array', 'detect.sbatch');
     expect(emitted.stdout.trim()).toBe('array/detect.sbatch');
@@ -105,15 +106,15 @@ describe('detect --emit slurm --shards N', () => {
     const args = /^DETECT_ARGS=\(\n([\s\S]*?)\n\)$/m.exec(script)?.[1];
     expect(args).toBe(`  detect pages\n  --backend vlm\n  --out array/dets.jsonl\n  --base-url ${server.url}\n  --model ocrdet-test-model\n  --dialect internvl2`);
     for (let task = 1; task <= 3; task++) {
-      const result = await runWithEnv([scriptPath], { SLURM_ARRAY_TASK_ID: String(task), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' }, 'bash');
+      const result = await runScript(scriptPath, { SLURM_ARRAY_TASK_ID: String(task), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' });
       expect(result.code, result.stderr).toBe(0);
     }
     const mergeLine = /^# {3}ocrdet (results merge .*)$/m.exec(script)?.[1];
     expect(mergeLine).toBe("results merge 'array/dets.*-of-3.jsonl' --input pages --out array/dets.jsonl");
     const words = [...mergeLine!.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
-    const merged = await runCli(words, work);
+    const merged = await runHere(words, work);
     expect(merged.code, merged.stderr).toBe(0);
-    const one = await runCli(['detect', 'pages', '--out', 'array-one.jsonl', ...vlm()], work);
+    const one = await runHere(['detect', 'pages', '--out', 'array-one.jsonl', ...vlm()], work);
     expect(one.code, one.stderr).toBe(0);
     expect(lines(join(work, 'array', 'dets.jsonl'))).toEqual(lines(join(work, 'array-one.jsonl')));
   }, 60_000);
@@ -123,7 +124,7 @@ describe('detect --shard auto', () => {
   it('in a Kubernetes Indexed Job: JOB_COMPLETION_INDEX 0 … 2 with --shards 3 do the three parts', async () => {
     const sizes = [];
     for (let index = 0; index < 3; index++) {
-      const result = await runWithEnv(['detect', 'pages', '--out', 'k8s/dets.jsonl', '--shard', 'auto', '--shards', '3', ...vlm()], { JOB_COMPLETION_INDEX: String(index) });
+      const result = await runHere(['detect', 'pages', '--out', 'k8s/dets.jsonl', '--shard', 'auto', '--shards', '3', ...vlm()], work, { JOB_COMPLETION_INDEX: String(index) });
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain(`part ${index + 1}/3:`);
       sizes.push(lines(join(work, 'k8s', `dets.${index + 1}-of-3.jsonl`)).length);
@@ -140,7 +141,7 @@ describe('detect --shard auto', () => {
       [['--shard', '1/2', '--emit', 'slurm', '--shards', '2', '--out', 'x.jsonl'], {}, /leave out --shard/],
     ];
     for (const [args, env, message] of cases) {
-      const result = await runWithEnv(['detect', 'pages', ...args, ...vlm()], env);
+      const result = await runHere(['detect', 'pages', ...args, ...vlm()], work, env);
       expect(result.code, result.stderr).toBe(2);
       expect(result.stderr).toMatch(message);
     }

@@ -1,35 +1,22 @@
 /**
  * `ocrdet eval` end to end, on the real seed-test set (examples/seed-test: 50 images, 510 care quads,
- * 150 don't care). Runs the built CLI (bin/ocrdet.js → dist/; `npm test` builds first).
+ * 150 don't care). Runs the program in this process (parseCli, then the command), as the executable would.
  * Predictions are the ground truth itself, as read by `readDataset`, written as Detection JSONL with the
  * image named three ways (relative to the dataset, absolute, bare file name) to exercise pairing.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDataset } from '../src/datasets/index.js';
+import { runInProcess } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 
-const BIN = fileURLToPath(new URL('../bin/ocrdet.js', import.meta.url));
 const MIXED = fileURLToPath(new URL('./fixtures/eval/results-mixed.jsonl', import.meta.url));
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function ocrdet(...args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** The program, run in this process (runInProcess), from the current folder. */
+const ocrdet = (...args: string[]) => runInProcess(args);
 
 let dir: string;
 let selfLines: string[];

@@ -1,6 +1,6 @@
 /**
  * `ocrdet eval` with several runs, on the real seed-test set (examples/seed-test: 50 images, 510 care quads,
- * 150 don't care). Runs the built CLI (bin/ocrdet.js → dist/). The runs are made from the ground truth itself,
+ * 150 don't care). Runs the program in this process (runHere). The runs are made from the ground truth itself,
  * so what each must score follows from the data: `self` (every region as annotated), `drop-first` (the first
  * image predicted empty), `odd` (only every other care region of each image), `shifted` (every region moved
  * along its first edge by a quarter of it: IoU 0.6 for a rectangle, so matched at 0.5 and not at 0.7).
@@ -11,13 +11,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Point, Sample } from '../src/core/types.js';
 import { readDataset } from '../src/datasets/index.js';
-import { assertBuilt, runCli, type CliResult } from './helpers/cli.js';
+import { runHere } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 
 let dir: string;
 let samples: Sample[];
 const file = (name: string): string => path.join(dir, name);
-const ocrdet = (...args: string[]): Promise<CliResult> => runCli(args, dir);
+const ocrdet = (...args: string[]) => runHere(args, dir);
 
 function shift(points: Point[]): Point[] {
   const [dx, dy] = [(points[1][0] - points[0][0]) / 4, (points[1][1] - points[0][1]) / 4];
@@ -30,7 +30,6 @@ async function writeRun(name: string, regionsOf: (sample: Sample, index: number)
 }
 
 beforeAll(async () => {
-  assertBuilt(['cli/eval', 'cli/eval-output', 'eval/compare', 'eval/runs', 'eval/report/writer']);
   dir = await mkdtemp(path.join(tmpdir(), 'ocrdet-compare-cli-'));
   samples = [];
   for await (const sample of readDataset(SEED_TEST, { probeImages: false })) samples.push(sample);
@@ -45,7 +44,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const json = (r: CliResult) => JSON.parse(r.stdout);
+const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 
 describe('ocrdet eval with several --pred', () => {
   it('scores each run as it scores alone, names it by its file, and gives each pair its difference', async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDetector } from '../src/detectors/index.js';
 import { writeReport } from '../src/eval/report/index.js';
 import { launchBrowser } from './helpers/browser.js';
-import { assertBuilt, runCli } from './helpers/cli.js';
+import { runHere } from './helpers/cli.js';
 
 const PHOTOS = fileURLToPath(new URL('./fixtures/ppocr/', import.meta.url));
 const SCREENSHOTS = fileURLToPath(new URL('../tmp/screenshots/', import.meta.url));
@@ -37,9 +37,8 @@ let errors: ErrorLine[];
 let pageUrl: string;
 
 beforeAll(async () => {
-  assertBuilt(['cli/eval', 'eval/report/client', 'eval/report/writer']);
   dir = await mkdtemp(path.join(tmpdir(), 'ocrdet-report-'));
-  const detect = await runCli(['detect', PHOTOS, '--no-text', '--out', path.join(dir, 'default.jsonl'), '--quiet'], dir);
+  const detect = await runHere(['detect', PHOTOS, '--no-text', '--out', path.join(dir, 'default.jsonl'), '--quiet'], dir);
   expect(detect.code).toBe(0);
   const wide = await createDetector({ text: false, unclipRatio: 2 });
   const lines: string[] = [];
@@ -48,7 +47,7 @@ beforeAll(async () => {
   }
   await wide.close();
   await writeFile(path.join(dir, 'wide.jsonl'), `${lines.join('\n')}\n`);
-  const evaluated = await runCli(
+  const evaluated = await runHere(
     ['eval', '--gt', PHOTOS, '--pred', 'default.jsonl', '--pred', 'wide.jsonl', '--report', 'report', '--per-image', '--json'],
     dir,
   );

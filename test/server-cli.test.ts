@@ -1,5 +1,5 @@
 /**
- * `ocrdet serve` as users start it (the real executable, bin/ocrdet.js → dist/): flags out of range and an
+ * `ocrdet serve` as users start it (the program in this process, runHere): flags out of range and an
  * address that cannot be listened on are usage errors (exit 2, one line, no "--debug" hint), not internal ones.
  * The vlm backend with --model starts without asking any server, so these tests load no model.
  */
@@ -9,13 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { listenError, parsePort } from '../src/cli/serve.js';
-import { assertBuilt, runCli } from './helpers/cli.js';
+import { runHere } from './helpers/cli.js';
 
 let work: string;
 let blocker: Server | undefined;
 
 beforeAll(() => {
-  assertBuilt(['cli/serve', 'server/app']);
   work = mkdtempSync(join(tmpdir(), 'ocrdet-serve-cli-'));
 });
 afterEach(async () => {
@@ -28,14 +27,14 @@ const VLM = ['--backend', 'vlm', '--base-url', 'http://127.0.0.1:9/v1', '--model
 
 describe('ocrdet serve: flags', () => {
   it('--port 99999 is a usage error (exit 2) that names the flag and the range, not OCRDET_INTERNAL', async () => {
-    const result = await runCli(['serve', '--port', '99999', ...VLM], work);
+    const result = await runHere(['serve', '--port', '99999', ...VLM], work);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^OCRDET_USAGE: --port expects 0–65535, got "99999"$/m);
     expect(result.stderr).not.toMatch(/OCRDET_INTERNAL|--debug/);
   });
 
   it('--max-upload-mb that is not a number is a usage error naming the flag', async () => {
-    const result = await runCli(['serve', '--max-upload-mb', 'lots', ...VLM], work);
+    const result = await runHere(['serve', '--max-upload-mb', 'lots', ...VLM], work);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^OCRDET_USAGE: --max-upload-mb expects a number of MB above 0 and at most 1024, got "lots"$/m);
     expect(result.stderr).not.toMatch(/OCRDET_INTERNAL/);
@@ -52,7 +51,7 @@ describe('ocrdet serve: an address that cannot be listened on', () => {
     blocker = createServer();
     await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as { port: number }).port;
-    const result = await runCli(['serve', '--port', String(port), ...VLM], work);
+    const result = await runHere(['serve', '--port', String(port), ...VLM], work);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`OCRDET_USAGE: 127.0.0.1:${port} is already in use (another server?); choose another --port\n`);
   });

@@ -1,5 +1,5 @@
 /**
- * The real `ocrdet` executable (bin/ocrdet.js → dist/; `npm test` builds first) with `--backend vlm`
+ * `ocrdet detect` and `reparse` (in this process; the kill -9 run: the real executable) with `--backend vlm`
  * against a PROTOCOL DOUBLE of an OpenAI-compatible server (test/helpers/openai-double.js, real HTTP on
  * 127.0.0.1) replaying real recorded answers: one end-to-end run with --overlay on the Qwen2.5-VL cookbook
  * receipt, the API key kept out of every output, kill -9 mid-batch + rerun, and `ocrdet reparse`.
@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageSize, Region } from '../src/core/types.js';
 import { getDialect } from '../src/grounding/index.js';
-import { assertBuilt, CLI, finished, type CliResult } from './helpers/cli.js';
+import { assertBuilt, CLI, finished, runHere } from './helpers/cli.js';
 import { solidJpeg } from './helpers/images.js';
 import { startOpenAiDouble, type OpenAiDouble } from './helpers/openai-double.js';
 
@@ -36,8 +36,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-function run(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return finished(spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** The program in this process (runHere), from the work folder; the kill -9 test starts the real executable. */
+function run(args: readonly string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runHere(args, work, env);
 }
 
 function jsonl(file: string): Record<string, unknown>[] {

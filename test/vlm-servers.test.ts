@@ -17,7 +17,7 @@ import { createVlmDetector, type VlmDetection, type VlmOptions } from '../src/de
 import { ServerPool } from '../src/detectors/vlm/servers.js';
 import { getDialect } from '../src/grounding/index.js';
 import { buildServer } from '../src/server/app.js';
-import { assertBuilt, runCli } from './helpers/cli.js';
+import { runHere } from './helpers/cli.js';
 import { solidJpeg } from './helpers/images.js';
 import { startOpenAiDouble, type DoubleOptions, type OpenAiDouble } from './helpers/openai-double.js';
 
@@ -197,13 +197,12 @@ describe('the servers as the user sees them', () => {
   });
 
   it('ocrdet detect takes --base-url several times; the closing lines name each server with its requests and failures', async () => {
-    assertBuilt(['cli/detect', 'cli/backend-flags', 'detectors/vlm/servers', 'detectors/vlm/detector']);
     const [a, b] = await start(2, () => ({ latencyMs: 10 }));
     b.faults.push({ kind: 'status', status: 503 });
     const folder = join(work, 'cli');
     mkdirSync(folder);
     await images(12, 'cli/page');
-    const result = await runCli(['detect', folder, '--out', join(work, 'cli.jsonl'), '--backend', 'vlm', '--base-url', a.url, '--base-url', b.url, '--model', 'ocrdet-test-model'], work);
+    const result = await runHere(['detect', folder, '--out', join(work, 'cli.jsonl'), '--backend', 'vlm', '--base-url', a.url, '--base-url', b.url, '--model', 'ocrdet-test-model'], work);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/^detect: 12 images done, 0 failed in [\d.]+ s \([\d.]+ images\/s\); requests 13, tokens \d+, retries 1$/m);
     const aLine = new RegExp(`^detect: server ${a.url.replace(/[./]/g, '\\$&')}: (\\d+) requests$`, 'm').exec(result.stderr);

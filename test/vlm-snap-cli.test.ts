@@ -1,9 +1,8 @@
 /**
- * `ocrdet detect --backend vlm --snap` and `ocrdet reparse --snap` as a user runs them (the real executable,
- * bin/ocrdet.js → dist/), against a PROTOCOL DOUBLE of an OpenAI-compatible server (test/helpers/truth-double.js)
+ * `ocrdet detect --backend vlm --snap` and `ocrdet reparse --snap` as a user runs them (the program in this
+ * process, runHere), against a PROTOCOL DOUBLE of an OpenAI-compatible server (test/helpers/truth-double.js)
  * that answers three seed-test photos' ground-truth boxes in InternVL2's dialect.
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -11,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Region, Sample } from '../src/core/types.js';
 import { readDataset } from '../src/datasets/index.js';
 import { getDialect } from '../src/grounding/index.js';
-import { assertBuilt, CLI, finished, type CliResult } from './helpers/cli.js';
+import { runHere } from './helpers/cli.js';
 import { SEED_TEST } from './helpers/seed-test.js';
 import { answerText, exactBoxes } from './helpers/truth-answers.js';
 import { startTruthDouble, type TruthDouble } from './helpers/truth-double.js';
@@ -23,7 +22,6 @@ let work: string;
 let server: TruthDouble;
 
 beforeAll(async () => {
-  assertBuilt(['cli/reparse', 'detectors/vlm/detector', 'detectors/vlm/snap', 'detectors/vlm/reparse', 'detectors/ppocr/text-map']);
   work = mkdtempSync(join(tmpdir(), 'ocrdet-snap-cli-'));
   mkdirSync(join(work, 'photos'));
   const samples = new Map<string, Sample>();
@@ -39,9 +37,8 @@ afterAll(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function run(args: readonly string[]): Promise<CliResult> {
-  return finished(spawn(process.execPath, [CLI, ...args], { cwd: work, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] }));
-}
+/** The program in this process (runHere), from the work folder. */
+const run = (args: readonly string[]) => runHere(args, work);
 
 type Line = { image: string; regions: (Region & { snapped?: boolean; agreement?: number })[]; agreement?: number; timings: Record<string, number> };
 const lines = (file: string): Line[] => readFileSync(join(work, file), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);

@@ -4,11 +4,12 @@
  * they appear under a help heading per backend, with the default the backend itself uses, and reach only
  * that backend.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { z } from 'zod';
 import { UsageError, toOcrdetError } from '../core/errors.js';
 import { requireDataRecord } from '../datasets/record-file.js';
 import { BACKENDS, createBackendDetector, type BackendFlag, type Detector, type DetectorBackend } from '../detectors/index.js';
-import { repeatable } from './flags.js';
+import type { FlagSpec } from './command-spec.js';
 import { flagName, restateOptionError } from './output.js';
 
 function parseFlagValue(flag: BackendFlag): ((value: string) => unknown) | undefined {
@@ -58,53 +59,58 @@ export function flagHelp(backend: DetectorBackend<never>, flag: BackendFlag): st
   return value === undefined ? flag.description : `${flag.description} (default: ${String(value)})`;
 }
 
+/** A backend flag's value as its parser gives it: the backend's own schema checks it when the detector is made. */
+function schemaOf(flag: BackendFlag): z.ZodType {
+  const value = flag.type === 'integer' ? z.number().int() : flag.type === 'number' ? z.number() : flag.type === 'boolean' ? z.boolean() : flag.type === 'json' ? z.unknown() : z.string();
+  return (flag.repeatable ? z.array(value) : value).optional();
+}
+
 /**
- * Adds every backend's flags under a heading per backend. A flag several backends declare alike is added
- * once, under the first one's heading, with the backends it applies to named in its description.
+ * Every backend's flags as one table, keyed by the backend's option key, under a help heading per backend. A
+ * flag several backends declare alike (`--max-pixels`) is listed once, under the first one's heading, with
+ * the backends it applies to named in its description.
  */
-export function addBackendFlags(command: Command): void {
+export function backendFlagTable(): Record<string, FlagSpec> {
   const owners = new Map<string, string[]>();
   for (const entry of BACKENDS.all()) {
     for (const flag of entry.flags) owners.set(flag.flags, [...(owners.get(flag.flags) ?? []), entry.name]);
   }
-  const added = new Map<string, string>();
+  const table: Record<string, FlagSpec> = {};
   for (const entry of BACKENDS.all()) {
     for (const flag of entry.flags) {
-      const shared = owners.get(flag.flags) ?? [];
-      const help = flagHelp(entry, flag);
-      const description = shared.length > 1 ? `${help} [${shared.join(', ')}]` : help;
-      const option = new Option(flag.flags, description).helpGroup(`${entry.name} backend options (--backend ${entry.name}):`);
-      const previous = added.get(option.attributeName());
+      const previous = table[flag.key];
       if (previous !== undefined) {
-        if (previous !== flag.flags) throw new Error(`backend flags: ${flag.flags} of ${entry.name} conflicts with ${previous}`);
+        if (previous.flags !== flag.flags) throw new Error(`backend flags: ${flag.flags} of ${entry.name} conflicts with ${previous.flags}`);
         continue;
       }
+      const shared = owners.get(flag.flags) ?? [];
+      const help = flagHelp(entry, flag);
       const parse = parseFlagValue(flag);
-      if (flag.repeatable) {
+      table[flag.key] = {
+        flags: flag.flags,
+        description: shared.length > 1 ? `${help} [${shared.join(', ')}]` : help,
+        schema: schemaOf(flag),
+        group: `${entry.name} backend options (--backend ${entry.name}):`,
         // Given several times, the values are collected in order (`--base-url A --base-url B` → [A, B]).
-        repeatable(option.argParser((value: string, previous: unknown[] | undefined) => [...(previous ?? []), parse ? parse(value) : value]));
-      } else if (parse) option.argParser(parse);
-      command.addOption(option);
-      added.set(option.attributeName(), flag.flags);
+        ...(flag.repeatable ? { repeatable: true, parse: (value: string, previous: unknown[] | undefined) => [...(previous ?? []), parse ? parse(value) : value] } : parse ? { parse } : {}),
+      };
     }
   }
+  return table;
 }
 
-/** The options of the chosen backend that the user gave; a flag of another backend is a usage error. */
-export function backendOptions(command: Command, backendName: string): Record<string, unknown> {
+/** The options of the chosen backend that the user gave (`given`: keys typed); a flag of another backend is a usage error. */
+export function backendOptions(flags: Readonly<Record<string, unknown>>, given: ReadonlySet<string>, backendName: string): Record<string, unknown> {
   const chosen = BACKENDS.get(backendName);
   const options: Record<string, unknown> = {};
-  for (const entry of BACKENDS.all()) {
-    for (const flag of entry.flags) {
-      const attribute = new Option(flag.flags).attributeName();
-      if (command.getOptionValueSource(attribute) !== 'cli') continue;
-      const own = chosen.flags.find((f) => f.flags === flag.flags);
-      if (!own) {
-        const owners = BACKENDS.all().filter((e) => e.flags.some((f) => f.flags === flag.flags)).map((e) => e.name);
-        throw new UsageError(`${flag.flags.split(' ')[0]} is an option of the ${owners.join('/')} backend, not ${chosen.name}; add --backend ${owners[0]}`);
-      }
-      options[own.key] = command.getOptionValue(attribute);
+  for (const [key, flag] of Object.entries(backendFlagTable())) {
+    if (!given.has(key)) continue;
+    const own = chosen.flags.find((f) => f.flags === flag.flags);
+    if (!own) {
+      const owners = BACKENDS.all().filter((e) => e.flags.some((f) => f.flags === flag.flags)).map((e) => e.name);
+      throw new UsageError(`${flag.flags.split(' ')[0]} is an option of the ${owners.join('/')} backend, not ${chosen.name}; add --backend ${owners[0]}`);
     }
+    options[own.key] = flags[key];
   }
   return options;
 }

@@ -8,67 +8,57 @@
  * 2 usage errors; 130 interrupted (rerun to finish).
  */
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { Command } from 'commander';
 import { z } from 'zod';
 import { InterruptedError } from '../core/errors.js';
 import { count } from '../core/plural.js';
 import type { AutolabelResult } from '../batch/autolabel.js';
-import { addTargetOptions, printSummary, targetOptions, TargetFlagsShape } from './data-convert.js';
-import { SCORE_FLAGS } from './data-stats.js';
-import { numberIn, parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { printSummary, TARGET_FLAGS, targetOptions } from './data-convert.js';
+import { scoreFlags } from './data-stats.js';
+import { nonNegativeInt, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
 
-const FlagsSchema = z.object({
-  inputs: z.array(z.string().min(1)).min(1),
-  out: z.string().min(1),
-  ...TargetFlagsShape,
-  minScore: z.number().optional(),
-  minTextScore: z.number().optional(),
-  review: z.string().default('labelme,ppocr'),
-  previewLimit: z.number().int().min(0).optional(),
-  concurrency: z.number().int().positive().optional(),
-  modelDir: z.string().min(1).optional(),
-  threads: z.number().int().positive().optional(),
-  retryErrors: z.boolean().default(false),
-  quiet: z.boolean().default(false),
-  json: z.boolean().default(false),
+
+const FLAGS = {
+  out: {
+    flags: '--out <dir>',
+    description: 'output folder: detections.jsonl, the converted data (train.jsonl, val.jsonl, ocrdet-data.json, report.json), review/, preview/',
+    required: true,
+    schema: z.string().min(1),
+  },
+  ...TARGET_FLAGS,
+  ...scoreFlags((text, key) => `${text.replace(/^results: /, '')}${key === 'minTextScore' ? '; --task text only' : ''}`),
+  review: {
+    flags: '--review <tools>',
+    description: 'annotation tools to lay the labels out for: labelme, ppocr (PPOCRLabel), both comma-separated, or none',
+    default: 'labelme,ppocr',
+    schema: z.string(),
+  },
+  previewLimit: {
+    flags: '--preview-limit <n>',
+    description: 'images drawn into preview/ at most (default: all; 0: none)',
+    parse: nonNegativeInt('--preview-limit'),
+    schema: z.number().int().min(0).optional(),
+  },
+  concurrency: { flags: '--concurrency <n>', description: 'images detected at once (default 2)', parse: positiveInt('--concurrency'), schema: z.number().int().positive().optional() },
+  modelDir: { flags: '--model-dir <dir>', description: 'directory of PP-OCR ONNX models (+ dictionary) instead of the bundled PP-OCRv4 ones', schema: z.string().min(1).optional() },
+  threads: { flags: '--threads <n>', description: 'onnxruntime threads per model (default: all cores, up to 4)', parse: positiveInt('--threads'), schema: z.number().int().positive().optional() },
+  retryErrors: { flags: '--retry-errors', description: 'redo images recorded with an error in DIR/detections.jsonl', schema: z.boolean().default(false) },
+  quiet: { flags: '-q, --quiet', description: 'no progress bar or notices (the summary is still printed)', schema: z.boolean().default(false) },
+  json: { flags: '--json', description: 'print one JSON object: detect, convert (report.json), review, preview', schema: z.boolean().default(false) },
+} as const;
+type Flags = FlagsOf<typeof FLAGS> & { inputs: string[] };
+
+export const spec = defineCommand({
+  name: 'autolabel',
+  description: 'label images with the embedded detector: fine-tuning data, LabelMe / PPOCRLabel files to review, preview pictures',
+  arguments: { inputs: { name: '<images...>', description: "image files, folders (recursive) and glob patterns (quote them: 'scans/**/*.png')", schema: z.array(z.string().min(1)).min(1) } },
+  flags: FLAGS,
+  helpAfter:
+    '\nRerun the same command to finish an interrupted run or to add images: detection resumes, label files\n' +
+    'that exist (a reviewed one) are never written over. After a review, convert the reviewed files:\n' +
+    '  ocrdet data convert DIR/review/labelme --out DIR/reviewed     (or DIR/review/ppocr)',
+  run: ({ args, flags }) => runAutolabel({ ...flags, inputs: args.inputs }),
 });
-type Flags = z.infer<typeof FlagsSchema>;
-
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} expects a whole number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
-
-export function createCommand(): Command {
-  const command = new Command('autolabel')
-    .description('label images with the embedded detector: fine-tuning data, LabelMe / PPOCRLabel files to review, preview pictures')
-    .argument('<images...>', "image files, folders (recursive) and glob patterns (quote them: 'scans/**/*.png')")
-    .requiredOption('--out <dir>', 'output folder: detections.jsonl, the converted data (train.jsonl, val.jsonl, ocrdet-data.json, report.json), review/, preview/');
-  return addTargetOptions(command)
-    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1].replace(/^results: /, ''), numberIn('--min-score', 0, 1))
-    .option(SCORE_FLAGS.minTextScore[0], `${SCORE_FLAGS.minTextScore[1].replace(/^results: /, '')}; --task text only`, numberIn('--min-text-score', 0, 1))
-    .option('--review <tools>', 'annotation tools to lay the labels out for: labelme, ppocr (PPOCRLabel), both comma-separated, or none', 'labelme,ppocr')
-    .option('--preview-limit <n>', 'images drawn into preview/ at most (default: all; 0: none)', nonNegativeInt('--preview-limit'))
-    .option('--concurrency <n>', 'images detected at once (default 2)', positiveInt('--concurrency'))
-    .option('--model-dir <dir>', 'directory of PP-OCR ONNX models (+ dictionary) instead of the bundled PP-OCRv4 ones')
-    .option('--threads <n>', 'onnxruntime threads per model (default: all cores, up to 4)', positiveInt('--threads'))
-    .option('--retry-errors', 'redo images recorded with an error in DIR/detections.jsonl')
-    .option('-q, --quiet', 'no progress bar or notices (the summary is still printed)')
-    .option('--json', 'print one JSON object: detect, convert (report.json), review, preview')
-    .addHelpText(
-      'after',
-      '\nRerun the same command to finish an interrupted run or to add images: detection resumes, label files\n' +
-        'that exist (a reviewed one) are never written over. After a review, convert the reviewed files:\n' +
-        '  ocrdet data convert DIR/review/labelme --out DIR/reviewed     (or DIR/review/ppocr)',
-    )
-    .action(async (inputs: string[], raw: Record<string, unknown>) => {
-      const flags = parseFlags(FlagsSchema, { ...raw, inputs, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false, json: raw.json ?? false }, 'ocrdet data autolabel');
-      process.exitCode = await runAutolabel(flags);
-    });
-}
 
 /** `--review labelme,ppocr` → the tools (`none` → none); unknown names are refused by autolabel, which lists the known ones. */
 function reviewTools(value: string): string[] {

@@ -6,101 +6,90 @@
  * record, a dropped region, a skipped image) — the files are written all the same, unless --strict, which
  * then writes only the report; 2 usage errors.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import type { ConvertOptions } from '../datasets/convert-options.js';
 import type { ConvertReport } from '../datasets/convert-report.js';
-import { numberIn, parseFlags, positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
-import { SCORE_FLAGS } from './data-stats.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { positiveInt, printJson, printLine, restateOptionError, showProgress, warn } from './output.js';
+import { scoreFlags } from './data-stats.js';
 import { count } from '../core/plural.js';
 import { FAMILIES } from '../grounding/families.js';
 import { describeRule } from '../grounding/image-rules.js';
 import { dialects } from '../grounding/index.js';
 
-/** The flags that say what a conversion writes (shared with `ocrdet data autolabel`). */
-export const TargetFlagsShape = {
-  to: z.string().optional(),
-  dialect: z.string().optional(),
-  family: z.string().optional(),
-  answer: z.string().optional(),
-  swiftVersion: z.enum(['2', '3', '4']).optional(),
-  task: z.string().optional(),
-  prompt: z.string().optional(),
-  system: z.string().optional(),
-  promptsFrom: z.string().optional(),
-  paths: z.string().optional(),
-  copyImages: z.boolean().optional(),
-  split: z.number().optional(),
-  seed: z.number().optional(),
-  splitBy: z.string().optional(),
-  maxAnswerTokens: z.number().optional(),
-  overflow: z.string().optional(),
-  keepEmpty: z.boolean().optional(),
-  minPixels: z.number().optional(),
-  maxPixels: z.number().optional(),
-  maxTiles: z.number().optional(),
-};
-type TargetFlags = z.infer<z.ZodObject<typeof TargetFlagsShape>>;
+const optionalText = z.string().optional();
+const optionalNumber = z.number().optional();
 
-const FlagsSchema = z.object({
-  dataset: z.string().min(1),
-  out: z.string().min(1),
-  ...TargetFlagsShape,
-  format: z.string().optional(),
-  images: z.string().optional(),
-  minScore: z.number().optional(),
-  minTextScore: z.number().optional(),
-  probe: z.boolean().default(true),
-  strict: z.boolean().optional(),
-  json: z.boolean().default(false),
-  verbose: z.boolean().default(false),
+/**
+ * The flags that say what a conversion writes (shared with `ocrdet data autolabel`), keyed by the converter's
+ * options. Their values (--to, --task, …) are checked by convertDataset's own schema, which names the option.
+ */
+export const TARGET_FLAGS = {
+  to: { flags: '--to <format>', description: 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', default: 'swift', schema: optionalText },
+  dialect: { flags: '--dialect <name>', description: `grounding dialect of the answers: ${dialects.names().join(', ')}`, default: 'internvl2', schema: optionalText },
+  family: { flags: '--family <name>', description: `model family the rows are for, when not the one the dialect is named after: ${FAMILIES.names().join(', ')}`, schema: optionalText },
+  answer: { flags: '--answer <mode>', description: 'native (answer written in the dialect) or objects (ms-swift <ref-object>/<bbox> + objects field)', default: 'native', schema: optionalText },
+  swiftVersion: { flags: '--swift-version <n>', description: 'ms-swift row format: 3 (3.x/4.x messages) or 2 (2.x system/query/response)', default: '3', schema: z.enum(['2', '3', '4']).optional() },
+  task: { flags: '--task <task>', description: "text (transcriptions as labels), objects (object labels), boxes (label 'text')", default: 'text', schema: optionalText },
+  prompt: { flags: '--prompt <text>', description: "user prompt (default: the dialect's prompt for the task)", schema: optionalText },
+  system: { flags: '--system <text>', description: 'system prompt (default: none, the template default)', schema: optionalText },
+  promptsFrom: { flags: '--prompts-from <file.jsonl>', description: "reuse the system and user prompts of a training file's first row", schema: optionalText },
+  paths: { flags: '--paths <mode>', description: 'image paths: abs, or rel (relative to the output folder)', default: 'abs', schema: optionalText },
+  copyImages: { flags: '--copy-images', description: 'copy the images into the output folder (images/)', schema: z.boolean().optional() },
+  split: { flags: '--split <ratio>', description: 'share of images in train, in (0, 1]; the rest in val (exact counts, by image)', parse: splitRatio, default: 0.9, schema: optionalNumber },
+  seed: { flags: '--seed <n>', description: 'seed of the split (an integer ≥ 0)', parse: (v: string) => Number(v), default: 42, schema: optionalNumber },
+  splitBy: { flags: '--split-by <key>', description: 'image, or source (each sub-folder / source keeps the ratio)', default: 'image', schema: optionalText },
+  maxAnswerTokens: { flags: '--max-answer-tokens <n>', description: 'answer budget in estimated tokens', parse: positiveInt('--max-answer-tokens'), default: 2048, schema: optionalNumber },
+  overflow: { flags: '--overflow <strategy>', description: 'over-budget images: crop (overlapping crops whose answers fit) or skip', default: 'crop', schema: optionalText },
+  keepEmpty: { flags: '--keep-empty', description: 'keep images without care regions (empty answers)', schema: z.boolean().optional() },
+  minPixels: {
+    flags: '--min-pixels <n>',
+    description: 'Qwen2/2.5/3-VL: MIN_PIXELS of training (smart_resize; default 3136, Qwen3-VL 4096)',
+    parse: positiveInt('--min-pixels'),
+    schema: optionalNumber,
+  },
+  maxPixels: {
+    flags: '--max-pixels <n>',
+    description: 'Qwen2/2.5/3-VL: MAX_PIXELS of training (smart_resize; default 1003520, Qwen3-VL 1048576)',
+    parse: positiveInt('--max-pixels'),
+    schema: optionalNumber,
+  },
+  maxTiles: { flags: '--max-tiles <n>', description: "InternVL: most 448-px tiles per image in training (ms-swift's MAX_NUM; default 12)", parse: positiveInt('--max-tiles'), schema: optionalNumber },
+} as const;
+type TargetFlags = FlagsOf<typeof TARGET_FLAGS>;
+
+const FLAGS = {
+  out: {
+    flags: '--out <dir>',
+    description: 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)',
+    required: true,
+    schema: z.string().min(1),
+  },
+  ...TARGET_FLAGS,
+  format: { flags: '--format <format>', description: 'dataset format (default: detected)', schema: optionalText },
+  images: { flags: '--images <dir>', description: 'where the images are, when not where the format says', schema: optionalText },
+  ...scoreFlags((text, key) => (key === 'minTextScore' ? `${text}; --task text only` : text)),
+  probe: { flags: '--no-probe', description: 'do not read image headers (sizes from the annotations; no EXIF check)', schema: z.boolean().default(true) },
+  strict: { flags: '--strict', description: 'write train/val only if nothing was left out (exit 1 otherwise)', schema: z.boolean().optional() },
+  json: { flags: '--json', description: 'print report.json to stdout instead of the summary', schema: z.boolean().default(false) },
+  verbose: { flags: '--verbose', description: 'also print warnings about data kept as written (regions clipped to their image) and notes', schema: z.boolean().default(false) },
+} as const;
+type Flags = FlagsOf<typeof FLAGS>;
+
+export const spec = defineCommand({
+  name: 'convert',
+  description: 'convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO',
+  arguments: {
+    dataset: {
+      name: '<dataset>',
+      description: "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL (detections as labels)",
+      schema: z.string().min(1),
+    },
+  },
+  flags: FLAGS,
+  run: ({ args, flags }) => runConvert(args.dataset, flags),
 });
-type Flags = z.infer<typeof FlagsSchema>;
-
-export function createCommand(): Command {
-  const command = new Command('convert')
-    .description('convert a dataset to fine-tuning data (ms-swift / InternVL JSONL in a grounding dialect) or to ICDAR / COCO')
-    .argument('<dataset>', "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL (detections as labels)")
-    .requiredOption('--out <dir>', 'output folder: train / val files, the data record ocrdet-data.json (training formats), report.json, report.md (crops/ and copies when needed)');
-  return addTargetOptions(command)
-    .option('--format <format>', 'dataset format (default: detected)')
-    .option('--images <dir>', 'where the images are, when not where the format says')
-    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1], numberIn('--min-score', 0, 1))
-    .option(SCORE_FLAGS.minTextScore[0], `${SCORE_FLAGS.minTextScore[1]}; --task text only`, numberIn('--min-text-score', 0, 1))
-    .option('--no-probe', 'do not read image headers (sizes from the annotations; no EXIF check)')
-    .option('--strict', 'write train/val only if nothing was left out (exit 1 otherwise)')
-    .option('--json', 'print report.json to stdout instead of the summary')
-    .option('--verbose', 'also print warnings about data kept as written (regions clipped to their image) and notes')
-    .action(async (dataset: string, raw: Record<string, unknown>) => {
-      const flags = parseFlags(FlagsSchema, { ...raw, dataset }, 'ocrdet data convert', ['dataset']);
-      process.exitCode = await runConvert(flags);
-    });
-}
-
-/** Adds the flags of TargetFlagsShape: output format, dialect, task, prompts, split, budget, image rule. */
-export function addTargetOptions(command: Command): Command {
-  return command
-    .option('--to <format>', 'swift (ms-swift JSONL), internvl (InternVL JSONL + meta.json), icdar, coco', 'swift')
-    .option('--dialect <name>', `grounding dialect of the answers: ${dialects.names().join(', ')}`, 'internvl2')
-    .option('--family <name>', `model family the rows are for, when not the one the dialect is named after: ${FAMILIES.names().join(', ')}`)
-    .option('--answer <mode>', 'native (answer written in the dialect) or objects (ms-swift <ref-object>/<bbox> + objects field)', 'native')
-    .option('--swift-version <n>', 'ms-swift row format: 3 (3.x/4.x messages) or 2 (2.x system/query/response)', '3')
-    .option('--task <task>', "text (transcriptions as labels), objects (object labels), boxes (label 'text')", 'text')
-    .option('--prompt <text>', "user prompt (default: the dialect's prompt for the task)")
-    .option('--system <text>', 'system prompt (default: none, the template default)')
-    .option('--prompts-from <file.jsonl>', "reuse the system and user prompts of a training file's first row")
-    .option('--paths <mode>', 'image paths: abs, or rel (relative to the output folder)', 'abs')
-    .option('--copy-images', 'copy the images into the output folder (images/)')
-    .option('--split <ratio>', 'share of images in train, in (0, 1]; the rest in val (exact counts, by image)', splitRatio, 0.9)
-    .option('--seed <n>', 'seed of the split (an integer ≥ 0)', (v: string) => Number(v), 42)
-    .option('--split-by <key>', 'image, or source (each sub-folder / source keeps the ratio)', 'image')
-    .option('--max-answer-tokens <n>', 'answer budget in estimated tokens', positiveInt('--max-answer-tokens'), 2048)
-    .option('--overflow <strategy>', 'over-budget images: crop (overlapping crops whose answers fit) or skip', 'crop')
-    .option('--keep-empty', 'keep images without care regions (empty answers)')
-    .option('--min-pixels <n>', 'Qwen2/2.5/3-VL: MIN_PIXELS of training (smart_resize; default 3136, Qwen3-VL 4096)', positiveInt('--min-pixels'))
-    .option('--max-pixels <n>', 'Qwen2/2.5/3-VL: MAX_PIXELS of training (smart_resize; default 1003520, Qwen3-VL 1048576)', positiveInt('--max-pixels'))
-    .option('--max-tiles <n>', "InternVL: most 448-px tiles per image in training (ms-swift's MAX_NUM; default 12)", positiveInt('--max-tiles'));
-}
 
 /** The conversion options of TargetFlags (enum values are checked by the converter's schema, which names the option). */
 export function targetOptions(flags: TargetFlags): Omit<ConvertOptions, 'out'> {
@@ -134,10 +123,10 @@ function progressLine(enabled: boolean) {
   };
 }
 
-async function runConvert(flags: Flags): Promise<number> {
+async function runConvert(dataset: string, flags: Flags): Promise<number> {
   const progress = progressLine(showProgress(false));
   const [{ convertDataset }, { formatProblem }] = await Promise.all([import('../datasets/convert.js'), import('../datasets/problems.js')]);
-  const { dataset, json, verbose, probe, swiftVersion, ...rest } = flags;
+  const { json, verbose, probe, swiftVersion, ...rest } = flags;
   // Enum values (--to, --task, …) are checked by convertDataset's own schema, which names the option.
   const options = {
     ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),

@@ -4,51 +4,57 @@
  * Each problem is one line on stderr as it is found. Exit 0 when everything was read; 1 when something was
  * skipped (a file, record, region or image); 2 for usage errors.
  */
-import { Command } from 'commander';
 import { z } from 'zod';
 import type { DatasetStats, Distribution } from '../datasets/stats.js';
-import { numberIn, parseFlags, printJson, printLine, warn } from './output.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { numberIn, printJson, printLine, warn } from './output.js';
 import { count, plural } from '../core/plural.js';
 
 /** The dataset formats a `--format` flag names (without loading the readers). */
 export const FORMATS = ['voc-quad', 'icdar2015', 'ppocr', 'labelme', 'coco', 'results'] as const;
 
-/** The flags that judge detections when the dataset is ocrdet's results (`--format results`). */
-export const SCORE_FLAGS = {
-  minScore: ['--min-score <score>', "results: a region whose detector score is under this is don't care (default 0.7)"],
-  minTextScore: ['--min-text-score <score>', "results: a region whose text score is under this is don't care (default 0.5)"],
-} as const;
-
-const StatsFlagsSchema = z.object({
-  dataset: z.string().min(1),
-  format: z.enum(FORMATS).optional(),
-  images: z.string().min(1).optional(),
-  probe: z.boolean().default(true),
-  minScore: z.number().optional(),
-  minTextScore: z.number().optional(),
-  json: z.boolean().default(false),
-});
-type StatsFlags = z.infer<typeof StatsFlagsSchema>;
-
-export function createCommand(): Command {
-  return new Command('stats')
-    .description('what a dataset holds: images, regions, sizes, texts, and the problems found reading it')
-    .argument('<dataset>', "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL")
-    .option('--format <format>', `dataset format: ${FORMATS.join(', ')} (default: detected from the path)`)
-    .option('--images <dir>', 'where the images are, when not where the format says (by relative path, then by name)')
-    .option('--no-probe', 'do not read image headers (sizes then come from the annotations only)')
-    .option(SCORE_FLAGS.minScore[0], SCORE_FLAGS.minScore[1], numberIn('--min-score', 0, 1))
-    .option(SCORE_FLAGS.minTextScore[0], SCORE_FLAGS.minTextScore[1], numberIn('--min-text-score', 0, 1))
-    .option('--json', 'print one JSON object (see README, "ocrdet data stats --json")')
-    .action(async (dataset: string, raw: Record<string, unknown>) => {
-      const flags = parseFlags(StatsFlagsSchema, { ...raw, dataset }, 'ocrdet data stats', ['dataset']);
-      process.exitCode = await runStats(flags);
-    });
+/**
+ * The flags that judge detections when the dataset is ocrdet's results (`--format results`); `describe`
+ * rewords their help for a command that reads only results.
+ */
+export function scoreFlags(describe: (text: string, key: 'minScore' | 'minTextScore') => string = (text) => text) {
+  return {
+    minScore: {
+      flags: '--min-score <score>',
+      description: describe("results: a region whose detector score is under this is don't care (default 0.7)", 'minScore'),
+      parse: numberIn('--min-score', 0, 1),
+      schema: z.number().optional(),
+    },
+    minTextScore: {
+      flags: '--min-text-score <score>',
+      description: describe("results: a region whose text score is under this is don't care (default 0.5)", 'minTextScore'),
+      parse: numberIn('--min-text-score', 0, 1),
+      schema: z.number().optional(),
+    },
+  } as const;
 }
 
-async function runStats(flags: StatsFlags): Promise<number> {
+const FLAGS = {
+  format: { flags: '--format <format>', description: `dataset format: ${FORMATS.join(', ')} (default: detected from the path)`, schema: z.enum(FORMATS).optional() },
+  images: { flags: '--images <dir>', description: 'where the images are, when not where the format says (by relative path, then by name)', schema: z.string().min(1).optional() },
+  probe: { flags: '--no-probe', description: 'do not read image headers (sizes then come from the annotations only)', schema: z.boolean().default(true) },
+  ...scoreFlags(),
+  json: { flags: '--json', description: 'print one JSON object (see README, "ocrdet data stats --json")', schema: z.boolean().default(false) },
+} as const;
+
+export const spec = defineCommand({
+  name: 'stats',
+  description: 'what a dataset holds: images, regions, sizes, texts, and the problems found reading it',
+  arguments: {
+    dataset: { name: '<dataset>', description: "a dataset folder or annotation file (voc-quad, icdar2015, ppocr, labelme, coco), or ocrdet's results JSONL", schema: z.string().min(1) },
+  },
+  flags: FLAGS,
+  run: ({ args, flags }) => runStats(args.dataset, flags),
+});
+
+async function runStats(dataset: string, flags: FlagsOf<typeof FLAGS>): Promise<number> {
   const [{ datasetStats }, { formatProblem }] = await Promise.all([import('../datasets/index.js'), import('../datasets/problems.js')]);
-  const stats = await datasetStats(flags.dataset, {
+  const stats = await datasetStats(dataset, {
     ...(flags.format ? { format: flags.format } : {}),
     ...(flags.images ? { images: flags.images } : {}),
     ...(flags.minScore !== undefined ? { minScore: flags.minScore } : {}),

@@ -6,25 +6,40 @@
  * Ctrl-C stops the server's whole process group.
  */
 import { relative } from 'node:path';
-import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { ServerError } from '../core/errors.js';
 import { describeRule } from '../grounding/image-rules.js';
-import type { DeployCommandOptions } from '../train/deploy.js';
 import type { SwiftVersion } from '../train/version.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
 import { numberIn, positiveInt, printJson, printLine, warn } from './output.js';
+import { onInterrupt } from './signals.js';
 
-/** The flags: the deploy command's own options (src/train/deploy.ts) plus what only the CLI needs. */
-interface DeployFlags extends Omit<DeployCommandOptions, 'version'> {
-  dialect?: string;
-  swiftVersion?: string;
-  readyTimeout: number;
-  log?: string;
-  dryRun?: boolean;
-  json?: boolean;
-  quiet?: boolean;
-}
+/** The deploy command's own options (src/train/deploy.ts `DeployCommandOptions`), keyed as it names them. */
+const ENGINE_FLAGS = {
+  engine: { flags: '--engine <engine>', description: 'serving engine', choices: ['swift', 'vllm', 'lmdeploy'], default: 'swift', schema: z.enum(['swift', 'vllm', 'lmdeploy']) },
+  host: { flags: '--host <address>', description: 'address to listen on', default: '0.0.0.0', schema: z.string() },
+  port: { flags: '--port <port>', description: 'port', parse: numberIn('--port', 1, 65535), default: 8000, schema: z.number().int() },
+  servedModelName: { flags: '--served-model-name <name>', description: 'model name clients ask for', default: 'ocrdet', schema: z.string() },
+  maxModelLen: { flags: '--max-model-len <tokens>', description: 'context length (image tokens + prompt + answer)', parse: positiveInt('--max-model-len'), default: 8192, schema: z.number().int() },
+  imagesPerPrompt: { flags: '--images-per-prompt <n>', description: 'images allowed in one request', parse: positiveInt('--images-per-prompt'), default: 1, schema: z.number().int() },
+  inferBackend: { flags: '--infer-backend <backend>', description: "swift engine only: pt, vllm, lmdeploy or sglang (default: ms-swift's)", schema: z.string().optional() },
+  gpus: { flags: '--gpus <list>', description: 'CUDA_VISIBLE_DEVICES for the server; more than one sets tensor parallelism (vllm, lmdeploy)', schema: z.string().optional() },
+} as const;
 
-async function runDeployCommand(target: string, flags: DeployFlags): Promise<void> {
+const FLAGS = {
+  ...ENGINE_FLAGS,
+  dialect: { flags: '--dialect <name>', description: 'grounding dialect of the model (default: from the run that trained it)', schema: z.string().optional() },
+  swiftVersion: { flags: '--swift-version <version>', description: 'build for this ms-swift (2, 3, 4 or x.y.z) instead of the installed one', schema: z.string().optional() },
+  readyTimeout: { flags: '--ready-timeout <seconds>', description: 'how long to wait for the model to load', parse: positiveInt('--ready-timeout'), default: 1800, schema: z.number().int() },
+  log: { flags: '--log <file>', description: "also copy the server's output to this file", schema: z.string().optional() },
+  dryRun: { flags: '--dry-run', description: 'print the command, run nothing', schema: z.boolean().optional() },
+  json: { flags: '--json', description: 'machine-readable output', schema: z.boolean().optional() },
+  quiet: { flags: '-q, --quiet', description: 'no server output or diagnostics', schema: z.boolean().optional() },
+} as const;
+
+type DeployFlags = FlagsOf<typeof FLAGS>;
+
+async function runDeployCommand(target: string, flags: DeployFlags): Promise<number> {
   const { resolveDeployModel, buildDeployCommand, baseUrlOf, detectCommandFor, clientSystemPrompt, clientUserPrompt } = await import('../train/deploy.js');
   const { formatMultiline } = await import('../train/shell.js');
   const info = await resolveDeployModel(target, flags.dialect);
@@ -54,17 +69,17 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
   const detect = (modelId: string) => detectCommandFor(baseUrl, modelId, info.dialect, { prompt: prompt?.text, system: systemToPrint?.text }, recordPath);
   if (flags.dryRun) {
     if (flags.json) {
-      return printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), prompt: prompt?.text, system: system?.text });
+      printJson({ env: command.env, program: command.program, args: command.args, baseUrl, detect: detect(flags.servedModelName), prompt: prompt?.text, system: system?.text });
+      return 0;
     }
     printLine(formatMultiline(command));
     if (!flags.quiet) warn(`once it answers: ${detect(flags.servedModelName)}`);
-    return;
+    return 0;
   }
   const { runDeploy } = await import('../train/deploy-run.js');
-  const { interceptSignals } = await import('../train/process.js');
   let stop: (() => void) | undefined;
   let stopRequested = false;
-  const restore = interceptSignals((_signal, count) => {
+  const restore = onInterrupt((count) => {
     if (!flags.quiet) warn(count === 1 ? `stopping ${command.program}…` : `stopping ${command.program} harder…`);
     stopRequested = true;
     stop?.();
@@ -92,36 +107,23 @@ async function runDeployCommand(target: string, flags: DeployFlags): Promise<voi
     if (result.timedOut) throw new ServerError(`${command.program} did not answer ${baseUrl}/models within ${flags.readyTimeout} s; stopped it`);
     if (result.stopped) {
       if (!flags.quiet) warn(`${command.program} stopped${result.ready ? '' : ' before it answered'}`);
-      return; // Ctrl-C is the normal way to end a server: exit 0.
+      return 0; // Ctrl-C is the normal way to end a server: exit 0.
     }
     if (result.exitCode !== 0 || !result.ready) {
       warn(`${command.program} exited ${result.ready ? '' : 'before it answered '}with exit code ${result.exitCode}`);
       if (result.failure) warn(`error: ${result.failure.message}${result.failure.hint ? `\nhint: ${result.failure.hint}` : ''}`);
-      process.exitCode = result.exitCode || 1;
+      return result.exitCode || 1;
     }
+    return 0;
   } finally {
     restore();
   }
 }
 
-export function createCommand(): Command {
-  return new Command('deploy')
-    .description('serve a merged model behind an OpenAI-compatible API (swift deploy, vLLM, LMDeploy) and print the detect command')
-    .argument('<model>', 'merged model directory (e.g. runs/ocr/merged), a LoRA checkpoint (swift only), or a hub id')
-    .addOption(new Option('--engine <engine>', 'serving engine').choices(['swift', 'vllm', 'lmdeploy']).default('swift'))
-    .option('--host <address>', 'address to listen on', '0.0.0.0')
-    .option('--port <port>', 'port', numberIn('--port', 1, 65535), 8000)
-    .option('--served-model-name <name>', 'model name clients ask for', 'ocrdet')
-    .option('--max-model-len <tokens>', 'context length (image tokens + prompt + answer)', positiveInt('--max-model-len'), 8192)
-    .option('--images-per-prompt <n>', 'images allowed in one request', positiveInt('--images-per-prompt'), 1)
-    .option('--infer-backend <backend>', 'swift engine only: pt, vllm, lmdeploy or sglang (default: ms-swift\'s)')
-    .option('--gpus <list>', 'CUDA_VISIBLE_DEVICES for the server; more than one sets tensor parallelism (vllm, lmdeploy)')
-    .option('--dialect <name>', 'grounding dialect of the model (default: from the run that trained it)')
-    .option('--swift-version <version>', 'build for this ms-swift (2, 3, 4 or x.y.z) instead of the installed one')
-    .option('--ready-timeout <seconds>', 'how long to wait for the model to load', positiveInt('--ready-timeout'), 1800)
-    .option('--log <file>', 'also copy the server\'s output to this file')
-    .option('--dry-run', 'print the command, run nothing')
-    .option('--json', 'machine-readable output')
-    .option('-q, --quiet', 'no server output or diagnostics')
-    .action((target: string, flags: DeployFlags) => runDeployCommand(target, flags));
-}
+export const spec = defineCommand({
+  name: 'deploy',
+  description: 'serve a merged model behind an OpenAI-compatible API (swift deploy, vLLM, LMDeploy) and print the detect command',
+  arguments: { model: { name: '<model>', description: 'merged model directory (e.g. runs/ocr/merged), a LoRA checkpoint (swift only), or a hub id', schema: z.string() } },
+  flags: FLAGS,
+  run: ({ args, flags }) => runDeployCommand(args.model, flags),
+});

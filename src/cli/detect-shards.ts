@@ -6,39 +6,57 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { makeDirectory } from '../core/dirs.js';
 import { parseShard, shardFromEnvironment, shardResultsPath, type Shard } from '../batch/shard.js';
 import { bashArray, sbatchPreamble } from '../train/slurm.js';
 import { shellQuote } from '../train/shell.js';
+import type { FlagsOf } from './command-spec.js';
 import { positiveInt, printLine, warn } from './output.js';
-
-export interface ShardFlags {
-  shard?: string;
-  shards?: number;
-  emit?: 'slurm';
-  partition?: string;
-  time?: string;
-  cpusPerTask?: number;
-}
-
-/** Flags of this file: not passed on to the parts a written script runs. */
-const OWN_FLAGS = ['shard', 'shards', 'emit', 'partition', 'time', 'cpusPerTask'];
 
 /** CPUs per array task: the embedded detector's default threads use up to 4. */
 const DEFAULT_CPUS_PER_TASK = 4;
 
-export function addShardFlags(command: Command): void {
-  const group = 'Job arrays (several machines):';
-  command
-    .addOption(new Option('--shard <K/N|auto>', 'do only part K of N of the inputs (by a hash of each path, so the parts never overlap); auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX').helpGroup(group))
-    .addOption(new Option('--shards <n>', 'how many parts: with --emit slurm, or with --shard auto in a Kubernetes Indexed Job (its completions)').argParser(positiveInt('--shards')).helpGroup(group))
-    .addOption(new Option('--emit <kind>', 'write a job array script that runs this command in --shards parts, instead of running it (<out folder>/detect.sbatch)').choices(['slurm']).helpGroup(group))
-    .addOption(new Option('--partition <name>', 'Slurm partition (with --emit slurm)').helpGroup(group))
-    .addOption(new Option('--time <limit>', 'Slurm time limit per part, e.g. 12:00:00 (with --emit slurm)').helpGroup(group))
-    .addOption(new Option('--cpus-per-task <n>', `CPUs per part (with --emit slurm; default ${DEFAULT_CPUS_PER_TASK})`).argParser(positiveInt('--cpus-per-task')).helpGroup(group));
-}
+const GROUP = 'Job arrays (several machines):';
+
+/** The flags of this file, keyed as `resolveShard` and `emitDetectSlurm` read them. */
+export const SHARD_FLAGS = {
+  shard: {
+    flags: '--shard <K/N|auto>',
+    description: 'do only part K of N of the inputs (by a hash of each path, so the parts never overlap); auto: from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX',
+    group: GROUP,
+    schema: z.string().min(1).optional(),
+  },
+  shards: {
+    flags: '--shards <n>',
+    description: 'how many parts: with --emit slurm, or with --shard auto in a Kubernetes Indexed Job (its completions)',
+    parse: positiveInt('--shards'),
+    group: GROUP,
+    schema: z.number().int().positive().optional(),
+  },
+  emit: {
+    flags: '--emit <kind>',
+    description: 'write a job array script that runs this command in --shards parts, instead of running it (<out folder>/detect.sbatch)',
+    choices: ['slurm'],
+    group: GROUP,
+    schema: z.literal('slurm').optional(),
+  },
+  partition: { flags: '--partition <name>', description: 'Slurm partition (with --emit slurm)', group: GROUP, schema: z.string().min(1).optional() },
+  time: { flags: '--time <limit>', description: 'Slurm time limit per part, e.g. 12:00:00 (with --emit slurm)', group: GROUP, schema: z.string().min(1).optional() },
+  cpusPerTask: {
+    flags: '--cpus-per-task <n>',
+    description: `CPUs per part (with --emit slurm; default ${DEFAULT_CPUS_PER_TASK})`,
+    parse: positiveInt('--cpus-per-task'),
+    group: GROUP,
+    schema: z.number().int().positive().optional(),
+  },
+} as const;
+
+export type ShardFlags = FlagsOf<typeof SHARD_FLAGS>;
+
+/** Flags of this file: not passed on to the parts a written script runs. */
+export const OWN_FLAGS: readonly string[] = Object.keys(SHARD_FLAGS);
 
 /** The part this run does, or undefined for all of them. `--shards` alone (without --emit) is a usage error. */
 export function resolveShard(flags: ShardFlags, env: NodeJS.ProcessEnv = process.env): Shard | undefined {
@@ -57,26 +75,6 @@ export function resolveShard(flags: ShardFlags, env: NodeJS.ProcessEnv = process
   const shard = parseShard(flags.shard);
   if (flags.shards !== undefined && flags.shards !== shard.count) throw new UsageError(`--shard ${flags.shard} and --shards ${flags.shards} disagree on the number of parts`);
   return shard;
-}
-
-/** A parsed option value as the words that give it again. */
-function optionWords(option: Option, value: unknown): string[] {
-  const flag = option.long ?? option.short ?? '';
-  if (typeof value === 'boolean') return option.negate ? (value ? [] : [flag]) : value ? [flag] : [];
-  if (Array.isArray(value)) return value.flatMap((item) => [flag, String(item)]);
-  if (value !== null && typeof value === 'object') return [flag, JSON.stringify(value)];
-  return [flag, String(value)];
-}
-
-/** The detect command line again, from what the user gave (defaults left to the parts), without this file's flags. */
-export function detectArgs(command: Command, inputs: readonly string[]): string[] {
-  const args = ['detect', ...inputs];
-  for (const option of command.options as Option[]) {
-    const key = option.attributeName();
-    if (OWN_FLAGS.includes(key) || command.getOptionValueSource(key) !== 'cli') continue;
-    args.push(...optionWords(option, command.getOptionValue(key)));
-  }
-  return args;
 }
 
 export interface DetectSlurmOptions {
@@ -134,13 +132,16 @@ export function buildDetectSlurmScript(options: DetectSlurmOptions): string {
   ].join('\n');
 }
 
-/** `--emit slurm`: writes <out folder>/detect.sbatch and prints its path; nothing is detected. */
-export async function emitDetectSlurm(command: Command, inputs: readonly string[], flags: ShardFlags & { out?: string; quiet?: boolean }): Promise<void> {
+/**
+ * `--emit slurm`: writes <out folder>/detect.sbatch and prints its path; nothing is detected. `given` are the
+ * flags the user typed but this file's (`givenWords`), which each part runs with.
+ */
+export async function emitDetectSlurm(given: readonly string[], inputs: readonly string[], flags: ShardFlags & { out?: string; quiet?: boolean }): Promise<void> {
   if (!flags.out) throw new UsageError('--emit slurm needs --out FILE: each part writes FILE with its part in the name (dets.jsonl → dets.3-of-16.jsonl)');
   if (!flags.shards) throw new UsageError('--emit slurm needs --shards N, the number of array tasks');
   const program = [process.execPath, resolve(dirname(new URL(import.meta.url).pathname), '..', '..', 'bin', 'ocrdet.js')];
   const script = buildDetectSlurmScript({
-    args: detectArgs(command, inputs),
+    args: ['detect', ...inputs, ...given],
     out: flags.out,
     shards: flags.shards,
     inputs,

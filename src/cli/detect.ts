@@ -11,7 +11,6 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { InterruptedError, UsageError, errorLine } from '../core/errors.js';
 import { count } from '../core/plural.js';
@@ -22,35 +21,50 @@ import type { DetectorBackend } from '../detectors/types.js';
 import type { PageInput } from '../batch/pages.js';
 import type { PageReader } from '../image/pages.js';
 import { OUTPUT_FORMATS } from '../formats/index.js';
-import { packageVersion } from './program.js';
+import { packageVersion } from './commands.js';
 import { PAGE_DEFAULTS } from '../image/pages.js';
 import type { ImageInput } from '../batch/inputs.js';
 import type { Shard } from '../batch/shard.js';
-import { addBackendFlags, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
-import { addShardFlags, emitDetectSlurm, resolveShard, type ShardFlags } from './detect-shards.js';
-import { inFlagText, parseFlags, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
+import { backendFlagTable, backendOptions, cliOptionName, detectorFromFlags } from './backend-flags.js';
+import { defineCommand, givenWords, type ArgumentTable, type FlagsOf, type Invocation } from './command-spec.js';
+import { emitDetectSlurm, OWN_FLAGS, resolveShard, SHARD_FLAGS } from './detect-shards.js';
+import { inFlagText, positiveInt, prettyDetectionJson, showProgress, warn } from './output.js';
+import { onInterrupt } from './signals.js';
 
 /** `--format`: JSON Detections (one pretty object / an array), JSONL, or a document format of src/formats. */
 const FORMAT_NAMES = ['json', 'jsonl', 'text', 'hocr', 'alto'] as const;
 
-const detectFlagsSchema = z.object({
-  backend: z.string().min(1),
-  format: z.enum(FORMAT_NAMES).optional(),
-  dpi: z.number().int().positive().max(2400).default(PAGE_DEFAULTS.dpi),
-  pages: z.string().min(1).optional(),
-  out: z.string().min(1).optional(),
-  overlay: z.string().min(1).optional(),
-  concurrency: z.number().int().positive().optional(),
-  retryErrors: z.boolean().default(false),
-  quiet: z.boolean().default(false),
-  shard: z.string().min(1).optional(),
-  shards: z.number().int().positive().optional(),
-  emit: z.literal('slurm').optional(),
-  partition: z.string().min(1).optional(),
-  time: z.string().min(1).optional(),
-  cpusPerTask: z.number().int().positive().optional(),
-});
-type DetectFlags = z.infer<typeof detectFlagsSchema> & ShardFlags;
+const FLAGS = {
+  backend: { flags: '--backend <name>', description: `detector backend: ${BACKENDS.names().join(', ')}`, default: DEFAULT_BACKEND, schema: z.string().min(1) },
+  format: {
+    flags: '--format <name>',
+    description: `output: ${FORMAT_NAMES.join(', ')} (default: json for one image, jsonl otherwise; text, hocr and alto are documents in reading order)`,
+    // Any case; `txt` is text.
+    parse: (value: string) => (value.toLowerCase() === 'txt' ? 'text' : value.toLowerCase()),
+    schema: z.enum(FORMAT_NAMES).optional(),
+  },
+  dpi: {
+    flags: '--dpi <n>',
+    description: `PDF pages are rendered at this resolution (default ${PAGE_DEFAULTS.dpi}: 10 pt text 28 px tall)`,
+    parse: positiveInt('--dpi'),
+    schema: z.number().int().positive().max(2400).default(PAGE_DEFAULTS.dpi),
+  },
+  pages: { flags: '--pages <ranges>', description: 'pages of each PDF or multi-page TIFF, e.g. 1-3,7 or 10- (default: all)', schema: z.string().min(1).optional() },
+  out: { flags: '--out <file>', description: 'write JSONL to this file; a rerun skips the images already in it', schema: z.string().min(1).optional() },
+  overlay: { flags: '--overlay <dir>', description: 'write one PNG per image with the regions drawn (names mirror the input paths)', schema: z.string().min(1).optional() },
+  concurrency: {
+    flags: '--concurrency <n>',
+    description: `images in flight at once (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`,
+    parse: positiveInt('--concurrency'),
+    schema: z.number().int().positive().optional(),
+  },
+  retryErrors: { flags: '--retry-errors', description: 'with --out: redo images recorded with an error (default: keep them)', schema: z.boolean().default(false) },
+  quiet: { flags: '-q, --quiet', description: 'no progress bar, notices or summary (per-image errors are still printed)', schema: z.boolean().default(false) },
+  json: { flags: '--json', description: 'output is always JSON (accepted for symmetry with other commands)', hidden: true, schema: z.boolean().optional() },
+  ...SHARD_FLAGS,
+  ...backendFlagTable(),
+} as const;
+type DetectFlags = FlagsOf<typeof FLAGS>;
 
 /** `path: CODE: message`, without repeating the path when the message starts with it; options said as flags. */
 export function imageErrorLine(image: string, error: DetectionError): string {
@@ -128,30 +142,28 @@ function stdoutFormat(format: (typeof FORMAT_NAMES)[number], files: readonly str
 
 /** SIGINT/SIGTERM: first → stop, second → abort, third → exit now. Returns the function that detaches it. */
 export function handleSignals(stop: AbortController, abort: AbortController, log: (line: string) => void): () => void {
-  let count = 0;
-  const onSignal = () => {
-    count++;
+  return onInterrupt((count) => {
     if (count === 1) {
       stop.abort();
       log('detect: stopping: no new images; waiting for those in flight (Ctrl-C again to abort them)');
     } else if (count === 2) {
       abort.abort();
       log('detect: aborting the images in flight (Ctrl-C again to exit at once)');
-    } else process.exit(130);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  };
+    } else return false;
+    return true;
+  });
 }
 
-async function runDetect(inputs: string[], flags: DetectFlags, command: Command): Promise<void> {
+/** Detects every page of the inputs; exit 1 when some failed (each named on stderr), 0 otherwise. */
+async function runDetect(inputs: readonly string[], invocation: Invocation<ArgumentTable, typeof FLAGS>): Promise<number> {
+  const { flags } = invocation;
   const entry = BACKENDS.get(flags.backend);
-  const detectorOptions = backendOptions(command, entry.name);
+  const detectorOptions = backendOptions(flags, invocation.given, entry.name);
   const shard = resolveShard(flags);
-  if (flags.emit) return emitDetectSlurm(command, inputs, flags);
+  if (flags.emit) {
+    await emitDetectSlurm(givenWords(spec, invocation, OWN_FLAGS), inputs, flags);
+    return 0;
+  }
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
   if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
   if (flags.out && flags.format && flags.format !== 'jsonl') {
@@ -173,7 +185,7 @@ async function runDetect(inputs: string[], flags: DetectFlags, command: Command)
     if (shard && out) notice(`this part's results go to ${out}`);
     // One file giving one Detection prints it as one pretty JSON object; anything else streams.
     const single = inputs.length === 1 && !out && !shard && pages.length === 1 && (await isFile(inputs[0]));
-    await detectPages(pages, reader, { ...flags, out, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions, batchShard);
+    return await detectPages(pages, reader, { ...flags, out, format: flags.format ?? (single ? 'json' : 'jsonl') }, single, entry, detectorOptions, batchShard);
   } finally {
     await reader.close();
   }
@@ -201,7 +213,7 @@ async function detectPages(
   entry: DetectorBackend<never>,
   detectorOptions: Record<string, unknown>,
   shard?: Shard,
-): Promise<void> {
+): Promise<number> {
   const { runBatch } = await import('../batch/run.js');
   const detector = await detectorFromFlags(entry.name, detectorOptions);
 
@@ -257,7 +269,7 @@ async function detectPages(
       const where = flags.out ? ` (kept in ${flags.out}; run the same command again to do the other ${left})` : '';
       throw new InterruptedError(`stopped by a signal after ${summary.done} of ${count(summary.total - summary.skipped, 'image')}${where}`);
     }
-    if (summary.failed > 0 || summary.previouslyFailed > 0) process.exitCode = 1;
+    return summary.failed > 0 || summary.previouslyFailed > 0 ? 1 : 0;
   } finally {
     bar?.finish();
     detach();
@@ -265,32 +277,20 @@ async function detectPages(
   }
 }
 
-export function createCommand(): Command {
-  const command = new Command('detect')
-    .description('Detect text regions in images: one Detection (JSON) per image, in input order.')
-    .argument('<inputs...>', 'image and PDF files, directories (recursive) and glob patterns (quote them: \'scans/**/*.png\')')
-    .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
-    .option('--format <name>', `output: ${FORMAT_NAMES.join(', ')} (default: json for one image, jsonl otherwise; text, hocr and alto are documents in reading order)`)
-    .option('--dpi <n>', `PDF pages are rendered at this resolution (default ${PAGE_DEFAULTS.dpi}: 10 pt text 28 px tall)`, positiveInt('--dpi'))
-    .option('--pages <ranges>', 'pages of each PDF or multi-page TIFF, e.g. 1-3,7 or 10- (default: all)')
-    .option('--out <file>', 'write JSONL to this file; a rerun skips the images already in it')
-    .option('--overlay <dir>', 'write one PNG per image with the regions drawn (names mirror the input paths)')
-    .option('--concurrency <n>', `images in flight at once (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`, positiveInt('--concurrency'))
-    .option('--retry-errors', 'with --out: redo images recorded with an error (default: keep them)')
-    .option('-q, --quiet', 'no progress bar, notices or summary (per-image errors are still printed)')
-    .addOption(new Option('--json', 'output is always JSON (accepted for symmetry with other commands)').hideHelp())
-    .addOption(new Option('--debug', 'print stack traces').hideHelp());
-  addShardFlags(command);
-  addBackendFlags(command);
-  command.addHelpText(
-    'after',
+export const spec = defineCommand({
+  name: 'detect',
+  description: 'Detect text regions in images: one Detection (JSON) per image, in input order.',
+  arguments: {
+    inputs: {
+      name: '<inputs...>',
+      description: "image and PDF files, directories (recursive) and glob patterns (quote them: 'scans/**/*.png')",
+      schema: z.array(z.string()),
+    },
+  },
+  flags: FLAGS,
+  helpAfter:
     '\nOutput: one input file → a Detection as JSON; several images or pages → JSONL (one Detection per line, input order).\n' +
-      'A PDF gives one Detection per page (page, dpi); so does a TIFF of several pages.\n' +
-      'Exit codes: 0 all done, 1 some images failed (each named on stderr), 2 usage error, 130 interrupted.',
-  );
-  return command.action(async (inputs: string[], raw: Record<string, unknown>, cmd: Command) => {
-    const format = typeof raw.format === 'string' ? raw.format.toLowerCase() : raw.format;
-    const flags = parseFlags(detectFlagsSchema, { ...raw, format: format === 'txt' ? 'text' : format, retryErrors: raw.retryErrors ?? false, quiet: raw.quiet ?? false }, 'ocrdet detect');
-    await runDetect(inputs, { ...flags }, cmd);
-  });
-}
+    'A PDF gives one Detection per page (page, dpi); so does a TIFF of several pages.\n' +
+    'Exit codes: 0 all done, 1 some images failed (each named on stderr), 2 usage error, 130 interrupted.',
+  run: (invocation) => runDetect(invocation.args.inputs, invocation),
+});

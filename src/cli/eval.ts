@@ -8,7 +8,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { count } from '../core/plural.js';
@@ -16,30 +16,9 @@ import type { DatasetProblem } from '../datasets/problems.js';
 import type { DatasetFormat } from '../datasets/reader.js';
 import type { CompareReport, EvalProblem } from '../eval/index.js';
 import type { ReportFiles } from '../eval/report/index.js';
-import { repeatable } from './flags.js';
-import { numberIn, parseFlags, positiveInt, printJson, warn } from './output.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { nonNegativeInt, numberIn, positiveInt, printJson, warn } from './output.js';
 import { compareJson, printComparison, printSingle, singleJson, type RunFile } from './eval-output.js';
-
-const EvalFlagsSchema = z.object({
-  gt: z.string().min(1),
-  pred: z.array(z.string().min(1)).min(1, 'is required: give the results file of at least one run'),
-  name: z.array(z.string().min(1)).default([]),
-  iou: z.array(z.number().min(0).max(1)).default([0.5]),
-  areaPrecision: z.number().min(0).max(1).default(0.5),
-  match: z.enum(['greedy', 'optimal']).default('greedy'),
-  by: z.enum(['source']).optional(),
-  perImage: z.boolean().default(false),
-  json: z.boolean().default(false),
-  // Checked by readDataset against the format registry, which lists the known names.
-  format: z.string().min(1).optional(),
-  images: z.string().min(1).optional(),
-  minScore: z.number().min(0).max(1).optional(),
-  report: z.string().min(1).optional(),
-  reportMaxSide: z.number().int().min(0).optional(),
-  resamples: z.number().int().min(1).default(1000),
-  seed: z.number().int().default(42),
-});
-export type EvalFlags = z.infer<typeof EvalFlagsSchema>;
 
 /** Collects a repeatable flag's values. */
 function collect(value: string, previous: string[] = []): string[] {
@@ -54,14 +33,6 @@ function parseThresholds(value: string): number[] {
   return parts.map(parse);
 }
 
-function nonNegativeInt(name: string): (value: string) => number {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`${name} expects a whole number ≥ 0, got "${value}"`);
-    return n;
-  };
-}
-
 function integer(name: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
@@ -70,30 +41,60 @@ function integer(name: string): (value: string) => number {
   };
 }
 
-export function createCommand(): Command {
-  return new Command('eval')
-    .description('precision, recall and hmean of detections against ground truth (ICDAR 2015 hmean-IoU, as PaddleOCR computes it); several runs compared')
-    .requiredOption('--gt <dataset>', "ground truth: any dataset ocrdet reads (folder or annotation file), or ocrdet's results JSONL")
-    .addOption(repeatable(new Option('--pred <results>', 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs').argParser(collect)))
-    .addOption(repeatable(new Option('--name <name>', "a run's name, in --pred order (default: the file's base name); repeatable").argParser(collect)))
-    .option('--iou <thresholds>', 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported', parseThresholds)
-    .option('--area-precision <share>', "a detection more than this share inside a don't-care region is ignored", numberIn('--area-precision', 0, 1), 0.5)
-    .option('--match <strategy>', 'greedy (PaddleOCR, ground-truth order) or optimal (maximum bipartite matching, as MMOCR)', 'greedy')
-    .option('--by <key>', 'also score each subset: source (the dataset sub-folder or `source` field)')
-    .option('--per-image', 'list every image, worst first')
-    .option('--json', 'print one JSON object (see README, "ocrdet eval --json")')
-    .option('--report <dir>', 'write DIR/index.html (tables, differences, pictures of every image) and DIR/errors.jsonl')
-    .option('--report-max-side <px>', 'longer side of the report\'s pictures (default 800; 0: no pictures)', nonNegativeInt('--report-max-side'))
-    .option('--resamples <n>', 'paired bootstrap resamples for the intervals of differences', positiveInt('--resamples'), 1000)
-    .option('--seed <n>', 'seed of the bootstrap (the same seed gives the same intervals)', integer('--seed'), 42)
-    .option('--format <format>', "ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco, results (ocrdet's own) (default: detected from the path)")
-    .option('--images <dir>', "where the ground truth's images are, when not where its format says")
-    .option('--min-score <score>', "ground truth that is ocrdet's results: a region whose detector score is under this is don't care (default 0.7)", numberIn('--min-score', 0, 1))
-    .action(async (raw: Record<string, unknown>) => {
-      const flags = parseFlags(EvalFlagsSchema, raw, 'ocrdet eval');
-      process.exitCode = await runEval(flags);
-    });
-}
+const FLAGS = {
+  gt: { flags: '--gt <dataset>', description: "ground truth: any dataset ocrdet reads (folder or annotation file), or ocrdet's results JSONL", required: true, schema: z.string().min(1) },
+  pred: {
+    flags: '--pred <results>',
+    description: 'predictions of one run: Detection JSONL (what `ocrdet detect` writes); repeat to compare runs',
+    parse: collect,
+    repeatable: true,
+    schema: z.array(z.string().min(1)).min(1, 'is required: give the results file of at least one run'),
+  },
+  name: { flags: '--name <name>', description: "a run's name, in --pred order (default: the file's base name); repeatable", parse: collect, repeatable: true, schema: z.array(z.string().min(1)).default([]) },
+  iou: { flags: '--iou <thresholds>', description: 'a match needs IoU strictly above this (default 0.5); several as 0.5,0.7, each reported', parse: parseThresholds, schema: z.array(z.number().min(0).max(1)).default([0.5]) },
+  areaPrecision: {
+    flags: '--area-precision <share>',
+    description: "a detection more than this share inside a don't-care region is ignored",
+    parse: numberIn('--area-precision', 0, 1),
+    default: 0.5,
+    schema: z.number().min(0).max(1),
+  },
+  match: { flags: '--match <strategy>', description: 'greedy (PaddleOCR, ground-truth order) or optimal (maximum bipartite matching, as MMOCR)', default: 'greedy', schema: z.enum(['greedy', 'optimal']) },
+  by: { flags: '--by <key>', description: 'also score each subset: source (the dataset sub-folder or `source` field)', schema: z.enum(['source']).optional() },
+  perImage: { flags: '--per-image', description: 'list every image, worst first', schema: z.boolean().default(false) },
+  json: { flags: '--json', description: 'print one JSON object (see README, "ocrdet eval --json")', schema: z.boolean().default(false) },
+  report: { flags: '--report <dir>', description: 'write DIR/index.html (tables, differences, pictures of every image) and DIR/errors.jsonl', schema: z.string().min(1).optional() },
+  reportMaxSide: {
+    flags: '--report-max-side <px>',
+    description: "longer side of the report's pictures (default 800; 0: no pictures)",
+    parse: nonNegativeInt('--report-max-side'),
+    schema: z.number().int().min(0).optional(),
+  },
+  resamples: { flags: '--resamples <n>', description: 'paired bootstrap resamples for the intervals of differences', parse: positiveInt('--resamples'), default: 1000, schema: z.number().int().min(1) },
+  seed: { flags: '--seed <n>', description: 'seed of the bootstrap (the same seed gives the same intervals)', parse: integer('--seed'), default: 42, schema: z.number().int() },
+  // Checked by readDataset against the format registry, which lists the known names.
+  format: {
+    flags: '--format <format>',
+    description: "ground-truth format: voc-quad, icdar2015, ppocr, labelme, coco, results (ocrdet's own) (default: detected from the path)",
+    schema: z.string().min(1).optional(),
+  },
+  images: { flags: '--images <dir>', description: "where the ground truth's images are, when not where its format says", schema: z.string().min(1).optional() },
+  minScore: {
+    flags: '--min-score <score>',
+    description: "ground truth that is ocrdet's results: a region whose detector score is under this is don't care (default 0.7)",
+    parse: numberIn('--min-score', 0, 1),
+    schema: z.number().min(0).max(1).optional(),
+  },
+} as const;
+
+export type EvalFlags = FlagsOf<typeof FLAGS>;
+
+export const spec = defineCommand({
+  name: 'eval',
+  description: 'precision, recall and hmean of detections against ground truth (ICDAR 2015 hmean-IoU, as PaddleOCR computes it); several runs compared',
+  flags: FLAGS,
+  run: ({ flags }) => runEval(flags),
+});
 
 /**
  * Each run's name: `--name` in order, else its file's base name without extension; base names two files

@@ -1,5 +1,5 @@
 /**
- * Rules every command's flags follow, applied once to the whole command tree (program.ts `applyExitOverride`):
+ * Rules every command's flags follow, applied once to the whole command tree (parse.ts `applyExitOverride`):
  * - a flag that takes one value refuses a second (`--out a --out b` is a usage error, not the last one winning
  *   silently); a flag meant to be given many times says so with `repeatable()`, and its parser collects;
  * - a command that has sub-commands and an action of its own (`ocrdet train`, `train status`) treats an

@@ -5,7 +5,7 @@
 import { InvalidArgumentError as InvalidFlag } from 'commander';
 import type { z } from 'zod';
 import { ERROR_CLASSES, OcrdetError, UsageError } from '../core/errors.js';
-import { formatIssues, optionsNamed, parseOptions, renameOptions, type OptionNamer } from '../core/options.js';
+import { formatIssues, optionsNamed, renameOptions, type OptionNamer } from '../core/options.js';
 
 /** Writes one value as pretty JSON (one result) to stdout. */
 export function printJson(value: unknown): void {
@@ -41,15 +41,6 @@ export function flagName(key: string): string {
 }
 
 /**
- * parseOptions over a command's parsed flags (and its arguments, named in `positionals`): messages name the
- * flags as typed (`--split must be ≤ 1`) and the arguments as the usage line does (`<dataset>`).
- */
-export function parseFlags<S extends z.ZodType>(schema: S, flags: unknown, where: string, positionals: readonly string[] = []): Readonly<z.infer<S>> {
-  const nameOf = (path: string) => (positionals.includes(path) ? `<${path}>` : path.includes('.') ? `option "${path}"` : flagName(path));
-  return parseOptions(schema, flags, where, undefined, { nameOf });
-}
-
-/**
  * A library error said again under the names the user typed. An option error (a UsageError whose cause is
  * the ZodError) is formatted anew: `convert: option "split" must be > 0` becomes `ocrdet data convert:
  * --split must be > 0`. Any other error whose `details.options` lists the options its message names gets
@@ -76,6 +67,24 @@ export function positiveInt(name: string): (value: string) => number {
   return (value: string) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 1) throw new InvalidFlag(`${name} expects a positive integer, got "${value}"`);
+    return n;
+  };
+}
+
+/** Parses a whole-number flag ≥ 0 (0 means none: `--preview-limit 0`). */
+export function nonNegativeInt(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new InvalidFlag(`${name} expects a whole number ≥ 0, got "${value}"`);
+    return n;
+  };
+}
+
+/** Parses a number flag > 0 (`--lr 1e-4`). */
+export function positiveNumber(name: string): (value: string) => number {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidFlag(`${name} expects a positive number, got "${value}"`);
     return n;
   };
 }

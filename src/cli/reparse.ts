@@ -13,45 +13,36 @@ import { createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
-import { parseFlags, warn } from './output.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { positiveNumber, warn } from './output.js';
 import { toFileSystemError } from '../core/errors.js';
 import { count } from '../core/plural.js';
 
-const ReparseFlagsSchema = z.object({
-  dialect: z.string().min(1).optional(),
-  task: z.enum(['text', 'boxes', 'objects']).optional(),
-  coordinateScale: z.number().positive().optional(),
-  out: z.string().min(1).optional(),
-  snap: z.boolean().default(false),
-  agreement: z.boolean().default(false),
-  quiet: z.boolean().default(false),
+const FLAGS = {
+  dialect: { flags: '--dialect <name>', description: 'grounding dialect to parse with (default: the one each line records)', schema: z.string().min(1).optional() },
+  task: { flags: '--task <task>', description: 'text, boxes or objects (what the answers list; default text)', schema: z.enum(['text', 'boxes', 'objects']).optional() },
+  coordinateScale: {
+    flags: '--coordinate-scale <n>',
+    description: 'the value that stands for the full width/height (e.g. 999 for ms-swift 2.x data)',
+    parse: positiveNumber('--coordinate-scale'),
+    schema: z.number().positive().optional(),
+  },
+  out: { flags: '--out <file>', description: 'write the JSONL here (may be the input file) instead of stdout', schema: z.string().min(1).optional() },
+  snap: { flags: '--snap', description: "refine each box to the text's quadrilateral with the embedded det model (one det pass per image, found by its recorded path)", schema: z.boolean().default(false) },
+  agreement: { flags: '--agreement', description: 'score each region and page by agreement with the embedded det model (implied by --snap)', schema: z.boolean().default(false) },
+  quiet: { flags: '-q, --quiet', description: 'no summary line', schema: z.boolean().default(false) },
+} as const;
+
+type ReparseFlags = FlagsOf<typeof FLAGS>;
+
+export const spec = defineCommand({
+  name: 'reparse',
+  description: 'parse the raw answers saved by `detect --backend vlm --save-raw` again (another dialect, task or scale), without asking the model',
+  arguments: { results: { name: '<results>', description: 'Detection JSONL written by ocrdet detect --backend vlm --save-raw', schema: z.string() } },
+  flags: FLAGS,
+  run: ({ args, flags }) => runReparse(args.results, flags),
 });
-type ReparseFlags = z.infer<typeof ReparseFlagsSchema>;
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`--coordinate-scale expects a positive number, got "${value}"`);
-  return n;
-}
-
-export function createCommand(): Command {
-  return new Command('reparse')
-    .description('parse the raw answers saved by `detect --backend vlm --save-raw` again (another dialect, task or scale), without asking the model')
-    .argument('<results>', 'Detection JSONL written by ocrdet detect --backend vlm --save-raw')
-    .option('--dialect <name>', 'grounding dialect to parse with (default: the one each line records)')
-    .option('--task <task>', 'text, boxes or objects (what the answers list; default text)')
-    .option('--coordinate-scale <n>', 'the value that stands for the full width/height (e.g. 999 for ms-swift 2.x data)', positiveNumber)
-    .option('--out <file>', 'write the JSONL here (may be the input file) instead of stdout')
-    .option('--snap', "refine each box to the text's quadrilateral with the embedded det model (one det pass per image, found by its recorded path)")
-    .option('--agreement', "score each region and page by agreement with the embedded det model (implied by --snap)")
-    .option('-q, --quiet', 'no summary line')
-    .action(async (results: string, raw: Record<string, unknown>) => {
-      const flags = parseFlags(ReparseFlagsSchema, { ...raw, quiet: raw.quiet ?? false, snap: raw.snap ?? false, agreement: raw.agreement ?? false }, 'ocrdet reparse');
-      process.exitCode = await runReparse(results, flags);
-    });
-}
 
 /** Lines to stdout, or to a temporary file renamed over --out at the end. */
 function openSink(out: string | undefined): { write: (line: string) => Promise<void>; finish: () => Promise<void>; discard: () => Promise<void> } {

@@ -6,20 +6,29 @@
  * or recorded with an error, as `detect` exits 1 when some images failed.
  */
 import { stat, writeFile } from 'node:fs/promises';
-import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
 import { count } from '../core/plural.js';
-import { repeatable } from './flags.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
 import { printJson, warn } from './output.js';
 
-interface MergeFlags {
-  out: string;
-  input: string[];
-  missing?: string;
-  json?: boolean;
-  quiet?: boolean;
-}
+const FLAGS = {
+  out: { flags: '--out <file>', description: 'the merged results file (may be one of the parts)', required: true, schema: z.string() },
+  input: {
+    flags: '--input <path>',
+    description: 'an input the parts were run on, as given to detect (repeatable)',
+    parse: (value: string, all: string[]) => [...all, value],
+    default: [],
+    repeatable: true,
+    schema: z.array(z.string()),
+  },
+  missing: { flags: '--missing <file>', description: 'with --input: write the inputs no part has, one per line', schema: z.string().optional() },
+  json: { flags: '--json', description: 'print a summary as JSON: {out, parts, written, failed, duplicates, badLines, missing, outside}', schema: z.boolean().optional() },
+  quiet: { flags: '-q, --quiet', description: 'no notices or summary', schema: z.boolean().optional() },
+} as const;
+
+type MergeFlags = FlagsOf<typeof FLAGS>;
 
 /** How many missing inputs are named on stderr (all of them go to --missing FILE). */
 const MISSING_SHOWN = 10;
@@ -39,7 +48,7 @@ async function expandParts(parts: readonly string[]): Promise<string[]> {
   return files;
 }
 
-async function runMerge(parts: string[], flags: MergeFlags): Promise<void> {
+async function runMerge(parts: readonly string[], flags: MergeFlags): Promise<number> {
   const { mergeResults } = await import('../batch/merge.js');
   const files = await expandParts(parts);
   const summary = await mergeResults({
@@ -59,24 +68,24 @@ async function runMerge(parts: string[], flags: MergeFlags): Promise<void> {
     const more = summary.missing.length > MISSING_SHOWN ? `, … (${flags.missing ? `all in ${flags.missing}` : 'add --missing FILE for the whole list'})` : '';
     warn(`results merge: ${count(summary.missing.length, 'input')} in no part: ${shown}${more}`);
   }
-  if (summary.missing.length > 0 || summary.failed > 0) process.exitCode = 1;
+  return summary.missing.length > 0 || summary.failed > 0 ? 1 : 0;
 }
 
-export function createCommand(): Command {
-  const results = new Command('results').description('results files (Detection JSONL): merge the parts of a job array');
-  results
-    .command('merge')
-    .description('join results files into one, each image once; in input order and naming the missing inputs when given --input')
-    .argument('<parts...>', 'results files or glob patterns (quote them: \'out/dets.*-of-16.jsonl\')')
-    .requiredOption('--out <file>', 'the merged results file (may be one of the parts)')
-    .addOption(repeatable(new Option('--input <path>', 'an input the parts were run on, as given to detect (repeatable)').argParser((value: string, all: string[]) => [...all, value]).default([])))
-    .option('--missing <file>', 'with --input: write the inputs no part has, one per line')
-    .option('--json', 'print a summary as JSON: {out, parts, written, failed, duplicates, badLines, missing, outside}')
-    .option('-q, --quiet', 'no notices or summary')
-    .addHelpText('after', '\nExit codes: 0 every image merged, 1 some inputs missing or recorded with an error, 2 usage error.')
-    .action(async (parts: string[], flags: MergeFlags) => {
-      if (flags.missing && flags.input.length === 0) throw new UsageError('--missing needs --input: the inputs tell which images are missing');
-      await runMerge(parts, flags);
-    });
-  return results;
-}
+export const mergeSpec = defineCommand({
+  name: 'merge',
+  description: 'join results files into one, each image once; in input order and naming the missing inputs when given --input',
+  arguments: { parts: { name: '<parts...>', description: "results files or glob patterns (quote them: 'out/dets.*-of-16.jsonl')", schema: z.array(z.string()) } },
+  flags: FLAGS,
+  helpAfter: '\nExit codes: 0 every image merged, 1 some inputs missing or recorded with an error, 2 usage error.',
+  check: ({ flags }) => {
+    if (flags.missing && flags.input.length === 0) throw new UsageError('--missing needs --input: the inputs tell which images are missing');
+  },
+  run: ({ args, flags }) => runMerge(args.parts, flags),
+});
+
+export const spec = defineCommand({
+  name: 'results',
+  description: 'results files (Detection JSONL): merge the parts of a job array',
+  flags: {},
+  subcommands: [mergeSpec],
+});

@@ -6,14 +6,16 @@
  * Flag values are checked by commander parsers that throw its InvalidArgumentError (printed as
  * `OCRDET_USAGE`, exit 2); an address that cannot be listened on is a UsageError naming it.
  */
-import { readFileSync } from 'node:fs';
-import { Command, InvalidArgumentError as InvalidFlag, Option } from 'commander';
+import { InvalidArgumentError as InvalidFlag } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { BACKENDS, DEFAULT_BACKEND, createBackendDetector } from '../detectors/index.js';
 import { LIMIT_DEFAULTS } from '../server/limits.js';
-import { addBackendFlags, backendOptions } from './backend-flags.js';
-import { parseFlags, positiveInt, restateOptionError, warn } from './output.js';
+import { backendFlagTable, backendOptions } from './backend-flags.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { packageVersion } from './commands.js';
+import { positiveInt, restateOptionError, warn } from './output.js';
+import { onInterrupt } from './signals.js';
 
 /** The flag of each server option a flag sets, for messages. */
 const SERVER_FLAGS: Readonly<Record<string, string>> = {
@@ -23,20 +25,6 @@ const SERVER_FLAGS: Readonly<Record<string, string>> = {
   bodyTimeoutMs: '--body-timeout',
   requestTimeoutMs: '--request-timeout',
 };
-
-const serveFlagsSchema = z.object({
-  backend: z.string().min(1),
-  host: z.string().min(1),
-  port: z.number().int().min(0).max(65535),
-  concurrency: z.number().int().positive().optional(),
-  queue: z.number().int().min(0).optional(),
-  maxConnections: z.number().int().positive().optional(),
-  headersTimeout: z.number().positive().optional(),
-  bodyTimeout: z.number().positive().optional(),
-  requestTimeout: z.number().positive().optional(),
-  maxUploadMb: z.number().positive().max(1024),
-  quiet: z.boolean().default(false),
-});
 
 /** `--port`: an integer in 0–65535 (0: the system picks a free port). */
 export function parsePort(value: string): number {
@@ -87,77 +75,116 @@ export function listenError(error: unknown, host: string, port: number): unknown
   return new UsageError(`${address} ${problem}`, { cause: error });
 }
 
-function packageVersion(): string {
+const LIMITS = 'Limits:';
+
+const FLAGS = {
+  backend: { flags: '--backend <name>', description: `detector backend: ${BACKENDS.names().join(', ')}`, default: DEFAULT_BACKEND, schema: z.string().min(1) },
+  host: { flags: '--host <host>', description: 'interface to listen on (0.0.0.0 for every interface)', default: '127.0.0.1', schema: z.string().min(1) },
+  port: { flags: '--port <port>', description: 'port to listen on (0: any free port)', parse: parsePort, default: 8080, schema: z.number().int().min(0).max(65535) },
+  concurrency: {
+    flags: '--concurrency <n>',
+    description: `images detected at once; more requests wait in line (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`,
+    parse: positiveInt('--concurrency'),
+    schema: z.number().int().positive().optional(),
+  },
+  maxUploadMb: { flags: '--max-upload-mb <mb>', description: 'largest request body accepted, in MB', parse: parseUploadMb, default: 25, schema: z.number().positive().max(1024) },
+  queue: {
+    flags: '--queue <n>',
+    description: `requests that may wait for a slot; more get 503 with Retry-After (default: ${LIMIT_DEFAULTS.queuePerSlot} × --concurrency)`,
+    parse: parseQueue,
+    group: LIMITS,
+    schema: z.number().int().min(0).optional(),
+  },
+  maxConnections: {
+    flags: '--max-connections <n>',
+    description: `open connections at once; more are closed as they arrive (default: ${LIMIT_DEFAULTS.maxConnections})`,
+    parse: positiveInt('--max-connections'),
+    group: LIMITS,
+    schema: z.number().int().positive().optional(),
+  },
+  headersTimeout: {
+    flags: '--headers-timeout <s>',
+    description: `seconds for a request's headers to arrive (default: ${LIMIT_DEFAULTS.headersTimeoutMs / 1000})`,
+    parse: seconds('--headers-timeout'),
+    group: LIMITS,
+    schema: z.number().positive().optional(),
+  },
+  bodyTimeout: {
+    flags: '--body-timeout <s>',
+    description: `longest pause while a body is received, in seconds (default: ${LIMIT_DEFAULTS.bodyTimeoutMs / 1000})`,
+    parse: seconds('--body-timeout'),
+    group: LIMITS,
+    schema: z.number().positive().optional(),
+  },
+  requestTimeout: {
+    flags: '--request-timeout <s>',
+    description: `seconds for the whole request, headers and body, to arrive (default: ${LIMIT_DEFAULTS.requestTimeoutMs / 1000})`,
+    parse: seconds('--request-timeout'),
+    group: LIMITS,
+    schema: z.number().positive().optional(),
+  },
+  quiet: { flags: '-q, --quiet', description: 'no request log', schema: z.boolean().default(false) },
+  ...backendFlagTable(),
+} as const;
+
+/** Serves until Ctrl-C: the detector of the chosen backend behind the HTTP API and the page. */
+async function runServe(flags: FlagsOf<typeof FLAGS>, given: ReadonlySet<string>): Promise<void> {
+  const entry = BACKENDS.get(flags.backend);
+  // A long-running server's own defaults (ppocr: one worker thread, so the server answers while a model runs).
+  const detector = await createBackendDetector(entry.name, { ...entry.serverDefaults, ...backendOptions(flags, given, entry.name) });
+  const { buildServer } = await import('../server/app.js');
+  const concurrency = flags.concurrency ?? detector.defaultConcurrency ?? entry.defaultConcurrency;
+  const limits = {
+    ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
+    ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
+    ...(flags.headersTimeout !== undefined ? { headersTimeoutMs: ms(flags.headersTimeout) } : {}),
+    ...(flags.bodyTimeout !== undefined ? { bodyTimeoutMs: ms(flags.bodyTimeout) } : {}),
+    ...(flags.requestTimeout !== undefined ? { requestTimeoutMs: ms(flags.requestTimeout) } : {}),
+  };
+  let app;
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
+    app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits });
+  } catch (error) {
+    await detector.close();
+    throw restateOptionError(error, 'ocrdet serve', (key) => SERVER_FLAGS[key] ?? `option "${key}"`);
+  }
+  if (!flags.quiet) {
+    app.addHook('onResponse', async (request, reply) => {
+      warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
+    });
+  }
+  let address: string;
+  try {
+    address = await app.listen({ host: flags.host, port: flags.port });
+  } catch (error) {
+    await app.close();
+    await detector.close();
+    throw listenError(error, flags.host, flags.port);
+  }
+  const queue = flags.queue ?? LIMIT_DEFAULTS.queuePerSlot * concurrency;
+  warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; ${concurrency} at once, ${queue} waiting at most; Ctrl-C stops`);
+  // The first Ctrl-C lets the requests in flight finish; a second ends ocrdet at once.
+  let detach = () => {};
+  await new Promise<void>((resolve) => {
+    detach = onInterrupt((count) => {
+      if (count > 1) return false;
+      warn('ocrdet serve: stopping (requests in flight finish first)');
+      resolve();
+      return true;
+    });
+  });
+  try {
+    await app.close();
+    await detector.close();
+  } finally {
+    detach();
   }
 }
 
-export function createCommand(): Command {
-  const command = new Command('serve')
-    .description('Serve the HTTP API (POST /v1/detect, GET /healthz) and the web page over a detector.')
-    .option('--backend <name>', `detector backend: ${BACKENDS.names().join(', ')}`, DEFAULT_BACKEND)
-    .option('--host <host>', 'interface to listen on (0.0.0.0 for every interface)', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0: any free port)', parsePort, 8080)
-    .option('--concurrency <n>', `images detected at once; more requests wait in line (default: per backend, ${BACKENDS.all().map((b) => `${b.name} ${b.defaultConcurrency}`).join(', ')})`, positiveInt('--concurrency'))
-    .addOption(new Option('--max-upload-mb <mb>', 'largest request body accepted, in MB').default(25).argParser(parseUploadMb))
-    .addOption(new Option('--queue <n>', `requests that may wait for a slot; more get 503 with Retry-After (default: ${LIMIT_DEFAULTS.queuePerSlot} × --concurrency)`).argParser(parseQueue).helpGroup('Limits:'))
-    .addOption(new Option('--max-connections <n>', `open connections at once; more are closed as they arrive (default: ${LIMIT_DEFAULTS.maxConnections})`).argParser(positiveInt('--max-connections')).helpGroup('Limits:'))
-    .addOption(new Option('--headers-timeout <s>', `seconds for a request's headers to arrive (default: ${LIMIT_DEFAULTS.headersTimeoutMs / 1000})`).argParser(seconds('--headers-timeout')).helpGroup('Limits:'))
-    .addOption(new Option('--body-timeout <s>', `longest pause while a body is received, in seconds (default: ${LIMIT_DEFAULTS.bodyTimeoutMs / 1000})`).argParser(seconds('--body-timeout')).helpGroup('Limits:'))
-    .addOption(new Option('--request-timeout <s>', `seconds for the whole request, headers and body, to arrive (default: ${LIMIT_DEFAULTS.requestTimeoutMs / 1000})`).argParser(seconds('--request-timeout')).helpGroup('Limits:'))
-    .option('-q, --quiet', 'no request log');
-  addBackendFlags(command);
-  command.addHelpText('after', '\nThen open http://HOST:PORT/ or: curl -F image=@photo.jpg http://HOST:PORT/v1/detect');
-  return command.action(async (raw: Record<string, unknown>, cmd: Command) => {
-    const flags = parseFlags(serveFlagsSchema, { ...raw, quiet: raw.quiet ?? false }, 'ocrdet serve');
-    const entry = BACKENDS.get(flags.backend);
-    // A long-running server's own defaults (ppocr: one worker thread, so the server answers while a model runs).
-    const detector = await createBackendDetector(entry.name, { ...entry.serverDefaults, ...backendOptions(cmd, entry.name) });
-    const { buildServer } = await import('../server/app.js');
-    const concurrency = flags.concurrency ?? detector.defaultConcurrency ?? entry.defaultConcurrency;
-    const limits = {
-      ...(flags.queue !== undefined ? { queue: flags.queue } : {}),
-      ...(flags.maxConnections !== undefined ? { maxConnections: flags.maxConnections } : {}),
-      ...(flags.headersTimeout !== undefined ? { headersTimeoutMs: ms(flags.headersTimeout) } : {}),
-      ...(flags.bodyTimeout !== undefined ? { bodyTimeoutMs: ms(flags.bodyTimeout) } : {}),
-      ...(flags.requestTimeout !== undefined ? { requestTimeoutMs: ms(flags.requestTimeout) } : {}),
-    };
-    let app;
-    try {
-      app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits });
-    } catch (error) {
-      await detector.close();
-      throw restateOptionError(error, 'ocrdet serve', (key) => SERVER_FLAGS[key] ?? `option "${key}"`);
-    }
-    if (!flags.quiet) {
-      app.addHook('onResponse', async (request, reply) => {
-        warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
-      });
-    }
-    let address: string;
-    try {
-      address = await app.listen({ host: flags.host, port: flags.port });
-    } catch (error) {
-      await app.close();
-      await detector.close();
-      throw listenError(error, flags.host, flags.port);
-    }
-    const queue = flags.queue ?? LIMIT_DEFAULTS.queuePerSlot * concurrency;
-    warn(`ocrdet serve: ${entry.name} (${detector.model}) at ${address}/ — POST ${address}/v1/detect; ${concurrency} at once, ${queue} waiting at most; Ctrl-C stops`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        warn('ocrdet serve: stopping (requests in flight finish first)');
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
-    await app.close();
-    await detector.close();
-  });
-}
+export const spec = defineCommand({
+  name: 'serve',
+  description: 'Serve the HTTP API (POST /v1/detect, GET /healthz) and the web page over a detector.',
+  flags: FLAGS,
+  helpAfter: '\nThen open http://HOST:PORT/ or: curl -F image=@photo.jpg http://HOST:PORT/v1/detect',
+  run: ({ flags, given }) => runServe(flags, given),
+});

@@ -4,105 +4,30 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { makeDirectory } from '../core/dirs.js';
 import { ConfigError } from '../core/errors.js';
 import { count } from '../core/plural.js';
 import type { TrainRunResult } from '../train/launch.js';
 import type { SwiftLogEvent } from '../train/logging.js';
 import type { RunningProcess } from '../train/process.js';
-import { PRESETS } from '../train/presets.js';
 import type { Recipe, RecipeInput } from '../train/recipe.js';
 import type { RunRecord } from '../train/run-record.js';
 import type { ExternalCommand } from '../train/shell.js';
 import type { LengthPlan, TrainingData } from '../train/train-data.js';
 import type { SwiftVersion } from '../train/version.js';
-import { numberIn, positiveInt, printJson, printLine, showProgress, warn } from './output.js';
-import { repeatable } from './flags.js';
+import { defineCommand, type FlagsOf } from './command-spec.js';
+import { printJson, printLine, showProgress, warn } from './output.js';
+import { envRecord, RECIPE_FLAGS, STATUS_FLAGS, TRAIN_FLAGS } from './train-flags.js';
+import { onInterrupt } from './signals.js';
 
-interface TrainFlags {
-  recipe?: string;
-  preset?: string;
-  model?: string;
-  modelPath?: string;
-  modelType?: string;
-  dialect?: string;
-  data?: string;
-  out?: string;
-  gpus?: string;
-  nnodes?: number;
-  nodeRank?: number;
-  masterAddr?: string;
-  masterPort?: number;
-  deepspeed?: string;
-  epochs?: number;
-  batchSize?: number;
-  gradAccum?: number;
-  globalBatch?: number;
-  lr?: number;
-  loraRank?: number;
-  maxLength?: number;
-  evalSteps?: number;
-  saveSteps?: number;
-  freezeVit?: boolean;
-  env: string[];
-  swiftVersion?: string;
-  dryRun?: boolean;
-  check?: boolean;
-  gpuCheck: boolean;
-  emit?: 'slurm';
-  partition?: string;
-  time?: string;
-  json?: boolean;
-  quiet?: boolean;
-  verbose?: boolean;
-  plotsDir?: string;
-  plots: boolean;
-}
+type TrainFlags = FlagsOf<typeof TRAIN_FLAGS>;
+type StatusFlags = FlagsOf<typeof STATUS_FLAGS>;
 
-function positiveNumber(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} expects a positive number, got "${value}"`);
-    return n;
-  };
-}
-
-function collectEnv(value: string, previous: string[]): string[] {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(value)) throw new InvalidArgumentError(`--env expects KEY=VALUE, got "${value}"`);
-  return [...previous, value];
-}
-
-/** Flags → recipe fields (undefined = not given; the recipe layers below decide). */
+/** The recipe fields the flags give (undefined = not given; the recipe layers below decide). */
 function recipeFlags(flags: TrainFlags): RecipeInput {
-  const env = Object.fromEntries(flags.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-  return {
-    preset: flags.preset,
-    model: flags.model,
-    modelPath: flags.modelPath,
-    modelType: flags.modelType,
-    dialect: flags.dialect,
-    data: flags.data,
-    out: flags.out,
-    gpus: flags.gpus,
-    nnodes: flags.nnodes,
-    nodeRank: flags.nodeRank,
-    masterAddr: flags.masterAddr,
-    masterPort: flags.masterPort,
-    deepspeed: flags.deepspeed,
-    epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    gradientAccumulation: flags.gradAccum,
-    globalBatch: flags.globalBatch,
-    learningRate: flags.lr,
-    loraRank: flags.loraRank,
-    maxLength: flags.maxLength,
-    evalSteps: flags.evalSteps,
-    saveSteps: flags.saveSteps,
-    freezeVit: flags.freezeVit,
-    swiftVersion: flags.swiftVersion,
-    ...(flags.env.length ? { env } : {}),
-  };
+  const { env, ...fields } = Object.fromEntries(Object.keys(RECIPE_FLAGS).map((key) => [key, flags[key as keyof TrainFlags]])) as FlagsOf<typeof RECIPE_FLAGS>;
+  return { ...fields, ...(env.length ? { env: envRecord(env) } : {}) };
 }
 
 /** The recipe, the ms-swift version and max_length, agreed with the data record; what `train` builds its command from. */
@@ -140,7 +65,7 @@ function printLengths(lengths: LengthPlan, q: { count: number; median: number; p
   if (lengths.over.length > 5) warn(`over   … and ${lengths.over.length - 5} more`);
 }
 
-async function runTrain(flags: TrainFlags): Promise<void> {
+async function runTrain(flags: TrainFlags): Promise<number> {
   const { buildTrainCommand, globalBatchOf } = await import('../train/command.js');
   const { formatMultiline } = await import('../train/shell.js');
   const { recipe, version, note, data, lengths } = await resolveRun(flags);
@@ -153,15 +78,18 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   for (const w of command.warnings) warn(`warning: ${w}`);
   const record: RunRecord = { recipe, swiftVersion: version.raw, command: { env: command.env, program: command.program, args: command.args }, ...(data.record ? { dataRecord: 'ocrdet-data.json' } : {}) };
 
-  if (flags.emit === 'slurm') return emitSlurm(recipe, command, record, data, flags);
+  if (flags.emit === 'slurm') {
+    await emitSlurm(recipe, command, record, data, flags);
+    return 0;
+  }
   if (flags.dryRun) {
     if (flags.json) printJson({ swiftVersion: version.raw, env: command.env, program: command.program, args: command.args, warnings: command.warnings });
     else printLine(formatMultiline(command));
-    return;
+    return 0;
   }
   await runPreflight(recipe, version, data, flags);
-  if (flags.check) return;
-  await launch(recipe, command, record, data, flags);
+  if (flags.check) return 0;
+  return launch(recipe, command, record, data, flags);
 }
 
 async function emitSlurm(recipe: Recipe, command: ExternalCommand, record: RunRecord, data: TrainingData, flags: TrainFlags): Promise<void> {
@@ -194,9 +122,8 @@ async function runPreflight(recipe: Recipe, version: SwiftVersion, data: Trainin
   if (flags.check && !flags.quiet) warn('pre-flight: ok');
 }
 
-async function launch(recipe: Recipe, command: ExternalCommand, record: RunRecord, data: TrainingData, flags: TrainFlags): Promise<void> {
+async function launch(recipe: Recipe, command: ExternalCommand, record: RunRecord, data: TrainingData, flags: TrainFlags): Promise<number> {
   const { runTraining } = await import('../train/launch.js');
-  const { interceptSignals } = await import('../train/process.js');
   const { formatEvalLine, formatProgressLine } = await import('../train/progress.js');
   const live = showProgress(flags.quiet);
   const passthrough = !flags.quiet && (!live || flags.verbose);
@@ -207,7 +134,7 @@ async function launch(recipe: Recipe, command: ExternalCommand, record: RunRecor
   };
   let running: RunningProcess | undefined;
   let stopRequested = false;
-  const restore = interceptSignals((_signal, count) => {
+  const restore = onInterrupt((count) => {
     clearLine();
     warn(count === 1 ? 'stopping ms-swift (Ctrl-C again to stop it harder)…' : 'stopping ms-swift harder…');
     stopRequested = true;
@@ -236,13 +163,14 @@ async function launch(recipe: Recipe, command: ExternalCommand, record: RunRecor
       },
     });
     clearLine();
-    await finishRun(result, flags);
+    return await finishRun(result, flags);
   } finally {
     restore();
   }
 }
 
-async function finishRun(result: TrainRunResult, flags: TrainFlags): Promise<void> {
+/** The run's summary and plots, what went wrong; returns ms-swift's exit code. */
+async function finishRun(result: TrainRunResult, flags: TrainFlags): Promise<number> {
   if (result.events.length && result.runDir) await printStatus(result.runDir, result.events, flags, false);
   if (result.exitCode !== 0) {
     const how = result.stopped ? 'was stopped' : 'failed';
@@ -254,10 +182,10 @@ async function finishRun(result: TrainRunResult, flags: TrainFlags): Promise<voi
   } else if (!result.runDir) {
     warn(`ms-swift ended without creating a run directory under ${flags.out ?? 'the output directory'}; its log: ${result.logPath}`);
   }
-  process.exitCode = result.exitCode;
+  return result.exitCode;
 }
 
-async function printStatus(runDir: string, events: SwiftLogEvent[], flags: TrainFlags, json: boolean): Promise<void> {
+async function printStatus(runDir: string, events: SwiftLogEvent[], flags: Pick<StatusFlags, 'plots' | 'plotsDir'>, json: boolean): Promise<void> {
   const { summarizeRun, formatSummary } = await import('../train/summary.js');
   const { writeRunPlots } = await import('../train/plots.js');
   const summary = summarizeRun(events);
@@ -275,7 +203,7 @@ async function printStatus(runDir: string, events: SwiftLogEvent[], flags: Train
   for (const line of lines) printLine(line);
 }
 
-async function runStatus(target: string, flags: TrainFlags & { follow?: boolean }): Promise<void> {
+async function runStatus(target: string, flags: StatusFlags): Promise<void> {
   const { readRunStatus } = await import('../train/status.js');
   const status = await readRunStatus(target);
   for (const problem of status.problems) warn(`warning: ${problem}`);
@@ -285,12 +213,15 @@ async function runStatus(target: string, flags: TrainFlags & { follow?: boolean 
 }
 
 /** `train status --follow`: a live progress line until the run finishes or Ctrl-C (which stops only the following). */
-async function followLive(runDir: string, flags: TrainFlags): Promise<SwiftLogEvent[]> {
+async function followLive(runDir: string, flags: StatusFlags): Promise<SwiftLogEvent[]> {
   const { followLog } = await import('../train/follow.js');
   const { formatEvalLine, formatProgressLine } = await import('../train/progress.js');
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
+  // The first Ctrl-C stops the following (the run goes on); a second ends ocrdet at once.
+  const detach = onInterrupt((count) => {
+    stop.abort();
+    return count === 1;
+  });
   const live = showProgress(flags.quiet);
   try {
     return await followLog(join(runDir, 'logging.jsonl'), {
@@ -302,64 +233,23 @@ async function followLive(runDir: string, flags: TrainFlags): Promise<SwiftLogEv
       },
     });
   } finally {
-    process.off('SIGINT', onSignal);
+    detach();
     if (live) process.stderr.write('\r\x1b[2K');
   }
 }
 
-export function createCommand(): Command {
-  const command = new Command('train')
-    .description('fine-tune with ms-swift from a recipe whose defaults reproduce the reference run; --dry-run prints the command')
-    // `train status X --json` is the sub-command's flag, not train's.
-    .enablePositionalOptions()
-    .option('--recipe <file>', 'recipe file (JSON or YAML); flags override its fields')
-    .option('--preset <name>', `model preset: ${PRESETS.names().join(', ')} (default: the data record's family, else internvl2-8b)`)
-    .option('--model <id>', 'hub model id')
-    .option('--model-path <dir>', 'local model weights instead of the hub download')
-    .option('--model-type <type>', 'ms-swift model_type, when not the preset\'s')
-    .option('--dialect <name>', "grounding dialect of the training data (default: the data record's, else the preset's)")
-    .option('--data <dir>', 'directory with train.jsonl (+ val.jsonl) from `ocrdet data convert`, or one .jsonl file')
-    .option('--out <dir>', 'output directory (default runs/ocr)')
-    .option('--gpus <list>', 'GPU indices on this node, e.g. 0 or 0,1,2,3 (default 0,1,2,3)')
-    .option('--nnodes <n>', 'number of nodes', positiveInt('--nnodes'))
-    .option('--node-rank <n>', 'this node\'s rank, 0 … nnodes-1', numberIn('--node-rank', 0, 1023))
-    .option('--master-addr <host>', 'address of the rank-0 node (multi-node)')
-    .option('--master-port <port>', 'rendezvous port (default 29500)', numberIn('--master-port', 1, 65535))
-    .addOption(new Option('--deepspeed <stage>', 'DeepSpeed ZeRO config (ms-swift built-in) or a .json path'))
-    .option('--epochs <n>', 'training epochs', positiveNumber('--epochs'))
-    .option('--batch-size <n>', 'batch size per GPU', positiveInt('--batch-size'))
-    .option('--grad-accum <n>', 'gradient accumulation steps', positiveInt('--grad-accum'))
-    .option('--global-batch <n>', 'samples per optimizer step over all GPUs; sets the accumulation', positiveInt('--global-batch'))
-    .option('--lr <rate>', 'learning rate', positiveNumber('--lr'))
-    .option('--lora-rank <n>', 'LoRA rank', positiveInt('--lora-rank'))
-    .option('--max-length <tokens>', 'token limit per sample (default: from the longest row of the data record, at least the preset\'s)', positiveInt('--max-length'))
-    .option('--eval-steps <n>', 'evaluate every n steps', positiveInt('--eval-steps'))
-    .option('--save-steps <n>', 'save a checkpoint every n steps', positiveInt('--save-steps'))
-    .option('--freeze-vit', 'keep the vision tower frozen')
-    .option('--no-freeze-vit', 'train the vision tower too (LoRA on all its linear layers)')
-    .addOption(repeatable(new Option('--env <KEY=VALUE>', 'extra environment for ms-swift (repeatable)').argParser(collectEnv).default([])))
-    .option('--swift-version <version>', 'build for this ms-swift (2, 3, 4 or x.y.z) instead of the installed one')
-    .option('--dry-run', 'print the command line and environment, run nothing')
-    .option('--check', 'run the pre-flight checks only')
-    .option('--no-gpu-check', 'skip the nvidia-smi checks')
-    .addOption(new Option('--emit <kind>', 'write a job script instead of running (<out>/train.sbatch)').choices(['slurm']))
-    .option('--partition <name>', 'Slurm partition (with --emit slurm)')
-    .option('--time <limit>', 'Slurm time limit, e.g. 24:00:00 (with --emit slurm)')
-    .option('--plots-dir <dir>', 'where the plots go (default <run dir>/plots)')
-    .option('--no-plots', 'do not write plots')
-    .option('--json', 'machine-readable output (with --dry-run)')
-    .option('--verbose', 'show ms-swift\'s own output as well as the progress line')
-    .option('-q, --quiet', 'no progress or diagnostics')
-    .action((flags: TrainFlags) => runTrain(flags));
-  command
-    .command('status')
-    .description('summary and plots of a run directory (or an output directory: its newest run), live or finished')
-    .argument('<run-dir>', 'run directory (vN-YYYYMMDD-HHMMSS) or the output directory above it')
-    .option('--follow', 'keep following a live run with a progress line until it finishes')
-    .option('--plots-dir <dir>', 'where the plots go (default <run dir>/plots)')
-    .option('--no-plots', 'do not write plots')
-    .option('--json', 'print {runDir, summary, plots} as JSON')
-    .option('-q, --quiet', 'no progress line')
-    .action((target: string, flags: TrainFlags & { follow?: boolean }) => runStatus(target, flags));
-  return command;
-}
+export const statusSpec = defineCommand({
+  name: 'status',
+  description: 'summary and plots of a run directory (or an output directory: its newest run), live or finished',
+  arguments: { runDir: { name: '<run-dir>', description: 'run directory (vN-YYYYMMDD-HHMMSS) or the output directory above it', schema: z.string() } },
+  flags: STATUS_FLAGS,
+  run: ({ args, flags }) => runStatus(args.runDir, flags),
+});
+
+export const spec = defineCommand({
+  name: 'train',
+  description: 'fine-tune with ms-swift from a recipe whose defaults reproduce the reference run; --dry-run prints the command',
+  flags: TRAIN_FLAGS,
+  subcommands: [statusSpec],
+  run: ({ flags }) => runTrain(flags),
+});

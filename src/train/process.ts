@@ -115,18 +115,3 @@ export async function startProcess(options: StartOptions): Promise<RunningProces
   });
   return { pid, done, stop, tail: () => ring.snapshot() };
 }
-
-/**
- * Routes Ctrl-C (SIGINT) and SIGTERM to `onSignal` instead of ending ocrdet, so the child's group can
- * be stopped and its exit code kept. Returns the function that restores the default behaviour.
- */
-export function interceptSignals(onSignal: (signal: NodeJS.Signals, count: number) => void): () => void {
-  let count = 0;
-  const handler = (signal: NodeJS.Signals) => onSignal(signal, ++count);
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
-}

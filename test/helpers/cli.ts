@@ -50,23 +50,59 @@ export function finished(child: ChildProcess): Promise<CliResult> {
   });
 }
 
+/** Where and with what environment an in-process run happens (both restored after it). */
+export interface InProcessOptions {
+  /** The working directory during the run. */
+  cwd?: string;
+  /** Variables set during the run (undefined: unset). */
+  env?: Record<string, string | undefined>;
+}
+
 /**
- * Runs the program in this process through its real `run` (exit code, stdout and stderr as a user sees them),
- * with the two streams captured for the call only. No build needed: it runs the sources.
+ * Runs the program in this process through its real `run` (parseCli, then the command's run: exit code,
+ * stdout and stderr as a user sees them), with the two streams captured, the working directory and the
+ * environment changed for the call only. No build needed: it runs the sources. For what needs a process of
+ * its own (signals, kill -9, the executable itself), use runCli.
  */
-export async function runInProcess(argv: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export function runInProcess(argv: readonly string[], options: InProcessOptions = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  // The streams, the working directory and the environment are the process's own: runs given at once take turns.
+  const result = queue.then(() => runNow(argv, options));
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+
+async function runNow(argv: readonly string[], options: InProcessOptions): Promise<{ code: number; stdout: string; stderr: string }> {
   const { vi } = await import('vitest');
   const { run } = await import('../../src/cli/program.js');
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
   const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+  const cwd = process.cwd();
+  const saved = Object.fromEntries(Object.keys(options.env ?? {}).map((key) => [key, process.env[key]]));
+  const setEnv = (env: Record<string, string | undefined>) => {
+    for (const [key, value] of Object.entries(env)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
   try {
+    if (options.cwd) process.chdir(options.cwd);
+    setEnv(options.env ?? {});
     const code = await run(argv);
     return { code, stdout, stderr };
   } finally {
+    setEnv(saved);
+    process.chdir(cwd);
     out.mockRestore();
     err.mockRestore();
     process.exitCode = undefined;
   }
+}
+
+/** runCli's signature, in this process: `args` run with `cwd` as the working directory (runInProcess). */
+export function runHere(args: readonly string[], cwd: string, env?: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runInProcess(args, { cwd, ...(env ? { env } : {}) });
 }
