@@ -156,6 +156,20 @@ describe('a batch in parts, merged', () => {
     expect(overlaysOf(join(work, 'ov-parts'))).toEqual(overlaysOf(join(work, 'ov-single')));
   });
 
+  it('a part that holds no input leaves an empty file, and the merge of every part is the one run', async () => {
+    const folder = join(work, 'lone');
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'only.jpg'), await solidJpeg(70, 50));
+    // One input in two parts: whichever part its hash picks, the other is empty.
+    const files = parts(2).map((shard) => shardResultsPath(join(work, 'lone-parts', 'dets.jsonl'), shard));
+    const totals: number[] = [];
+    for (const [i, shard] of parts(2).entries()) totals.push((await runBatch({ inputs: [folder], detector: new HeaderDetector(), out: files[i], shard })).total);
+    expect(totals.sort()).toEqual([0, 1]);
+    expect(files.map((file) => lines(file).length).sort()).toEqual([0, 1]);
+    const merged = join(work, 'lone-merged.jsonl');
+    expect(await mergeResults({ parts: files, out: merged, inputs: [folder] })).toMatchObject({ written: 1, missing: [] });
+  });
+
   it('names the inputs no part has, keeps each image once when parts overlap, and leaves out a torn last line', async () => {
     const all = await expandInputs([scans]);
     const first = join(work, 'overlap-1.jsonl');

@@ -82,6 +82,21 @@ describe('decodeImage', () => {
     }
   });
 
+  it('says a truncated file is truncated when many fail at once (libvips loses its message to another thread)', async () => {
+    const jpeg = file('cut.jpg', await truncatedJpeg());
+    const fullPng = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#808080' } }).png().toBuffer();
+    const png = file('cut.png', fullPng.subarray(0, Math.floor(fullPng.length * 0.7)));
+    const reasons = new Map<string, number>();
+    for (let round = 0; round < 30; round++) {
+      const errors = await Promise.all(Array.from({ length: 8 }, (_, i) => decodeImage(i % 4 === 3 ? png : jpeg).then(() => 'decoded', (e: Error) => e.message)));
+      for (const message of errors) {
+        const reason = /truncated or corrupt/.test(message) ? 'truncated or corrupt' : message;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+      }
+    }
+    expect(Object.fromEntries(reasons)).toEqual({ 'truncated or corrupt': 240 });
+  });
+
   it('reports a missing file as OCRDET_NOT_FOUND', async () => {
     await expect(decodeImage(join(dir, 'nope.jpg'))).rejects.toMatchObject({ code: 'OCRDET_NOT_FOUND' });
   });

@@ -87,6 +87,15 @@ describe('ocrdet train --dry-run', () => {
     expect(stderr).toContain('ms-swift 3.12.6 (installed)');
   });
 
+  it('data that is not here (a path of the GPU host, or mistyped) still gives the command, with a warning that its record is not read', async () => {
+    expect(await run(['train', '--data', 'data/ocr-internvl', '--out', 'runs/ocr', '--dry-run', '--swift-version', '3'])).toBe(0);
+    expect(stdout).toContain('--dataset data/ocr-internvl/train.jsonl');
+    expect(stderr).toContain('warning: data/ocr-internvl/train.jsonl is not here: the command is built without its data record');
+    stderr = '';
+    expect(await run(['train', '--data', 'data/ocr-internvl2', '--out', 'runs/ocr', '--dry-run', '--swift-version', '2'])).toBe(0);
+    expect(stderr).not.toContain('is not here');
+  });
+
   it('usage and recipe errors exit 2', async () => {
     expect(await run(['train', '--dry-run'])).toBe(2);
     expect(stderr).toContain('OCRDET_USAGE: no training data: pass --data DIR');

@@ -217,7 +217,9 @@ async function runPages(images: readonly PageInput[], names: readonly string[], 
     const pagePicture = async (image: PageInput) => rawImageInput(await reader.render(image.path, image.kind!, image.page!));
     const redraw = options.out && options.overlayDir ? await redrawMissingOverlays(options.out, images, names, resume.succeeded, { ...options, pagePicture }) : { failed: 0 };
     if (todo.length > 0) detector ??= await createBackendDetector(options.backend ?? DEFAULT_BACKEND, options.detectorOptions ?? {});
-    if (options.out && todo.length > 0) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
+    // A part of a job array that holds no inputs still leaves its (empty) file: the task is seen done, and a
+    // merge of every part's file finds them all.
+    if (options.out && (todo.length > 0 || !outExists)) writer = await JsonlWriter.open(options.out, { syncIntervalMs: options.syncIntervalMs });
     const outcome = detector ? await runTodo(todo, { detector, reader, names, stats, writer }, options) : { interrupted: false };
     return {
       total: images.length,

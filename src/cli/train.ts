@@ -2,6 +2,7 @@
  * `ocrdet train` — fine-tune with ms-swift from a typed recipe (dry run, pre-flight, launch with a live
  * progress line, summary and plots at the end), and `ocrdet train status RUN_DIR` for any run.
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
@@ -72,6 +73,10 @@ async function runTrain(flags: TrainFlags): Promise<number> {
   const command = buildTrainCommand(recipe, version, data.files);
   if (!flags.quiet) warn(`${note}; global batch ${globalBatchOf(recipe)} (${recipe.batchSize} per GPU × ${count(recipe.gpus.split(',').length, 'GPU')} × ${count(recipe.nnodes, 'node')} × accumulation)`);
   if (!flags.quiet && data.record) warn(`data record ${data.record.path}: family ${data.record.record.family}, dialect ${data.record.record.dialect}; preset ${recipe.preset}`);
+  // A command may be built here for data that lives on the GPU host; a mistyped path would silently lose the record.
+  if (!flags.quiet && (flags.dryRun || flags.emit) && !data.record && data.files.train && !existsSync(data.files.train)) {
+    warn(`warning: ${data.files.train} is not here: the command is built without its data record (max_length, image settings and family come from the preset)`);
+  }
   if (!flags.quiet && lengths?.plan.note) warn(lengths.plan.note);
   if (lengths && (flags.check || lengths.overLimit)) printLengths(lengths.plan, lengths.quantiles, version, data);
   if (lengths?.overLimit) throw lengths.overLimit;

@@ -4,6 +4,7 @@
  * animated images, fail on truncated files, EXIF orientation applied (coordinates always refer to the
  * image as a person sees it), and RGB output whatever the input colour model.
  */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { BadImageError, NotFoundError } from '../core/errors.js';
@@ -97,15 +98,60 @@ export function openImage(input: string | Buffer, options: OpenImageOptions = {}
     .toColourspace('srgb');
 }
 
-/** Turns a libvips message into a one-line reason a person understands. */
+/**
+ * Turns a libvips message into a one-line reason a person understands.
+ *
+ * libvips keeps its last error message in one buffer for the whole process: when several images fail at once
+ * (a batch of bad files), a decoder's message can be cleared before sharp reads it ("Unknown error") or be
+ * another image's (a truncated JPEG said "pngload: end of stream"): measured, 99 of 400 truncated JPEGs
+ * decoded 8 at a time. So the commonest cause, a file cut short, is read from the file's own bytes first: a
+ * JPEG that does not end with its end-of-image marker, a PNG without its IEND chunk.
+ */
 export function explainSharpError(input: string | Buffer, error: unknown): BadImageError {
   const raw = error instanceof Error ? error.message : String(error);
   const first = raw.split('\n')[0] ?? raw;
   let reason: string;
   const overLimit = /pixel limit/i.test(raw);
+  const cut = overLimit ? undefined : cutShort(input);
   if (overLimit) reason = `larger than the pixel limit (${first}); raise ${optionName('maxPixels')} if the image is genuine`;
   else if (/unsupported image format/i.test(raw)) reason = 'not an image sharp can read (unsupported or unrecognised format)';
-  else if (/premature end|truncated|unexpected end|not enough data|short read|read error/i.test(raw)) reason = `truncated or corrupt file (${first})`;
+  else if (cut) reason = `truncated or corrupt file (${cut})`;
+  else if (/premature end|truncated|unexpected end|end of stream|not enough data|short read|read error/i.test(raw)) reason = `truncated or corrupt file (${first})`;
+  else if (raw === 'Unknown error') reason = 'corrupt file (the decoder failed; its message was lost while other images failed at the same time)';
   else reason = first;
   return new BadImageError(`${describeInput(input)}: ${reason}`, { cause: error, ...(overLimit ? { details: optionDetails('maxPixels') } : {}) });
+}
+
+/** How a JPEG or PNG input is cut short, or undefined when it ends as it should (or is neither). */
+function cutShort(input: string | Buffer): string | undefined {
+  const ends = fileEnds(input);
+  if (!ends) return undefined;
+  const [head, tail] = ends;
+  // A JPEG may carry a few bytes of padding after its marker; a PNG ends with IEND and its CRC.
+  if (head[0] === 0xff && head[1] === 0xd8 && !tail.includes(JPEG_END)) return 'the JPEG ends before its end-of-image marker';
+  if (head.equals(PNG_SIGNATURE) && !tail.subarray(-8, -4).equals(PNG_END)) return 'the PNG ends before its IEND chunk';
+  return undefined;
+}
+
+const JPEG_END = Buffer.from([0xff, 0xd9]);
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_END = Buffer.from('IEND', 'latin1');
+
+/** The first 8 and the last 32 bytes of an input, or undefined when the file cannot be read. */
+function fileEnds(input: string | Buffer): [Buffer, Buffer] | undefined {
+  if (typeof input !== 'string') return [input.subarray(0, 8), input.subarray(-32)];
+  let fd: number | undefined;
+  try {
+    fd = openSync(input, 'r');
+    const size = fstatSync(fd).size;
+    const head = Buffer.alloc(Math.min(8, size));
+    const tail = Buffer.alloc(Math.min(32, size));
+    readSync(fd, head, 0, head.length, 0);
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    return [head, tail];
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
