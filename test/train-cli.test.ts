@@ -100,6 +100,8 @@ describe('ocrdet train --dry-run', () => {
     expect(await run(['train', '--dry-run'])).toBe(2);
     expect(stderr).toContain('OCRDET_USAGE: no training data: pass --data DIR');
     expect(await run(['train', '--data', 'd', '--gpus', 'all', '--dry-run'])).toBe(2);
+    // A recipe field given as a flag is named as the flag typed.
+    expect(stderr).toContain('OCRDET_USAGE: train: --gpus expected GPU indices such as 0 or 0,1,2,3');
     expect(await run(['train', '--data', 'd', '--batch-size', '0', '--dry-run'])).toBe(2);
   });
 

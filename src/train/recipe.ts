@@ -13,7 +13,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, NotFoundError, UsageError } from '../core/errors.js';
-import { formatIssues, knownKeys } from '../core/options.js';
+import { formatIssues, knownKeys, optionDetails } from '../core/options.js';
 import { describeRule } from '../grounding/image-rules.js';
 import type { DataRecord } from '../grounding/record.js';
 import { IMAGE_ENV_KEYS, imageEnv, imageEnvValue } from './image-env.js';
@@ -244,7 +244,14 @@ export function resolveRecipe(layers: { file?: RecipeInput; flags?: RecipeInput;
     env: { ...DEFAULTS.env, ...preset.recipe.env, ...env },
   };
   const parsed = RecipeSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error, 'recipe'), { cause: parsed.error });
+  if (!parsed.success) {
+    // A bad value the caller gave as a flag is named by its key in details, for the CLI to say as the flag typed.
+    const keys = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '')).filter(Boolean))];
+    const fromFlags = keys.filter((key) => key in flags);
+    const details = optionDetails(...fromFlags);
+    if (keys.length > 0 && fromFlags.length === keys.length) throw new UsageError(formatIssues(parsed.error, 'train'), { cause: parsed.error, details });
+    throw new ConfigError(formatIssues(parsed.error, 'recipe'), { cause: parsed.error, details });
+  }
   return Object.freeze(parsed.data);
 }
 
