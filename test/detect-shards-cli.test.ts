@@ -109,9 +109,11 @@ describe('detect --emit slurm --shards N', () => {
       const result = await runScript(scriptPath, { SLURM_ARRAY_TASK_ID: String(task), SLURM_ARRAY_TASK_MIN: '1', SLURM_ARRAY_TASK_COUNT: '3' });
       expect(result.code, result.stderr).toBe(0);
     }
-    const mergeLine = /^# {3}ocrdet (results merge .*)$/m.exec(script)?.[1];
-    expect(mergeLine).toBe("results merge 'array/dets.*-of-3.jsonl' --input pages --out array/dets.jsonl");
-    const words = [...mergeLine!.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    // The merge is written with the program the tasks run (a checkout has no `ocrdet` on PATH).
+    const mergeLine = /^# {3}(.* results merge .*)$/m.exec(script)?.[1];
+    const program = /^OCRDET=\(\n {2}(.*)\n\)$/m.exec(script)?.[1];
+    expect(mergeLine).toBe(`${program} results merge 'array/dets.*-of-3.jsonl' --input pages --out array/dets.jsonl`);
+    const words = [...mergeLine!.slice(program!.length).matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
     const merged = await runHere(words, work);
     expect(merged.code, merged.stderr).toBe(0);
     const one = await runHere(['detect', 'pages', '--out', 'array-one.jsonl', ...vlm()], work);
@@ -146,5 +148,18 @@ describe('detect --shard auto', () => {
       expect(result.stderr).toMatch(message);
     }
     expect(existsSync(join(work, 'x.jsonl'))).toBe(false);
+    // What every task would refuse is refused before the script is written.
+    const emit = ['--emit', 'slurm', '--shards', '2', '--out', 'refused/dets.jsonl', ...vlm()];
+    const refused: [string[], RegExp][] = [
+      [['pages', '--format', 'text'], /--format text writes to stdout/],
+      [['no-such-folder'], /no-such-folder/],
+      [['pages/*.tif'], /matched no image or PDF files/],
+    ];
+    for (const [args, message] of refused) {
+      const result = await runHere(['detect', ...args, ...emit], work);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(existsSync(join(work, 'refused'))).toBe(false);
   }, 60_000);
 });

@@ -127,7 +127,7 @@ export function buildDetectSlurmScript(options: DetectSlurmOptions): string {
     `exec "\${OCRDET[@]}" "\${DETECT_ARGS[@]}" --shard "$SLURM_ARRAY_TASK_ID/${options.shards}"`,
     '',
     '# When every task has finished, join the parts (in input order; the missing ones are named):',
-    `#   ${['ocrdet', ...merge].map(shellQuote).join(' ')}`,
+    `#   ${[...options.program, ...merge].map(shellQuote).join(' ')}`,
     '',
   ].join('\n');
 }

@@ -160,10 +160,6 @@ async function runDetect(inputs: readonly string[], invocation: Invocation<Argum
   const entry = BACKENDS.get(flags.backend);
   const detectorOptions = backendOptions(flags, invocation.given, entry.name);
   const shard = resolveShard(flags);
-  if (flags.emit) {
-    await emitDetectSlurm(givenWords(spec, invocation, OWN_FLAGS), inputs, flags);
-    return 0;
-  }
   if (flags.overlay) await checkOverlayDir(flags.overlay, inputs);
   if (flags.retryErrors && !flags.out) throw new UsageError('--retry-errors needs --out FILE (the results file whose errors to redo)');
   if (flags.out && flags.format && flags.format !== 'jsonl') {
@@ -172,6 +168,14 @@ async function runDetect(inputs: readonly string[], invocation: Invocation<Argum
   // Heavy modules (sharp, onnxruntime, PDFium, the batch engine) load only now.
   const { expandInputs } = await import('../batch/inputs.js');
   const { expandPages, parsePageRanges } = await import('../batch/pages.js');
+  if (flags.emit) {
+    // Every task runs this command: what it would refuse is refused here, before a script of N failing tasks.
+    if (flags.pages !== undefined) parsePageRanges(flags.pages);
+    const files = await expandInputs(inputs);
+    await emitDetectSlurm(givenWords(spec, invocation, OWN_FLAGS), inputs, flags);
+    if (!flags.quiet) warn(`detect: ${count(files.length, 'input')} in ${flags.shards} parts`);
+    return 0;
+  }
   const { PageReader } = await import('../image/pages.js');
   const selection = flags.pages === undefined ? undefined : parsePageRanges(flags.pages);
   const maxPixels = typeof detectorOptions.maxPixels === 'number' ? detectorOptions.maxPixels : undefined;
