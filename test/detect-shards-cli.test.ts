@@ -136,7 +136,7 @@ describe('detect --shard auto', () => {
 
   it('usage errors, exit 2, nothing written: auto without its count, --shards alone, a part that does not exist, --emit without --out', async () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
-      [['--shard', 'auto'], { JOB_COMPLETION_INDEX: '1' }, /JOB_COMPLETION_INDEX \(1\) but not the number of parts; give --shards N/],
+      [['--shard', 'auto'], { JOB_COMPLETION_INDEX: '1' }, /--shard auto: Kubernetes sets JOB_COMPLETION_INDEX \(1\) but not the number of parts; give --shards N/],
       [['--shards', '3'], {}, /--shards N goes with --emit slurm/],
       [['--shard', '4/3'], {}, /--shard 4\/3: part 4 of 3 does not exist/],
       [['--emit', 'slurm', '--shards', '2'], {}, /--emit slurm needs --out FILE/],

@@ -117,6 +117,8 @@ describe('ocrdet serve holds its load', () => {
     const text = await metrics(address);
     expect(metric(text, 'ocrdet_images_total{outcome="dropped"}')).toBe(3);
     expect(metric(text, 'ocrdet_images_total{outcome="done"}')).toBe(2);
+    // Their requests are counted as 499 (client closed request), though no answer could be sent.
+    expect(text).toMatch(/^ocrdet_http_requests_total\{[^}]*status="499"[^}]*\} 3$/m);
   });
 
   it('Content-Type with parameters (image/jpeg; charset=utf-8) is taken as image/jpeg', async () => {

@@ -85,7 +85,7 @@ export function shardFromEnvironment(env: ShardEnvironment, count?: number): Sha
   const completionIndex = integerVariable(env, 'JOB_COMPLETION_INDEX');
   if (completionIndex !== undefined) {
     if (count === undefined) {
-      throw new UsageError(`${where}: Kubernetes sets JOB_COMPLETION_INDEX (${completionIndex}) but not the number of parts; give ${optionName('shards')} N, the Job's completions`, { details: optionDetails('shards') });
+      throw new UsageError(`${where}: Kubernetes sets JOB_COMPLETION_INDEX (${completionIndex}) but not the number of parts; give ${optionName('shards')} N, the Job's completions`, { details: optionDetails('shard', 'shards') });
     }
     return checkShard({ index: completionIndex, count }, `${where} (JOB_COMPLETION_INDEX ${completionIndex})`);
   }

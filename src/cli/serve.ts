@@ -143,15 +143,10 @@ async function runServe(flags: FlagsOf<typeof FLAGS>, given: ReadonlySet<string>
   };
   let app;
   try {
-    app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits });
+    app = await buildServer(detector, { concurrency, maxUploadBytes: Math.round(flags.maxUploadMb * 1024 * 1024), version: packageVersion(), ...limits, ...(flags.quiet ? {} : { requestLog: warn }) });
   } catch (error) {
     await detector.close();
     throw restateOptionError(error, 'ocrdet serve', (key) => SERVER_FLAGS[key] ?? `option "${key}"`);
-  }
-  if (!flags.quiet) {
-    app.addHook('onResponse', async (request, reply) => {
-      warn(`${request.method} ${request.url} ${reply.statusCode} ${Math.round(reply.elapsedTime)} ms`);
-    });
   }
   let address: string;
   try {

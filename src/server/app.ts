@@ -19,6 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
+import { count } from '../core/plural.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { BadImageError, InterruptedError, ServerError, UsageError, toErrorPayload, toOcrdetError, type ErrorCode } from '../core/errors.js';
@@ -64,6 +65,8 @@ const serverOptionsSchema = z
     maxPages: z.number().int().positive().default(SERVER_DEFAULTS.maxPages),
     version: z.string().default('0.0.0'),
     logger: z.boolean().default(false),
+    /** Receives one line per request answered (`POST /v1/detect 200 812 ms`), and 499 for one whose client left. */
+    requestLog: z.custom<(line: string) => void>((value) => typeof value === 'function', 'must be a function').optional(),
   })
   .strict()
   .refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { path: ['headersTimeoutMs'], error: 'must not be longer than option "requestTimeoutMs" (the whole request)' });
@@ -112,9 +115,15 @@ async function routes(config: ServerConfig, detector: Detector, web: Map<string,
   // The whole header is matched: parameters (`image/jpeg; charset=utf-8`, which some clients send) are allowed.
   app.addContentTypeParser(/^image\/[\w.+-]+(\s*;.*)?$/i, { parseAs: 'buffer' }, rawBody);
   app.addContentTypeParser('application/pdf', { parseAs: 'buffer' }, rawBody);
-  app.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
-  });
+  // A request is counted and logged once: when its answer went out, or (499) when its client left and nothing could.
+  const ended = new WeakSet<FastifyRequest>();
+  const requestEnded = (request: FastifyRequest, status: number, elapsedMs: number) => {
+    if (ended.has(request)) return;
+    ended.add(request);
+    metrics.observeRequest(request.routeOptions.url ?? 'unmatched', request.method, status, elapsedMs / 1000);
+    config.requestLog?.(`${request.method} ${request.url} ${status} ${Math.round(elapsedMs)} ms${status === 499 ? ' (client closed request)' : ''}`);
+  };
+  app.addHook('onResponse', async (request, reply) => requestEnded(request, reply.statusCode, reply.elapsedTime));
   // One file per request, as large as a raw body may be; a few small text fields (`name`).
   await app.register(multipart, { limits: { files: 1, fileSize: config.maxUploadBytes, fields: 4, fieldSize: 4096, parts: 8 } });
 
@@ -162,7 +171,7 @@ async function routes(config: ServerConfig, detector: Detector, web: Map<string,
     if (!release) {
       metrics.imageEnded('refused');
       reply.header('retry-after', String(retryAfterSeconds(queue, detectMs))).header('connection', 'close');
-      return sendError(reply, new ServerError(`busy: ${queue.running} images being detected and ${queue.waiting} waiting (the most this server takes: --queue); try again later`), 503);
+      return sendError(reply, new ServerError(`busy: ${count(queue.running, 'image')} being detected and ${queue.waiting} waiting (the most this server takes: --queue); try again later`), 503);
     }
     reply.raw.once('close', release);
     bodyIn.set(request, watchBodyPauses(request, reply, config.bodyTimeoutMs));
@@ -197,7 +206,9 @@ async function routes(config: ServerConfig, detector: Detector, web: Map<string,
     } catch (error) {
       if (!(error instanceof InterruptedError) || !gone.signal.aborted) throw error;
       metrics.imageEnded('dropped');
-      // Nobody reads this: 499 is nginx's "client closed request", so the request log and /metrics say what happened.
+      // 499 is nginx's "client closed request". Nobody reads the answer, and with the socket gone fastify never
+      // calls onResponse: the request log and /metrics are told here.
+      requestEnded(request, 499, reply.elapsedTime);
       return sendError(reply, error, 499);
     } finally {
       gone.dispose();
