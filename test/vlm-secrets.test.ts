@@ -116,7 +116,7 @@ describe('credentials in --base-url', () => {
     const url = s.url;
     await s.goDown();
     const result = await runInProcess(['detect', join(work, 'basic.jpg'), '--backend', 'vlm', '--base-url', withCredentials(url), '--model', 'm', '--retries', '0']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain(`POST ${url}/chat/completions: connection failed`);
     expect(leaked(result.stderr + result.stdout, PASSWORD)).toEqual([]);
   });

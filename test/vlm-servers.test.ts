@@ -155,8 +155,11 @@ describe('the pool on its own (a clock the test moves)', () => {
     let now = 0;
     const pool = new ServerPool([a, b].map((d) => ({ url: d.url, client: new ModelClient({ baseUrl: d.url }) })), { cooldownMs: 1000, maxCooldownMs: 3000 }, () => now);
     const body = { model: 'ocrdet-test-model', messages: [] };
+    expect(pool.unreachable).toBe(false); // nothing tried yet
     await expect(pool.chat(body, 2000)).rejects.toThrow(/connection failed/);
     expect(pool.stats().map((s) => s.setAsideForMs)).toEqual([1000, 1000]);
+    // Every server refused every connection and none ever answered: a run stops (the detector's ConfigError).
+    expect(pool.unreachable).toBe(true);
     const refused = (await pool.chat(body, 2000).then(
       () => undefined,
       (error: unknown) => error,
@@ -173,6 +176,11 @@ describe('the pool on its own (a clock the test moves)', () => {
     const answer = await pool.chat({ model: 'ocrdet-test-model', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: image } }, { type: 'text', text: 'go' }] }] }, 2000);
     expect(answer.answer).toBe(ANSWER);
     expect(pool.stats()[0]).toMatchObject({ setAsideForMs: 0, timesSetAside: 2, failures: 2, requests: 3 });
+    // One answer, and later outages are waited out as usual: never "unreachable" again.
+    await a.goDown();
+    now = 10_000;
+    await expect(pool.chat(body, 2000)).rejects.toThrow(/connection failed/);
+    expect(pool.unreachable).toBe(false);
   });
 });
 

@@ -7,9 +7,10 @@
  *
  * An image whose requests fail after the last retry becomes a Detection with `error`; the batch goes on. An
  * answer with no content is such a failure (OCRDET_EMPTY_ANSWER), never "no text", unless `acceptEmpty`.
- * A refused key or a wrong URL/model (401/403/404) throws ConfigError: no image could succeed, so the batch
- * stops. Detection fields beyond the core ones: `dialect`, `requests` (frames asked), `retries`, and with
- * `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which `ocrdet reparse` reads.
+ * A refused key or a wrong URL/model (401/403/404), or servers that all refuse connections before any has answered,
+ * throw ConfigError: no image could succeed, so the batch stops. Detection fields beyond the core ones: `dialect`,
+ * `requests` (frames asked), `retries`, and with `saveRaw` the answers in `raw` (./answers.ts RawAnswer), which
+ * `ocrdet reparse` reads.
  */
 import { ConfigError, InterruptedError, OcrdetError, ServerError, UsageError, toOcrdetError, type ErrorCode } from '../../core/errors.js';
 import { optionDetails, optionName } from '../../core/options.js';
@@ -204,6 +205,11 @@ export class VlmDetector implements Detector {
       if (call.signal?.aborted) throw new InterruptedError(`${name}: detection aborted`, { cause: error });
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER' && e.code !== 'OCRDET_EMPTY_ANSWER') throw e;
+      if (this.servers.unreachable) {
+        const which = this.servers.size === 1 ? `the model server at ${this.servers.urls[0]} refuses` : `none of the ${this.servers.size} model servers (${this.servers.urls.join(', ')}) accepts`;
+        // As a wrong URL (404): nothing could succeed, so the batch stops (ConfigError) instead of failing every image.
+        throw new ConfigError(`${which} connections and none has answered yet: is it running, and is ${optionName('baseUrl')} right? (last: ${this.servers.redact(e.message)})`, { cause: error, details: optionDetails('baseUrl') });
+      }
       timings.request = round2(performance.now() - askedMs);
       timings.total = round2(performance.now() - startedMs);
       const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';

@@ -36,6 +36,8 @@ class Server {
   inFlight = 0;
   requests = 0;
   failures = 0;
+  /** Failures that were a refused connection (nothing listens at the URL). */
+  refusals = 0;
   failuresInRow = 0;
   timesSetAside = 0;
   setAsideUntilMs = 0;
@@ -126,7 +128,20 @@ export class ServerPool {
     return best;
   }
 
+  /** Some server has answered a chat request since the pool was made. */
+  private answered = false;
+
+  /**
+   * Nothing has ever answered and every server refused every connection: no model server runs at these URLs (or
+   * none yet). A run stops then instead of failing each image after its retries; servers that answered before
+   * and went away are waited for as usual.
+   */
+  get unreachable(): boolean {
+    return !this.answered && this.servers.every((server) => server.failures > 0 && server.refusals === server.failures);
+  }
+
   private succeeded(server: Server): void {
+    this.answered = true;
     server.failuresInRow = 0;
     if (server.onProbation) {
       server.onProbation = false;
@@ -136,6 +151,7 @@ export class ServerPool {
 
   private failed(server: Server, error: AttemptFailure): void {
     server.failures++;
+    if (refusedConnection(error)) server.refusals++;
     server.failuresInRow++;
     server.lastFailure = error.message;
     const now = this.nowMs();
