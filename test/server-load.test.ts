@@ -177,6 +177,10 @@ describe('ocrdet serve cuts slow and surplus connections', () => {
     ]);
     expect(headers.reply).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
     expect(body.reply).toMatch(/^HTTP\/1\.1 408 Request Timeout/);
+    // In ocrdet's error shape, as every other error of the server.
+    const bodyOf = (reply: string) => JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as { code: string; message: string };
+    expect(bodyOf(headers.reply)).toEqual({ code: 'OCRDET_USAGE', message: expect.stringContaining('did not arrive in time (--headers-timeout') });
+    expect(bodyOf(body.reply)).toEqual({ code: 'OCRDET_USAGE', message: 'the request body stopped coming (--body-timeout)' });
     // Each within its limit and the second-long check of the timeouts, far from Node's 60 s / 300 s defaults.
     for (const closed of [headers, body]) expect(closed.closedAfterMs).toBeLessThan(4000);
   });

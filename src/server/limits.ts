@@ -5,7 +5,8 @@
  * could fire 30 s late), so the check runs every second here. A connection beyond `maxConnections` is closed
  * by Node as it is accepted (the client sees a reset, not a 503: there is no request yet to answer).
  */
-import type { ServerOptions } from 'node:http';
+import { STATUS_CODES, type ServerOptions } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -41,15 +42,38 @@ export interface Limits {
 }
 
 /** The fastify (and Node http) options that carry the limits; `maxConnections` is set on the server after. */
-export function serverLimitOptions(limits: Limits): { requestTimeout: number; keepAliveTimeout: number; http: ServerOptions } {
+export function serverLimitOptions(limits: Limits): { requestTimeout: number; keepAliveTimeout: number; http: ServerOptions; clientErrorHandler: (error: NodeJS.ErrnoException, socket: Duplex) => void } {
   return {
+    clientErrorHandler: answerClientError,
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     http: { headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: LIMIT_DEFAULTS.connectionsCheckingIntervalMs },
   };
 }
 
-const REQUEST_TIMEOUT = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
+/** A raw HTTP answer in ocrdet's error shape, `{code, message}`, closing the connection. */
+function rawErrorAnswer(status: number, message: string): string {
+  const body = JSON.stringify({ code: 'OCRDET_USAGE', message });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+const REQUEST_TIMEOUT = rawErrorAnswer(408, 'the request body stopped coming (--body-timeout)');
+
+/**
+ * What Node reports on a connection before any route sees it (headers or request too slow, headers too large, a
+ * request that is not HTTP), answered in ocrdet's error shape instead of fastify's `{error, statusCode}`.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request did not arrive in time (--headers-timeout for its headers, --request-timeout for all of it)']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'request headers too large']
+        : [400, `not a well-formed HTTP request (${error.code ?? error.message})`];
+  if (socket.writable) socket.write(rawErrorAnswer(status, message));
+  socket.destroy();
+}
 
 /**
  * Ends the request with 408 when its body stops coming for `timeoutMs` (Node has no such limit: its request
