@@ -7,6 +7,7 @@
 import { toOcrdetError, type OcrdetError } from '../core/errors.js';
 import { selectPages, type PageReader, type PageSelection, type PagedKind } from '../image/pages.js';
 import type { ImageInput } from './inputs.js';
+import { count as countOf } from '../core/plural.js';
 
 export { parsePageRanges, selectPages, type PageSelection } from '../image/pages.js';
 
@@ -47,7 +48,7 @@ export async function expandPages(
     }
     const pages = selectPages(selection, count.pages);
     const wanted = selection?.some(({ from, to }) => (to ?? from) > count.pages);
-    if (wanted || pages.length === 0) onNotice?.(`${image.path}: has ${count.pages} page${count.pages === 1 ? '' : 's'}; ${pages.length === 0 ? 'none of the pages asked for' : 'pages beyond it skipped'}`);
+    if (wanted || pages.length === 0) onNotice?.(`${image.path}: has ${countOf(count.pages, 'page')}; ${pages.length === 0 ? 'none of the pages asked for' : 'pages beyond it skipped'}`);
     for (const page of pages) out.push({ path: image.path, relativePath: pageRelativePath(image.relativePath, page), page, kind: count.kind });
   }
   return out;

@@ -11,6 +11,7 @@
  * table; and some bytes invalid in GBK or Big5 decode to private-use or C1 characters without an error,
  * which are reported as such.
  */
+import { count } from '../core/plural.js';
 
 /** windows-1252 bytes 0x80–0x9F (WHATWG index-windows-1252); 0x81, 0x8D, 0x8F, 0x90, 0x9D map to themselves. */
 const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ';
@@ -80,8 +81,6 @@ function lineAt(text: string, index: number): number {
   for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++;
   return line;
 }
-
-const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** Decodes `bytes` (see the module comment). Throws UnknownEncodingError for an encoding Node cannot decode. */
 export function decodeText(bytes: Uint8Array, options: { xml?: boolean } = {}): DecodedText {

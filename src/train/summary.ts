@@ -4,6 +4,7 @@
  */
 import { basename } from 'node:path';
 import { formatDuration, type EvalPoint, type RunInfo, type SwiftLogEvent, type TrainEnd, type TrainPoint } from './logging.js';
+import { count } from '../core/plural.js';
 
 interface Extreme {
   value: number;
@@ -124,8 +125,7 @@ export function formatSummary(summary: RunSummary, runDir?: string): string[] {
   lines.push(['train', `loss ${f4(t.finalLoss)} final, ${best4(t.bestLoss)}${mean}; accuracy ${f4(t.finalAccuracy)} final, ${best4(t.bestAccuracy)}`]);
   const e = summary.eval;
   if (e.count) {
-    const plural = e.count === 1 ? '1 evaluation' : `${e.count} evaluations`;
-    lines.push(['eval', `loss ${f4(e.finalLoss)} final, ${best4(e.bestLoss)}; accuracy ${f4(e.finalAccuracy)} final, ${best4(e.bestAccuracy)} (${plural})`]);
+    lines.push(['eval', `loss ${f4(e.finalLoss)} final, ${best4(e.bestLoss)}; accuracy ${f4(e.finalAccuracy)} final, ${best4(e.bestAccuracy)} (${count(e.count, 'evaluation')})`]);
   } else lines.push(['eval', 'no evaluation yet']);
   if (summary.peakMemoryGiB !== undefined) lines.push(['memory', `${summary.peakMemoryGiB.toFixed(2)} GiB peak per GPU`]);
   if (summary.trainableParamsM !== undefined) lines.push(['params', `${summary.trainableParamsM}M trainable`]);

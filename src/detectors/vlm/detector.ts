@@ -33,6 +33,7 @@ import { withRetries, type RetryPolicy } from './retry.js';
 import { splitCredentials, type BaseUrlCredentials } from './secrets.js';
 import { checkRegions, createTextChecker } from './text-check.js';
 import type { TextMap, TextMapper } from '../ppocr/text-map.js';
+import { count } from '../../core/plural.js';
 
 /** A Detection from the vlm backend. */
 export interface VlmDetection extends Detection {
@@ -75,9 +76,6 @@ function policyOf(options: ResolvedVlmOptions): RetryPolicy {
 
 const round2 = (ms: number) => Math.round(ms * 100) / 100;
 
-/** `1 attempt`, `5 attempts`. */
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
-
 /**
  * Validates options (UsageError naming each bad one), reads the key from the named variable (ConfigError),
  * and, without `model`, asks the server for its first model id (retried like any request; ServerError when
@@ -107,7 +105,7 @@ export async function createVlmDetector(options: VlmOptions): Promise<VlmDetecto
     } catch (error) {
       const e = toOcrdetError(error);
       if (e.code !== 'OCRDET_SERVER') throw e;
-      throw new ServerError(`cannot ask ${servers.urls.join(' or ')} for its models: ${e.message} (after ${plural(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
+      throw new ServerError(`cannot ask ${servers.urls.join(' or ')} for its models: ${e.message} (after ${count(resolved.retries + 1, 'attempt')}; give ${optionName('model')} to skip this)`, {
         cause: error,
         details: optionDetails('model'),
       });
@@ -212,7 +210,7 @@ export class VlmDetector implements Detector {
       }
       timings.request = round2(performance.now() - askedMs);
       timings.total = round2(performance.now() - startedMs);
-      const attempts = tally.retries > 0 ? ` (${tally.retries} retr${tally.retries === 1 ? 'y' : 'ies'} before giving up)` : '';
+      const attempts = tally.retries > 0 ? ` (${count(tally.retries, 'retry', 'retries')} before giving up)` : '';
       const detection = this.failed(name, e.code, `${name}: ${e.message}${attempts}`, timings, prepared.frames.length, tally, prepared);
       if (error instanceof EmptyAnswerFailure) detection.warnings = [...(detection.warnings ?? []), ...this.emptyAnswerWarnings(error.facts)];
       return detection;

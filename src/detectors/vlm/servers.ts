@@ -16,6 +16,7 @@
 import { InterruptedError, toOcrdetError } from '../../core/errors.js';
 import type { DetectorHealth, ServerHealth } from '../types.js';
 import { AttemptFailure, type ChatAnswer, type ChatCallOptions, type ModelClient } from './client.js';
+import { count } from '../../core/plural.js';
 
 export const POOL_DEFAULTS = Object.freeze({
   /**
@@ -266,7 +267,7 @@ export class ServerPool {
       const failed = stat.failures > 0 ? `, ${stat.failures} failed` : '';
       const aside = stat.timesSetAside === 0 ? '' : stat.timesSetAside === 1 ? ', set aside once' : `, set aside ${stat.timesSetAside} times`;
       const last = stat.failures > 0 && stat.lastFailure ? ` (last: ${this.redact(stat.lastFailure.replace(/^\S+ \S+: /, ''))})` : '';
-      return `server ${stat.url}: ${stat.requests} request${stat.requests === 1 ? '' : 's'}${failed}${aside}${last}`;
+      return `server ${stat.url}: ${count(stat.requests, 'request')}${failed}${aside}${last}`;
     });
   }
 }
